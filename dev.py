@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""The two commands of the README, for a fresh machine with only Python 3.11+ on it.
+
+    python3 dev.py demo   create .venv, install, migrate, load the demo, serve on :8000
+    python3 dev.py test   create .venv, install with test tools, check, run every test
+
+Standard library only: it runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="install, migrate, load the demo and serve it")
+    demo.add_argument("--port", type=int, default=8000)
+    test = sub.add_parser("test", help="install, lint and run the whole test suite")
+    test.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
+    args = parser.parse_args()
+
+    if sys.version_info < (3, 11):
+        sys.exit("Python 3.11 or newer is needed (this is %d.%d)." % sys.version_info[:2])
+    os.chdir(ROOT)
+    if args.command == "demo":
+        ensure_venv(extras=())
+        return demo_command(args.port)
+    ensure_venv(extras=("test",))
+    return test_command(args.pytest_args)
+
+
+def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
+    print("+", " ".join(str(part) for part in command), flush=True)
+    subprocess.run([str(part) for part in command], check=True, env=env)
+
+
+def ensure_venv(extras: tuple[str, ...]) -> None:
+    """Create .venv and install the pinned dependencies, again only when pyproject changes."""
+    if not PYTHON.exists():
+        try:
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        except (subprocess.CalledProcessError, OSError) as error:
+            shutil.rmtree(VENV, ignore_errors=True)
+            sys.exit(
+                f"Could not create a virtual environment ({error}). On Debian or Ubuntu, "
+                "install the standard venv module first: apt-get install python3-venv"
+            )
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = list(project["dependencies"])
+    for extra in extras:
+        requirements += project["optional-dependencies"][extra]
+    stamp = VENV / ".installed"
+    digest = hashlib.sha256("\n".join(sorted(requirements)).encode()).hexdigest()
+    installed = stamp.read_text().split() if stamp.exists() else []
+    if digest in installed:
+        return
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements)
+    stamp.write_text("\n".join([*installed, digest]))
+
+
+def manage(*command: str) -> None:
+    run(PYTHON, "manage.py", *command)
+
+
+def demo_command(port: int) -> int:
+    manage("migrate", "--no-input")
+    manage("setup_demo", "--base-url", f"http://127.0.0.1:{port}")
+    print(f"\nServing on http://127.0.0.1:{port}/ (Ctrl-C stops it)\n", flush=True)
+    try:
+        # daphne's runserver: HTTP and WebSockets in one process.
+        manage("runserver", f"127.0.0.1:{port}")
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def find_chromium() -> str:
+    """Debian's Chromium, installed if missing: browser tests fail rather than skip without it."""
+    configured = os.environ.get("CHROMIUM_PATH")
+    if configured:
+        return configured
+    for candidate in CHROMIUM_CANDIDATES:
+        if Path(candidate).exists():
+            return candidate
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", "chromium", env=env)
+        return CHROMIUM_CANDIDATES[0]
+    sys.exit(
+        "The browser tests need Debian's Chromium: run `sudo apt-get install chromium` "
+        "(or set CHROMIUM_PATH to a Chromium binary), then run the tests again."
+    )
+
+
+def test_command(pytest_args: list[str]) -> int:
+    os.environ["CHROMIUM_PATH"] = find_chromium()
+    bin_dir = VENV / "bin"
+    run(bin_dir / "ruff", "check", ".")
+    run(bin_dir / "ruff", "format", "--check", ".")
+    manage("makemigrations", "--check", "--dry-run")
+    database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
+    layer = "Redis" if os.environ.get("REDIS_URL") else "in-memory"
+    print(f"Running the tests on {database} with the {layer} channel layer.", flush=True)
+    return subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args]).returncode
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except subprocess.CalledProcessError as error:
+        sys.exit(error.returncode)

@@ -1,0 +1,213 @@
+"""What the app stores. State rules live here as methods; every write goes through services.py."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Paper(models.Model):
+    """One version of a discussion paper.
+
+    Papers are identified by the hash of the uploaded bytes, so re-importing the same file is a
+    no-op. A changed file with the same name is the next version of the same lineage; sessions
+    point at the version they were created from, and a published version never changes again.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=300)
+    source_name = models.CharField(max_length=255, help_text="The uploaded file's name.")
+    lineage = models.SlugField(max_length=255, help_text="Versions of one paper share this.")
+    version = models.PositiveIntegerField(default=1)
+    sha256 = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    warnings = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["lineage", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["lineage", "version"], name="paper_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("organizer:paper", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def framing_questions(self) -> models.QuerySet[Question]:
+        return self.questions.filter(is_framing=True).order_by("position", "pk")
+
+
+class Section(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=300)
+    level = models.PositiveSmallIntegerField(
+        choices=[(1, "Section"), (2, "Subsection")], default=1
+    )
+    text = models.TextField(blank=True)
+    footnotes = models.JSONField(
+        default=list, blank=True, help_text="Footnote numbers that were removed from the text."
+    )
+
+    class Meta:
+        ordering = ["paper", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__in=[1, 2]), name="section_level_1_or_2"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.text.split("\n\n") if p.strip()]
+
+
+class Question(models.Model):
+    """A question the paper poses. Framing questions are the ones put to the participants."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="questions")
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="questions"
+    )
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+    is_framing = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["paper", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Prompt(models.Model):
+    """Something a breakout group discusses: a framing question, or a section of the paper.
+
+    Created when the paper is published, so positions and sessions can point at a row that
+    never changes afterwards.
+    """
+
+    class Kind(models.TextChoices):
+        QUESTION = "question", "Framing question"
+        SECTION = "section", "Section"
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="prompts")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.PROTECT, related_name="prompts"
+    )
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.PROTECT, related_name="prompts"
+    )
+
+    class Meta:
+        ordering = ["paper", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="question", question__isnull=False)
+                    | models.Q(kind="section", section__isnull=False)
+                ),
+                name="prompt_points_at_its_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.heading
+
+    @property
+    def heading(self) -> str:
+        """What the participants read as the prompt."""
+        if self.kind == self.Kind.QUESTION:
+            return self.question.text
+        return self.section.title
+
+    @property
+    def context_section(self) -> Section | None:
+        """The paper text that goes with the prompt, one click away."""
+        if self.kind == self.Kind.QUESTION:
+            return self.question.section
+        return self.section
+
+
+# Join codes are read aloud in a noisy room: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
+JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+JOIN_CODE_LENGTH = 6
+
+
+def generate_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+class Session(models.Model):
+    """A run of breakout discussions over one published paper version."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="sessions")
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=12, unique=True, default=generate_join_code)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    prompts = models.ManyToManyField(Prompt, through="SessionPrompt", related_name="sessions")
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("organizer:session", args=[self.pk])
+
+    def ordered_prompts(self) -> models.QuerySet[Prompt]:
+        return self.prompts.order_by("sessionprompt__position").select_related(
+            "question__section", "section"
+        )
+
+
+class SessionPrompt(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE)
+    prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT)
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["session", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "prompt"], name="session_prompt_once")
+        ]
+
+
+class BreakoutGroup(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="groups")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["session", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "name"], name="group_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,3 @@
+"""WebSocket routes, all under ws/. The live breakout issue adds the group sockets."""
+
+websocket_urlpatterns: list = []

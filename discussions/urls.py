@@ -1,0 +1,30 @@
+from django.urls import path
+
+from .views import organizer
+
+app_name = "organizer"
+
+urlpatterns = [
+    path("", organizer.home, name="home"),
+    path("papers/upload", organizer.upload, name="upload"),
+    path("papers/<int:paper_id>/", organizer.paper_detail, name="paper"),
+    path("papers/<int:paper_id>/title", organizer.rename_paper, name="rename_paper"),
+    path("papers/<int:paper_id>/publish", organizer.publish, name="publish"),
+    path("papers/<int:paper_id>/questions/add", organizer.add_question, name="add_question"),
+    path(
+        "papers/<int:paper_id>/questions/<int:question_id>",
+        organizer.question_action,
+        name="question",
+    ),
+    path(
+        "papers/<int:paper_id>/sections/<int:section_id>",
+        organizer.rename_section,
+        name="section",
+    ),
+    path(
+        "papers/<int:paper_id>/sections/<int:section_id>/merge",
+        organizer.merge_section,
+        name="merge_section",
+    ),
+    path("sessions/<int:session_id>/", organizer.session_detail, name="session"),
+]

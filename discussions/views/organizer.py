@@ -1,0 +1,241 @@
+"""Organizer pages: import a paper, correct its parsed structure, publish it, see sessions.
+
+Every correction is a small POST form that works without JavaScript (it redirects back to the
+preview); with htmx it swaps just the structure and keeps the focus where it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import papers, services
+from ..models import Paper, Question, Section, Session
+from .access import organizer_required
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Discussion paper",
+        help_text="A .txt, .md, .pdf or .docx file of at most 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(papers.SUPPORTED_EXTENSIONS)}),
+    )
+
+
+@require_GET
+@organizer_required
+def home(request: HttpRequest) -> HttpResponse:
+    return _render_home(request, UploadForm())
+
+
+def _render_home(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
+    context = {
+        "form": form,
+        "papers": Paper.objects.annotate(session_count=Count("sessions")),
+        "sessions": Session.objects.select_related("paper").annotate(
+            group_count=Count("groups")
+        ),
+    }
+    return render(request, "organizer/home.html", context, status=status)
+
+
+@require_POST
+@organizer_required
+def upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_home(request, form, status=400)
+    upload = form.cleaned_data["file"]
+    if upload.size > papers.MAX_BYTES:
+        # Refuse before reading a large file into memory.
+        form.add_error("file", f"The file is {upload.size / 1e6:.1f} MB; the limit is 10 MB.")
+        return _render_home(request, form, status=400)
+    try:
+        result = services.import_paper(data=upload.read(), filename=upload.name, user=request.user)
+    except papers.PaperError as error:
+        form.add_error("file", str(error))
+        return _render_home(request, form, status=400)
+    if result.created:
+        messages.success(request, f"Imported “{result.paper.title}”. Check its structure below.")
+    else:
+        messages.info(request, "This exact file was imported before; here is that version.")
+    for warning in result.paper.warnings if result.created else []:
+        messages.warning(request, warning)
+    return redirect(result.paper)
+
+
+def _paper_context(paper: Paper) -> dict:
+    sections = paper.sections.prefetch_related(
+        Prefetch(
+            "questions",
+            queryset=Question.objects.filter(is_framing=False).order_by("position", "pk"),
+            to_attr="own_questions",
+        )
+    )
+    return {
+        "paper": paper,
+        "sections": sections,
+        "framing": paper.framing_questions().select_related("section"),
+        "prompts": paper.prompts.select_related("question", "section"),
+        "sessions": paper.sessions.all(),
+        "other_versions": Paper.objects.filter(lineage=paper.lineage).exclude(pk=paper.pk),
+    }
+
+
+@require_GET
+@organizer_required
+def paper_detail(request: HttpRequest, paper_id: int) -> HttpResponse:
+    paper = get_object_or_404(Paper, pk=paper_id)
+    return render(request, "organizer/paper.html", _paper_context(paper))
+
+
+def _correct(request: HttpRequest, paper: Paper, change: Callable[[], object], done: str):
+    """Apply one correction and answer: the structure fragment for htmx, else a redirect."""
+    error = ""
+    try:
+        change()
+    except services.ServiceError as exc:
+        error = str(exc)
+    if request.htmx:
+        paper.refresh_from_db()
+        context = _paper_context(paper) | {"error": error, "notice": "" if error else done}
+        return render(
+            request, "organizer/paper.html#structure", context, status=422 if error else 200
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(paper)
+
+
+def _section(paper_id: int, section_id: int) -> Section:
+    return get_object_or_404(Section.objects.select_related("paper"), pk=section_id, paper=paper_id)
+
+
+def _question(paper_id: int, question_id: int) -> Question:
+    return get_object_or_404(
+        Question.objects.select_related("paper"), pk=question_id, paper=paper_id
+    )
+
+
+@require_POST
+@organizer_required
+def rename_paper(request: HttpRequest, paper_id: int) -> HttpResponse:
+    paper = get_object_or_404(Paper, pk=paper_id)
+    title = request.POST.get("title", "")
+    return _correct(
+        request, paper, lambda: services.rename_paper(paper=paper, title=title), "Title saved."
+    )
+
+
+@require_POST
+@organizer_required
+def rename_section(request: HttpRequest, paper_id: int, section_id: int) -> HttpResponse:
+    section = _section(paper_id, section_id)
+    title = request.POST.get("title", "")
+    level = request.POST.get("level", str(section.level))
+
+    def change() -> None:
+        if level not in ("1", "2"):
+            raise services.ServiceError("Choose section or subsection.")
+        services.rename_section(section=section, title=title)
+        if int(level) != section.level:
+            services.set_section_level(section=section, level=int(level))
+
+    return _correct(request, section.paper, change, "Section saved.")
+
+
+@require_POST
+@organizer_required
+def merge_section(request: HttpRequest, paper_id: int, section_id: int) -> HttpResponse:
+    section = _section(paper_id, section_id)
+    return _correct(
+        request,
+        section.paper,
+        lambda: services.merge_section_into_previous(section=section),
+        f"“{section.title}” merged into the section before it.",
+    )
+
+
+@require_POST
+@organizer_required
+def add_question(request: HttpRequest, paper_id: int) -> HttpResponse:
+    paper = get_object_or_404(Paper, pk=paper_id)
+    section_id = request.POST.get("section", "")
+    section = _section(paper_id, int(section_id)) if section_id.isdigit() else None
+    text = request.POST.get("text", "")
+    return _correct(
+        request,
+        paper,
+        lambda: services.add_question(
+            paper=paper, section=section, text=text, is_framing=section is None
+        ),
+        "Question added.",
+    )
+
+
+@require_POST
+@organizer_required
+def question_action(request: HttpRequest, paper_id: int, question_id: int) -> HttpResponse:
+    """One endpoint for the buttons beside a question: save, up, down, framing, remove."""
+    question = _question(paper_id, question_id)
+    action = request.POST.get("action", "save")
+    actions: dict[str, tuple[Callable[[], object], str]] = {
+        "save": (
+            lambda: services.edit_question(question=question, text=request.POST.get("text", "")),
+            "Question saved.",
+        ),
+        "up": (lambda: services.move_question(question=question, offset=-1), "Question moved up."),
+        "down": (
+            lambda: services.move_question(question=question, offset=1),
+            "Question moved down.",
+        ),
+        "frame": (
+            lambda: services.set_framing(question=question, is_framing=True),
+            "Question is now a framing question.",
+        ),
+        "unframe": (
+            lambda: services.set_framing(question=question, is_framing=False),
+            "Question moved back to its section.",
+        ),
+        "remove": (lambda: services.remove_question(question=question), "Question removed."),
+    }
+    if action not in actions:
+        return _correct(request, question.paper, _unknown_action, "")
+    change, done = actions[action]
+    return _correct(request, question.paper, change, done)
+
+
+def _unknown_action() -> None:
+    raise services.ServiceError("That button does not exist; reload the page.")
+
+
+@require_POST
+@organizer_required
+def publish(request: HttpRequest, paper_id: int) -> HttpResponse:
+    paper = get_object_or_404(Paper, pk=paper_id)
+    return _correct(
+        request,
+        paper,
+        lambda: services.publish_paper(paper=paper),
+        f"Published “{paper.title}”: its prompts are ready for sessions.",
+    )
+
+
+@require_GET
+@organizer_required
+def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(Session.objects.select_related("paper"), pk=session_id)
+    context = {
+        "session": session,
+        "prompts": session.ordered_prompts(),
+        "groups": session.groups.all(),
+    }
+    return render(request, "organizer/session.html", context)

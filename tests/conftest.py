@@ -1,0 +1,45 @@
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from discussions import services
+
+DEMO_PAPER = Path(settings.BASE_DIR) / "seeds" / "us-multilateralism-discussion-paper.txt"
+
+
+@pytest.fixture
+def demo_bytes() -> bytes:
+    return DEMO_PAPER.read_bytes()
+
+
+@pytest.fixture
+def demo_paper(db, demo_bytes):
+    """The demo paper imported as a draft, as the organizer's upload leaves it."""
+    return services.import_paper(data=demo_bytes, filename=DEMO_PAPER.name).paper
+
+
+@pytest.fixture
+def published_paper(demo_paper):
+    return services.publish_paper(paper=demo_paper)
+
+
+@pytest.fixture
+def organizer(django_user_model):
+    return django_user_model.objects.create_user(
+        username="olga", password="a long organizer password", is_staff=True
+    )
+
+
+@pytest.fixture
+def organizer_client(client, organizer):
+    client.force_login(organizer)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, django_user_model):
+    """Logged in, but not staff: a facilitator or anyone else who is not an organizer."""
+    user = django_user_model.objects.create_user(username="fred", password="another password")
+    client.force_login(user)
+    return client

@@ -1,0 +1,77 @@
+"""Configuration comes from the environment and fails loudly when a value is malformed."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from conference.settings import envbool, envint
+
+
+def import_settings(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    code = "import conference.settings as s; print(s.DATABASES['default']['ENGINE']); "
+    code += "print(s.CHANNEL_LAYERS['default']['BACKEND'])"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+
+
+def test_envbool_accepts_the_usual_spellings_and_refuses_others(monkeypatch):
+    monkeypatch.setenv("FLAG", "Yes")
+    assert envbool("FLAG", "false") is True
+    monkeypatch.setenv("FLAG", "0")
+    assert envbool("FLAG", "true") is False
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="FLAG"):
+        envbool("FLAG", "false")
+
+
+def test_envint_refuses_a_value_that_is_not_a_number(monkeypatch):
+    monkeypatch.setenv("SIZE", "12")
+    assert envint("SIZE", "1") == 12
+    monkeypatch.setenv("SIZE", "12MB")
+    with pytest.raises(ImproperlyConfigured, match="SIZE"):
+        envint("SIZE", "1")
+
+
+def test_embedded_default_is_sqlite_and_the_in_memory_layer():
+    result = import_settings()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "channels.layers.InMemoryChannelLayer",
+    ]
+
+
+def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
+    result = import_settings(
+        DATABASE_URL="postgres://u@127.0.0.1:5432/db", REDIS_URL="redis://127.0.0.1:6379/0"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "channels_redis.core.RedisChannelLayer",
+    ]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DEBUG": "sometimes"},
+        {"DATABASE_URL": "not-a-url"},
+        {"REDIS_URL": "localhost:6379"},
+        {"DEBUG": "false", "SECRET_KEY": ""},
+    ],
+)
+def test_malformed_configuration_stops_start_up_with_a_clear_error(env):
+    result = import_settings(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
