@@ -58,9 +58,7 @@ class Section(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveIntegerField()
     title = models.CharField(max_length=300)
-    level = models.PositiveSmallIntegerField(
-        choices=[(1, "Section"), (2, "Subsection")], default=1
-    )
+    level = models.PositiveSmallIntegerField(choices=[(1, "Section"), (2, "Subsection")], default=1)
     text = models.TextField(blank=True)
     footnotes = models.JSONField(
         default=list, blank=True, help_text="Footnote numbers that were removed from the text."

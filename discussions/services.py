@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -233,9 +232,11 @@ def remove_question(*, question: Question) -> None:
 
 
 def set_framing(*, question: Question, is_framing: bool) -> None:
+    if not is_framing and question.section_id is None:
+        raise ServiceError("This question has no section to go back to: remove it instead.")
     with transaction.atomic():
         paper = _draft_for_update(question.paper)
-        # A question that becomes framing goes to the end of the framing list.
+        # A question that changes list goes to the end of the list it joins.
         Question.objects.filter(pk=question.pk).update(
             is_framing=is_framing, position=_next_question_position(paper)
         )
@@ -255,11 +256,15 @@ def move_question(*, question: Question, offset: int) -> None:
             else siblings.filter(is_framing=False, section=question.section_id)
         )
         if offset < 0:
-            neighbour = siblings.filter(position__lt=question.position).order_by("-position").first()
+            neighbour = (
+                siblings.filter(position__lt=question.position).order_by("-position").first()
+            )
         else:
             neighbour = siblings.filter(position__gt=question.position).order_by("position").first()
         if neighbour is None:
-            raise ServiceError("That question is already at the " + ("top." if offset < 0 else "end."))
+            raise ServiceError(
+                "That question is already at the " + ("top." if offset < 0 else "end.")
+            )
         question.position, neighbour.position = neighbour.position, question.position
         Question.objects.bulk_update([question, neighbour], ["position"])
 
@@ -315,9 +320,7 @@ def create_session(
     if not 1 <= group_count <= MAX_GROUPS:
         raise ServiceError(f"A session has between 1 and {MAX_GROUPS} breakout groups.")
     if prompts is None:
-        prompts = list(paper.prompts.filter(kind=Prompt.Kind.QUESTION)) or list(
-            paper.prompts.all()
-        )
+        prompts = list(paper.prompts.filter(kind=Prompt.Kind.QUESTION)) or list(paper.prompts.all())
     if any(prompt.paper_id != paper.pk for prompt in prompts):
         raise ServiceError("Every prompt must come from the session's paper.")
     if not prompts:

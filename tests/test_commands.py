@@ -66,7 +66,9 @@ def test_setup_demo_creates_the_session_and_login_and_is_idempotent(django_user_
     assert "organizer / demo-password-123" in out
     assert "http://127.0.0.1:8000/organizer/" in out
     assert BreakoutGroup.objects.filter(session=session).count() == 4
-    assert [p.heading for p in session.ordered_prompts()][0] == "What contributes to current trends?"
+    assert [p.heading for p in session.ordered_prompts()][
+        0
+    ] == "What contributes to current trends?"
     user = django_user_model.objects.get(username="organizer")
     assert user.is_staff and user.check_password("demo-password-123")
 

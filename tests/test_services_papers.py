@@ -218,3 +218,11 @@ def test_create_session_refuses_a_draft_and_bad_group_counts(demo_paper, publish
         services.create_session(paper=demo_paper, name="x", group_count=2)
     with pytest.raises(services.ServiceError, match="between"):
         services.create_session(paper=published_paper, name="x", group_count=0)
+
+
+def test_set_framing_off_refuses_a_question_without_a_section(demo_paper):
+    added = services.add_question(paper=demo_paper, text="Our own question?", is_framing=True)
+    with pytest.raises(services.ServiceError, match="no section"):
+        services.set_framing(question=added, is_framing=False)
+    added.refresh_from_db()
+    assert added.is_framing

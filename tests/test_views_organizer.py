@@ -129,9 +129,7 @@ def test_correction_error_with_htmx_is_a_422_fragment_with_the_message(
     assert Section.objects.filter(pk=section.pk).exists()
 
 
-def test_correction_without_javascript_redirects_back_with_a_message(
-    organizer_client, demo_paper
-):
+def test_correction_without_javascript_redirects_back_with_a_message(organizer_client, demo_paper):
     question = demo_paper.framing_questions().last()
     response = organizer_client.post(
         reverse("organizer:question", args=[demo_paper.pk, question.pk]),
@@ -154,7 +152,9 @@ def test_question_action_refuses_an_unknown_action(organizer_client, demo_paper)
     assert Question.objects.filter(pk=question.pk).exists()
 
 
-def test_urls_of_one_paper_cannot_reach_another_papers_rows(organizer_client, demo_paper, demo_bytes):
+def test_urls_of_one_paper_cannot_reach_another_papers_rows(
+    organizer_client, demo_paper, demo_bytes
+):
     other = services.import_paper(data=demo_bytes + b"\n", filename="other.txt").paper
     foreign = other.sections.last()
     response = organizer_client.post(
@@ -187,3 +187,10 @@ def test_organizer_home_lists_papers_and_sessions(organizer_client, published_pa
     detail = organizer_client.get(session.get_absolute_url()).content.decode()
     assert "Group 2" in detail
     assert "What contributes to current trends?" in detail
+
+
+def test_upload_over_ten_megabytes_is_refused_before_parsing(organizer_client):
+    response = upload(organizer_client, "huge.txt", b"a" * (10 * 1024 * 1024 + 1))
+    assert response.status_code == 400
+    assert "limit is 10 MB" in response.context["form"].errors["file"][0]
+    assert not Paper.objects.exists()

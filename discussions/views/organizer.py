@@ -15,9 +15,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import papers, services
-from ..models import Paper, Question, Section, Session
-from .access import organizer_required
+from discussions import papers, services
+from discussions.models import Paper, Question, Section, Session
+from discussions.views.access import organizer_required
 
 
 class UploadForm(forms.Form):
@@ -38,9 +38,7 @@ def _render_home(request: HttpRequest, form: UploadForm, status: int = 200) -> H
     context = {
         "form": form,
         "papers": Paper.objects.annotate(session_count=Count("sessions")),
-        "sessions": Session.objects.select_related("paper").annotate(
-            group_count=Count("groups")
-        ),
+        "sessions": Session.objects.select_related("paper").annotate(group_count=Count("groups")),
     }
     return render(request, "organizer/home.html", context, status=status)
 

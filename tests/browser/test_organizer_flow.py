@@ -32,7 +32,9 @@ def test_organizer_uploads_corrects_and_publishes_the_demo_paper(logged_in_page,
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Preview: Us Multilateralism Discussion Paper"
     )
-    framing = page.locator("section[aria-labelledby=framing-heading] ol.questions > li input.question-text")
+    framing = page.locator(
+        "section[aria-labelledby=framing-heading] ol.questions > li input.question-text"
+    )
     expect(framing).to_have_count(3)
     screenshot(page, "organizer-preview")
 
