@@ -34,7 +34,10 @@ def main() -> int:
     demo.add_argument("--port", type=int, default=8000)
     test = sub.add_parser("test", help="install, lint and run the whole test suite")
     test.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
-    args = parser.parse_args()
+    # Options meant for pytest (-k, -x, -q ...) pass through untouched.
+    args, passthrough = parser.parse_known_args()
+    if passthrough and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(passthrough)}")
 
     # Checked at run time, not by the linter's target: an old python3 must get a clear answer.
     if sys.version_info < (3, 11):  # noqa: UP036
@@ -44,7 +47,7 @@ def main() -> int:
         ensure_venv(extras=())
         return demo_command(args.port)
     ensure_venv(extras=("test",))
-    return test_command(args.pytest_args)
+    return test_command([*args.pytest_args, *passthrough])
 
 
 def run(*command: str | Path, env: dict[str, str] | None = None) -> None:

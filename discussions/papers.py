@@ -1,0 +1,763 @@
+"""Import a discussion paper (.txt, .md, .pdf, .docx) into plain dataclasses.
+
+Each framing question and each section of a paper becomes a discussion prompt. This module
+is pure: bytes and a file name in, a ``ParsedPaper`` out, or a ``PaperError`` whose message
+can be shown to the person who uploaded the file. It never imports Django so it can be
+tested and reused without settings.
+
+Most real papers arrive as text extracted from a PDF, so the plain-text path carries the
+heuristics: headings are recognised by shape and isolation, footnote numbers glued to
+sentence ends are removed, and words hyphenated across lines are rejoined.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from itertools import pairwise
+
+MAX_BYTES = 10 * 1024 * 1024
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".pdf", ".docx")
+
+_MB = 1024 * 1024
+_INTRODUCTION = "Introduction"
+_NO_HEADINGS = "No headings found: the whole text is one section; split it in the preview."
+_NO_FRAMING = "No framing questions found: pick them in the preview."
+_NOT_TEXT = "The file does not look like text (it contains binary data)."
+_EMPTY = "The file is empty."
+
+
+class PaperError(ValueError):
+    """Raised for any input the importer refuses.
+
+    str(err) is one clear line for a person, e.g. "The file is empty.".
+    """
+
+    def __init__(self, message: str) -> None:
+        # The message is shown as-is in a form error, so it must stay on one line even
+        # when it quotes part of a hostile file name.
+        super().__init__(" ".join(str(message).split()))
+
+
+@dataclass(frozen=True)
+class ParsedSection:
+    title: str
+    level: int  # 1 = section, 2 = subsection
+    text: str  # paragraphs separated by "\n\n", each paragraph one line
+    questions: tuple[str, ...]  # questions this section poses (not the framing ones)
+    footnotes: tuple[int, ...]  # footnote numbers removed from its text, in order
+
+
+@dataclass(frozen=True)
+class ParsedPaper:
+    title: str
+    framing_questions: tuple[str, ...]
+    sections: tuple[ParsedSection, ...]
+    warnings: tuple[str, ...]  # one-line notes for the person
+
+    def as_dict(self) -> dict:
+        """The JSON shape the preview edits; footnotes and warnings are not part of it."""
+        return {
+            "title": self.title,
+            "framing_questions": list(self.framing_questions),
+            "sections": [
+                {
+                    "title": section.title,
+                    "level": section.level,
+                    "text": section.text,
+                    "questions": list(section.questions),
+                }
+                for section in self.sections
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A section as a format parser sees it; title None is the untitled lead text."""
+
+    title: str | None
+    level: int
+    text: str
+    footnotes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Document:
+    title: str | None
+    drafts: tuple[_Draft, ...]
+    warnings: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def parse_paper(data: bytes, filename: str) -> ParsedPaper:
+    """Parse a paper's bytes; raise PaperError for anything that cannot be imported."""
+    if len(data) > MAX_BYTES:
+        size = math.ceil(len(data) / _MB * 10) / 10  # round up so it never reads as the limit
+        raise PaperError(f"The file is {size:.1f} MB; the limit is {MAX_BYTES // _MB} MB.")
+    if not data.strip():
+        raise PaperError(_EMPTY)
+    extension = _extension(filename)
+    if extension not in SUPPORTED_EXTENSIONS:
+        raise PaperError(_unsupported_message(extension))
+    if extension == ".txt":
+        document = _parse_plain(_decode_text(data))
+    elif extension == ".md":
+        document = _parse_markdown(_decode_text(data))
+    elif extension == ".pdf":
+        document = _parse_plain(_pdf_text(data))
+    else:
+        document = _parse_docx(data)
+    return _assemble(document, title_from_filename(filename))
+
+
+def title_from_filename(filename: str) -> str:
+    """A title from a file name: us-multilateralism_paper.txt -> Us Multilateralism Paper."""
+    name = _basename(filename)
+    stem = name.rpartition(".")[0] if "." in name else name
+    words = re.split(r"[\s_\-]+", stem)
+    # Only the first letter is raised so acronyms such as "NATO" survive.
+    title = " ".join(word[:1].upper() + word[1:] for word in words if word)
+    return title if any(char.isalnum() for char in title) else "Untitled paper"
+
+
+def _basename(filename: str) -> str:
+    # Some browsers send the client's full Windows path as the upload name.
+    return re.split(r"[\\/]", filename.strip())[-1].strip()
+
+
+def _extension(filename: str) -> str:
+    name = _basename(filename)
+    return "." + name.rpartition(".")[2].lower() if "." in name else ""
+
+
+def _unsupported_message(extension: str) -> str:
+    advice = "upload a .txt, .md, .pdf or .docx file."
+    if not extension or extension == ".":
+        return f"The file name has no extension: {advice}"
+    return f"Unsupported file type '{extension[:20]}': {advice}"
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _decode_text(data: bytes) -> str:
+    # Notepad's "Unicode" encoding is UTF-16 with a BOM; its NUL bytes are not binary.
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = _decode_or_refuse(data, "utf-16")
+    elif b"\x00" in data:
+        raise PaperError(_NOT_TEXT)
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = _decode_or_refuse(data, "cp1252")
+            # cp1252 decodes almost any byte soup, so accept it only when it reads as text.
+            if _CONTROL.search(text):
+                raise PaperError(_NOT_TEXT) from None
+    if len(_CONTROL_OR_REPLACEMENT.findall(text)) > 0.02 * len(text):
+        raise PaperError(_NOT_TEXT)
+    if not text.strip():
+        raise PaperError(_EMPTY)
+    return text
+
+
+def _decode_or_refuse(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise PaperError(_NOT_TEXT) from exc
+
+
+# Control characters (Unicode category Cc) other than the line and page breaks.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_CONTROL_OR_REPLACEMENT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufffd]")
+
+
+def _pdf_text(data: bytes) -> str:
+    # Imported lazily: parsing text and Markdown should not pay for the PDF library.
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not _decrypt(reader):
+            raise PaperError(
+                "This PDF is password-protected: remove the password and upload it again."
+            )
+        pages = [_page_text(page) for page in reader.pages]
+    except PaperError:
+        raise
+    except Exception as exc:  # pypdf raises many unrelated types on damaged files
+        raise PaperError(
+            "The PDF could not be read (it may be damaged): export it again, "
+            "or upload a .docx or .txt."
+        ) from exc
+    if not any(page.strip() for page in pages):
+        raise PaperError(
+            "This PDF has no text layer (is it a scan?): export it with text, "
+            "or upload a .docx or .txt."
+        )
+    return "\n".join(_drop_page_furniture(pages))
+
+
+def _decrypt(reader) -> bool:
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:  # missing crypto backend or a real password: both are refusals
+        return False
+
+
+def _page_text(page) -> str:
+    # Layout mode keeps vertical gaps as blank lines, which is what tells a heading from
+    # a wrapped line; the plain mode drops them. Fall back when layout mode chokes.
+    try:
+        text = page.extract_text(extraction_mode="layout") or ""
+    except Exception:
+        text = ""
+    return text if text.strip() else page.extract_text() or ""
+
+
+_FURNITURE_MAX_WORDS = 12
+_PAGE_NUMBER = re.compile(r"(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?", re.IGNORECASE)
+
+
+def _drop_page_furniture(pages: list[str]) -> list[str]:
+    """Remove page numbers and running headers/footers from the edges of each page.
+
+    Left in, a running header is a title-shaped isolated line: it would become a heading
+    on every page. An edge line is furniture when it is a page number, or when (digits
+    aside) it is a short edge line of at least half the pages, and of two pages at least.
+    """
+    split = [page.split("\n") for page in pages]
+    seen = Counter(key for lines in split for key in {_edge_key(line) for line in _edges(lines)})
+    needed = max(2, math.ceil(len(pages) / 2))
+    repeated = {key for key, count in seen.items() if count >= needed}
+
+    def is_furniture(line: str) -> bool:
+        stripped = _collapse(line)
+        if _PAGE_NUMBER.fullmatch(stripped):
+            return True
+        return len(stripped.split()) <= _FURNITURE_MAX_WORDS and _edge_key(line) in repeated
+
+    return ["\n".join(_trim_edges(lines, is_furniture)) for lines in split]
+
+
+def _edges(lines: list[str]) -> list[str]:
+    content = [line for line in lines if line.strip()]
+    return content[:2] + content[-2:]
+
+
+def _edge_key(line: str) -> str:
+    return re.sub(r"\d+", "#", _collapse(line).lower())
+
+
+def _trim_edges(lines: list[str], is_furniture: Callable[[str], bool]) -> list[str]:
+    # Headers and footers are at most two lines each (a title and a page number), and a
+    # vertical gap (a blank line) always separates them from the body they frame.
+    for step in (1, -1):
+        lines = lines[::step]
+        for _ in range(2):
+            lines = _drop_leading_blanks(lines)
+            gap_follows = len(lines) < 2 or not lines[1].strip()
+            if lines and gap_follows and is_furniture(lines[0]):
+                lines = lines[1:]
+        lines = _drop_leading_blanks(lines)[::step]
+    return lines
+
+
+def _drop_leading_blanks(lines: list[str]) -> list[str]:
+    start = next((index for index, line in enumerate(lines) if line.strip()), len(lines))
+    return lines[start:]
+
+
+# --------------------------------------------------------------------------- cleaning
+
+_LINE_BREAKS = re.compile(r"\r\n?|[\f\v\x85\u2028\u2029]")
+_HYPHEN_AT_END = re.compile(r"[^\W_]-$")
+_BULLETS = "•▪◦●‣"
+_FOOTNOTE = re.compile(
+    # after sentence punctuation (not a decimal point), optionally behind a closing quote
+    r"(?<=[^\d\s][.?!;:,])[”’\"]{0,2}(?P<glued>\d{1,3})(?=\s|$)"
+    # right after a closing quote that follows a word: `order”20`
+    r"|(?<=[^\W\d_][”’\"])(?P<quoted>\d{1,3})(?=\s|$)"
+    # one space after punctuation and a closing quote: `losing;” 12 however`
+    r"|(?<=[^\d\s][.?!;:,][”’\"]) (?P<spaced>\d{1,3})(?=\s|$)"
+)
+
+
+def clean_text(raw: str) -> tuple[str, tuple[int, ...]]:
+    """Clean extracted plain text; return it and the footnote numbers removed, in order.
+
+    Paragraphs (separated by blank lines) become single lines joined by "\\n\\n"; a line
+    ending in "letter-" joins the next without a space, keeping the hyphen.
+    """
+    paragraphs: list[str] = []
+    footnotes: list[int] = []
+    for block in _blocks(_normalise(raw)):
+        paragraph, numbers = _strip_footnotes(_join_lines(block))
+        if paragraph:
+            paragraphs.append(paragraph)
+            footnotes.extend(numbers)
+    return "\n\n".join(paragraphs), tuple(footnotes)
+
+
+def _normalise(raw: str) -> str:
+    return _CONTROL.sub("", _LINE_BREAKS.sub("\n", raw))
+
+
+def _blocks(text: str) -> Iterator[list[str]]:
+    block: list[str] = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped[:1] in _BULLETS and stripped:
+            # A bullet starts its own paragraph so a list of questions stays a list.
+            if block:
+                yield block
+            block = [stripped[1:]]
+        elif stripped:
+            block.append(stripped)
+        elif block:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _join_lines(lines: list[str]) -> str:
+    pieces: list[str] = []
+    for line in lines:
+        previous = pieces[-1] if pieces else ""
+        if _HYPHEN_AT_END.search(previous[-2:]):
+            # PDF extraction only breaks lines after a real hyphen ("member-" + "state").
+            pieces.append(line)
+        elif previous.endswith("\u00ad"):
+            pieces[-1] = previous[:-1]
+            pieces.append(line)
+        else:
+            pieces.extend([" ", line] if pieces else [line])
+    return _collapse("".join(pieces))
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _strip_footnotes(text: str) -> tuple[str, list[int]]:
+    numbers: list[int] = []
+
+    def remove(match: re.Match[str]) -> str:
+        name = match.lastgroup or "glued"
+        numbers.append(int(match.group(name)))
+        return match.group(0)[: match.start(name) - match.start(0)].rstrip(" ")
+
+    return _collapse(_FOOTNOTE.sub(remove, text)), numbers
+
+
+# --------------------------------------------------------------------------- questions
+
+_SENTENCE_BREAK = re.compile(r"[.?!][”’\"')\]]*(\s+)")
+_OPENERS = "“‘\"'(["
+_QUESTION_END = re.compile(r"\?[”’\"']*$")
+_INTERROGATIVES = (
+    "how|what|why|when|where|who|which|whether|can|could|should|would|will|might|is|are|do|does"
+)
+_COMPOUND = re.compile(rf";\s+and\s+(?=(?:{_INTERROGATIVES})\b)", re.IGNORECASE)
+
+
+def extract_questions(text: str) -> list[str]:
+    """The question sentences of a cleaned text, with "...; and how ...?" split in two."""
+    questions: list[str] = []
+    for sentence in _sentences(text):
+        if _QUESTION_END.search(sentence):
+            questions.extend(_split_compound(sentence))
+    return questions
+
+
+def _sentences(text: str) -> Iterator[str]:
+    for paragraph in text.split("\n\n"):
+        start = 0
+        for match in _SENTENCE_BREAK.finditer(paragraph):
+            following = paragraph[match.end() : match.end() + 1]
+            if following and (following in _OPENERS or following.isupper()):
+                yield paragraph[start : match.start(1)].strip()
+                start = match.end()
+        if paragraph[start:].strip():
+            yield paragraph[start:].strip()
+
+
+def _split_compound(question: str) -> list[str]:
+    parts = [part.strip() for part in _COMPOUND.split(question)]
+    return [_as_question(part) for part in parts if part.strip(" ?")]
+
+
+def _as_question(part: str) -> str:
+    part = part[:1].upper() + part[1:]
+    return part if _QUESTION_END.search(part) else part.rstrip(" ,;:") + "?"
+
+
+# --------------------------------------------------------------------------- plain text
+
+# fmt: off
+_FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "and", "or", "but", "nor", "of", "in", "on", "at", "to", "for", "from",
+    "by", "with", "within", "without", "into", "over", "under", "is", "are", "was", "were",
+    "be", "as", "vs", "via", "per", "than", "about", "after", "before", "between", "against",
+    "through", "up", "down", "its", "their", "our",
+})
+# fmt: on
+_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(?=\S)")
+_SENTENCE_CLOSERS = (".", "?", "!", "”", '"')
+_HEADING_BAD_ENDINGS = (".", ",", ";", "!", "?", "…", "-")
+_QUOTES = "“”‘’\"'«»„"
+_SIGNPOST_MAX_WORDS = 150
+
+
+def _parse_plain(text: str) -> _Document:
+    lines = _normalise(text).split("\n")
+    heads = [index for index in range(len(lines)) if _is_heading(lines, index)]
+    title = None
+    first_line = next((i for i, line in enumerate(lines) if line.strip()), None)
+    # A title line is a heading-shaped first line that is not simply the first section:
+    # it only counts when at least one more heading follows. Numbered lines are sections.
+    if len(heads) >= 2 and heads[0] == first_line and not _numbering(lines[first_line]):
+        title = _collapse(lines[heads.pop(0)])
+        lines[first_line] = ""
+    bounds = [*heads, len(lines)]
+    lead = clean_text("\n".join(lines[: bounds[0]]))
+    drafts = [_Draft(None, 1, *lead)]
+    titles = [_collapse(lines[index]) for index in heads]
+    bodies = [clean_text("\n".join(lines[a + 1 : b])) for a, b in pairwise(bounds)]
+    levels = _plain_levels(titles, [body for body, _ in bodies])
+    for heading, level, (body, notes) in zip(titles, levels, bodies, strict=True):
+        drafts.append(_Draft(heading, level, body, notes))
+    return _Document(title, tuple(drafts))
+
+
+def _is_heading(lines: list[str], index: int) -> bool:
+    line = lines[index].strip()
+    if not _is_heading_text(line):
+        return False
+    next_is_blank = index + 1 >= len(lines) or not lines[index + 1].strip()
+    return next_is_blank and (index == 0 or _ends_paragraph(lines[index - 1]))
+
+
+def _ends_paragraph(line: str) -> bool:
+    # A heading glued under a paragraph's last line (a PDF page break) still counts.
+    stripped, _ = _strip_footnotes(line.strip())
+    return not stripped or stripped.endswith(_SENTENCE_CLOSERS)
+
+
+def _is_heading_text(line: str) -> bool:
+    words = line.split()
+    if not 2 <= len(line) <= 120 or len(words) > 14:
+        return False
+    if line.endswith(_HEADING_BAD_ENDINGS) or line[0] in _QUOTES:
+        return False
+    number = _SECTION_NUMBER.match(line)
+    rest = line[number.end() :] if number else line
+    return rest[:1].isupper() and all(_is_title_word(word) for word in rest.split())
+
+
+def _is_title_word(word: str) -> bool:
+    core = word.lstrip("([{" + _QUOTES).rstrip(")]},;:." + _QUOTES)
+    if not any(char.isalnum() for char in core) or core.lower() in _FUNCTION_WORDS:
+        return True
+    return core[0].isupper() or core[0].isdigit() or core[0] == "&"
+
+
+def _numbering(line: str) -> int:
+    """0 for an unnumbered heading, else how many parts its number has ("2.1" -> 2)."""
+    match = _SECTION_NUMBER.match(line.strip())
+    return len(match.group(1).split(".")) if match else 0
+
+
+def _plain_levels(titles: list[str], bodies: list[str]) -> list[int]:
+    if any(_numbering(title) for title in titles):
+        return [2 if _numbering(title) >= 2 else 1 for title in titles]
+    return _signposted_levels(titles, bodies)
+
+
+def _signposted_levels(titles: list[str], bodies: list[str]) -> list[int]:
+    # Plain text has no heading levels, but papers often open a section with one short
+    # paragraph announcing what follows ("eroding from within as it is targeted from
+    # without"). When a level-1 section's body is a single paragraph of at most 150 words,
+    # the headings right after it are its subsections (level 2) for as long as each title
+    # is mostly announced in that paragraph: at least half of the title's content words
+    # share a prefix of min(5, shorter length) letters with a word of the paragraph, the
+    # shorter word having 4+ letters. The first title that is not announced is level 1
+    # again and may itself be a signposting section. The untitled lead is never one.
+    levels: list[int] = []
+    announcer: str | None = None
+    for title, body in zip(titles, bodies, strict=True):
+        if announcer is not None and _is_announced(title, announcer):
+            levels.append(2)
+            continue
+        levels.append(1)
+        is_signpost = body and "\n\n" not in body and len(body.split()) <= _SIGNPOST_MAX_WORDS
+        announcer = body if is_signpost else None
+    return levels
+
+
+def _is_announced(title: str, paragraph: str) -> bool:
+    content = _content_words(title)
+    words = set(re.findall(r"[^\W\d_]+", paragraph.lower()))
+    matched = sum(1 for word in content if any(_words_match(word, other) for other in words))
+    return bool(content) and 2 * matched >= len(content)
+
+
+def _content_words(title: str) -> list[str]:
+    tokens = re.split(r"[\s\-:/]+", title.lower())
+    words = [re.sub(r"[^\w]|\d|_", "", token) for token in tokens]
+    return [word for word in words if word and word not in _FUNCTION_WORDS]
+
+
+def _words_match(first: str, second: str) -> bool:
+    shorter = min(len(first), len(second))
+    if shorter < 4:
+        return False
+    need = min(5, shorter)
+    return first[:need] == second[:need]
+
+
+# --------------------------------------------------------------------------- markdown
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-{2,})[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(.*)$")
+_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_BLOCKQUOTE = re.compile(r"^\s*(?:>\s?)+")
+# Spans are bounded so a paragraph full of unclosed markers cannot take quadratic time.
+_INLINE = (
+    (re.compile(r"!?\[([^\]]{0,500})\]\([^)]{0,500}\)"), r"\1"),  # links keep their text
+    (re.compile(r"`([^`]{0,500})`"), r"\1"),
+    (re.compile(r"(\*\*|__)(?=\S)(.{1,500}?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])\*(?=\S)(.{1,500}?)(?<=\S)\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<!\w)_(?=\S)(.{1,500}?)(?<=\S)_(?!\w)"), r"\1"),
+)
+
+
+def _parse_markdown(text: str) -> _Document:
+    lines = _normalise(text).split("\n")
+    headings = _markdown_headings(lines)  # (line index, lines used, depth, title)
+    first_line = next((i for i, line in enumerate(lines) if line.strip()), None)
+    depths = [depth for _, _, depth, _ in headings]
+    title = None
+    # "# Title" opening a document whose other headings are all deeper is its title.
+    if headings and headings[0][0] == first_line and depths[0] == 1 and 1 not in depths[1:]:
+        index, used, _, title = headings.pop(0)
+        levels = [1 if depth <= 2 else 2 for _, _, depth, _ in headings]
+        start = index + used
+    else:
+        levels = [1 if depth == 1 else 2 for depth in depths]
+        start = 0
+    bounds = [index for index, _, _, _ in headings] + [len(lines)]
+    drafts = [_Draft(None, 1, *_markdown_body(lines[start : bounds[0]]))]
+    for (index, used, _, heading), level, end in zip(headings, levels, bounds[1:], strict=True):
+        drafts.append(_Draft(heading, level, *_markdown_body(lines[index + used : end])))
+    return _Document(title, tuple(drafts))
+
+
+def _is_setext_at(lines: list[str], index: int) -> bool:
+    return index + 1 < len(lines) and bool(_SETEXT.match(lines[index + 1]))
+
+
+def _markdown_headings(lines: list[str]) -> list[tuple[int, int, int, str]]:
+    headings: list[tuple[int, int, int, str]] = []
+    in_fence = False
+    skip_next = False
+    for index, line in enumerate(lines):
+        if skip_next:
+            skip_next = False
+            continue
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        heading = _markdown_heading(lines, index)
+        if heading:
+            depth, title, used = heading
+            headings.append((index, used, depth, title))
+            skip_next = used == 2
+    return headings
+
+
+def _markdown_heading(lines: list[str], index: int) -> tuple[int, str, int] | None:
+    """(depth, title, lines used) when lines[index] opens an ATX or setext heading."""
+    line = lines[index]
+    atx = _ATX.match(line)
+    if atx:
+        title = _inline_markdown(atx.group(2) or "")
+        return (len(atx.group(1)), title, 1) if title else None
+    starts_block = index == 0 or not lines[index - 1].strip()
+    if not (starts_block and line.strip() and _is_setext_at(lines, index)):
+        return None
+    if _LIST_ITEM.match(line) or _RULE.match(line) or _BLOCKQUOTE.match(line):
+        return None
+    title = _inline_markdown(line)
+    depth = 1 if lines[index + 1].strip().startswith("=") else 2
+    return (depth, title, 2) if title else None
+
+
+def _markdown_body(lines: list[str]) -> tuple[str, tuple[int, ...]]:
+    plain: list[str] = []
+    in_fence = False
+    for line in lines:
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            plain.append("")
+        elif in_fence:
+            plain.append(line)
+        else:
+            plain.extend(_markdown_line(line))
+    text, footnotes = clean_text("\n".join(plain))
+    paragraphs = (_inline_markdown(paragraph) for paragraph in text.split("\n\n"))
+    return "\n\n".join(paragraph for paragraph in paragraphs if paragraph), footnotes
+
+
+def _markdown_line(line: str) -> list[str]:
+    # Real headings never reach the body, so an ATX line here is an empty heading ("#").
+    if _ATX.match(line):
+        return [""]
+    line = _BLOCKQUOTE.sub("", line)
+    if _RULE.match(line):
+        return [""]
+    item = _LIST_ITEM.match(line)
+    # Each list item becomes its own paragraph so a list of questions stays separate.
+    return ["", item.group(1)] if item else [line]
+
+
+def _inline_markdown(text: str) -> str:
+    for pattern, replacement in _INLINE:
+        text = pattern.sub(replacement, text)
+    return _collapse(text)
+
+
+# --------------------------------------------------------------------------- docx
+
+
+def _parse_docx(data: bytes) -> _Document:
+    paragraphs, core_title, tables = _docx_paragraphs(data)
+    title = None
+    drafts: list[_Draft] = []
+    heading: str | None = None
+    level = 1
+    body: list[str] = []
+    for style, raw in paragraphs:
+        text = _collapse(raw)
+        if style == "title" and title is None and text:
+            title = text
+            continue
+        heading_level = _docx_heading_level(style)
+        if heading_level and text:
+            drafts.append(_docx_draft(heading, level, body))
+            heading, level, body = text, heading_level, []
+        else:
+            body.append(raw)
+    drafts.append(_docx_draft(heading, level, body))
+    warnings = ()
+    if tables:
+        warnings = (f"The document's {tables} table(s) were not imported; copy them if needed.",)
+    return _Document(title or _collapse(core_title) or None, tuple(drafts), warnings)
+
+
+def _docx_paragraphs(data: bytes) -> tuple[list[tuple[str, str]], str, int]:
+    # Imported lazily: parsing text and Markdown should not pay for the Word library.
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        paragraphs = [(_style_name(p), p.text or "") for p in document.paragraphs]
+        return paragraphs, document.core_properties.title or "", len(document.tables)
+    except Exception as exc:  # a bad zip, missing parts, broken XML: all mean "damaged"
+        raise PaperError(
+            "The .docx could not be read (it may be damaged or not a Word document): "
+            "save it again from Word, or upload a .txt."
+        ) from exc
+
+
+def _style_name(paragraph) -> str:
+    style = paragraph.style
+    return (style.name or "").strip().lower() if style is not None else ""
+
+
+def _docx_heading_level(style: str) -> int:
+    """1 for "Heading 1", 2 for "Heading 2" and deeper; 0 for body text.
+
+    A second "Title" paragraph is treated as a top-level heading.
+    """
+    if style == "title":
+        return 1
+    match = re.fullmatch(r"heading\s*(\d+)", style)
+    if not match:
+        return 0
+    return 1 if int(match.group(1)) <= 1 else 2
+
+
+def _docx_draft(heading: str | None, level: int, body: list[str]) -> _Draft:
+    # Word paragraphs are already paragraphs: clean each alone so none merge.
+    cleaned = [clean_text(paragraph) for paragraph in body]
+    text = "\n\n".join(paragraph for paragraph, _ in cleaned if paragraph)
+    footnotes = tuple(number for _, numbers in cleaned for number in numbers)
+    return _Draft(heading, level, text, footnotes)
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def _assemble(document: _Document, fallback_title: str) -> ParsedPaper:
+    sections: list[ParsedSection] = []
+    for draft in document.drafts:
+        if draft.title is None and not draft.text:
+            continue
+        title = _INTRODUCTION if draft.title is None else draft.title
+        questions = tuple(extract_questions(draft.text))
+        sections.append(ParsedSection(title, draft.level, draft.text, questions, draft.footnotes))
+    if not sections:
+        raise PaperError("The file contains no text to import.")
+    framing, sections = _take_framing_questions(document, sections)
+    warnings = list(document.warnings)
+    if all(draft.title is None for draft in document.drafts):
+        warnings.append(_NO_HEADINGS)
+    if not framing:
+        warnings.append(_NO_FRAMING)
+    return ParsedPaper(
+        title=document.title or fallback_title,
+        framing_questions=framing,
+        sections=tuple(sections),
+        warnings=tuple(warnings),
+    )
+
+
+def _take_framing_questions(
+    document: _Document, sections: list[ParsedSection]
+) -> tuple[tuple[str, ...], list[ParsedSection]]:
+    """Move the paper's framing questions out of the section that poses them.
+
+    They are the untitled lead's questions, else those of the first section whose title
+    mentions "question" (e.g. "Discussion questions"), else none.
+    """
+    lead = document.drafts[0] if document.drafts else None
+    has_lead = lead is not None and lead.title is None and bool(lead.text)
+    if has_lead and sections[0].questions:
+        index = 0
+    else:
+        asking = (i for i, section in enumerate(sections) if _asks_questions(section))
+        index = next(asking, None)
+        if index is None:
+            return (), sections
+    framing = sections[index].questions
+    sections[index] = replace(sections[index], questions=())
+    return framing, sections
+
+
+def _asks_questions(section: ParsedSection) -> bool:
+    return bool(section.questions) and "question" in section.title.lower()
