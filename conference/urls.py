@@ -7,7 +7,8 @@ from discussions.views import public
 urlpatterns = [
     path("", public.home, name="home"),
     path("healthz", public.healthz, name="healthz"),
-    path("organizer/", include("discussions.urls")),
+    path("", include("discussions.urls_participant")),
+    path("organizer/", include("discussions.urls_organizer")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

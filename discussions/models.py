@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 class Paper(models.Model):
@@ -160,9 +161,23 @@ def generate_join_code() -> str:
 class Session(models.Model):
     """A run of breakout discussions over one published paper version."""
 
+    class Assignment(models.TextChoices):
+        CHOOSE = "choose", "Participants choose their group"
+        AUTO = "auto", "Place each participant in the least-full group"
+
     paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="sessions")
     name = models.CharField(max_length=200)
     code = models.CharField(max_length=12, unique=True, default=generate_join_code)
+    assignment = models.CharField(
+        max_length=10, choices=Assignment.choices, default=Assignment.CHOOSE
+    )
+    group_capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most participants per group; empty for no limit."
+    )
+    joining_open = models.BooleanField(default=True)
+    join_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="After this the join code no longer admits anyone."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -177,6 +192,11 @@ class Session(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("organizer:session", args=[self.pk])
+
+    def accepts_joins(self, now=None) -> bool:
+        if not self.joining_open:
+            return False
+        return self.join_expires_at is None or (now or timezone.now()) < self.join_expires_at
 
     def ordered_prompts(self) -> models.QuerySet[Prompt]:
         return self.prompts.order_by("sessionprompt__position").select_related(
@@ -197,9 +217,21 @@ class SessionPrompt(models.Model):
 
 
 class BreakoutGroup(models.Model):
+    class Phase(models.TextChoices):
+        COLLECTING = "collecting", "Collecting positions"
+        VOTING = "voting", "Voting only"
+        CLOSED = "closed", "Closed"
+
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="groups")
     position = models.PositiveIntegerField()
     name = models.CharField(max_length=100)
+    phase = models.CharField(max_length=12, choices=Phase.choices, default=Phase.COLLECTING)
+    current_prompt = models.ForeignKey(
+        Prompt, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Every broadcast to the group carries the next number, so a browser that sees a gap
+    # knows it missed something and re-fetches.
+    broadcast_seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["session", "position", "pk"]
@@ -209,3 +241,91 @@ class BreakoutGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("room", args=[self.pk])
+
+    @property
+    def accepts_positions(self) -> bool:
+        return self.phase == self.Phase.COLLECTING
+
+    @property
+    def accepts_votes(self) -> bool:
+        return self.phase in (self.Phase.COLLECTING, self.Phase.VOTING)
+
+
+class Participant(models.Model):
+    """Someone in the room: a display name bound to a browser session, no account."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="participants")
+    group = models.ForeignKey(BreakoutGroup, on_delete=models.PROTECT, related_name="participants")
+    display_name = models.CharField(max_length=40)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "joined_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Position(models.Model):
+    """A statement a participant posts for the group to vote on."""
+
+    MAX_LENGTH = 500
+
+    class Status(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        HIDDEN = "hidden", "Hidden"
+
+    group = models.ForeignKey(BreakoutGroup, on_delete=models.CASCADE, related_name="positions")
+    prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="positions")
+    author = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="positions")
+    text = models.CharField(max_length=MAX_LENGTH)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["group", "prompt", "status"])]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == self.Status.VISIBLE
+
+
+class Vote(models.Model):
+    """One participant's current vote on one position: agree, disagree or pass."""
+
+    class Choice(models.IntegerChoices):
+        AGREE = 1, "Agree"
+        DISAGREE = -1, "Disagree"
+        PASS = 0, "Pass"
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="votes")
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="votes")
+    choice = models.SmallIntegerField(choices=Choice.choices)
+    cast_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "position"], name="one_vote_per_participant_and_position"
+            ),
+            models.CheckConstraint(condition=models.Q(choice__in=[-1, 0, 1]), name="vote_choice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} {self.get_choice_display()} {self.position_id}"
+
+
+class Presence(models.Model):
+    """One open WebSocket of a participant. Rows of sockets that died unseen expire."""
+
+    channel_name = models.CharField(max_length=200, unique=True)
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="presences")
+    group = models.ForeignKey(BreakoutGroup, on_delete=models.CASCADE, related_name="presences")
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)

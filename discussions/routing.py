@@ -1,3 +1,9 @@
-"""WebSocket routes, all under ws/. The live breakout issue adds the group sockets."""
+"""WebSocket routes, all under ws/."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from discussions.consumers import RoomConsumer
+
+websocket_urlpatterns = [
+    path("ws/rooms/<int:group_id>/", RoomConsumer.as_asgi()),
+]

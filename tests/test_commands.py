@@ -62,7 +62,7 @@ def test_load_paper_reports_a_bad_file_in_one_line(tmp_path):
 def test_setup_demo_creates_the_session_and_login_and_is_idempotent(django_user_model):
     out = run("setup_demo", "--password", "demo-password-123")
     session = Session.objects.get()
-    assert f"join code {session.code}" in out
+    assert f"Join code: {session.code}\n" in out
     assert "organizer / demo-password-123" in out
     assert "http://127.0.0.1:8000/organizer/" in out
     assert BreakoutGroup.objects.filter(session=session).count() == 4

@@ -44,15 +44,18 @@ class Command(BaseCommand):
                     paper=paper, name=DEMO_SESSION_NAME, group_count=groups, user=user
                 )
         base = base_url.rstrip("/")
-        self.stdout.write(self.style.SUCCESS("Demo ready."))
-        self.stdout.write(f"  Paper:        {paper}")
-        self.stdout.write(f"  Session:      {session.name}, join code {session.code}")
-        self.stdout.write(f"  Groups:       {', '.join(g.name for g in session.groups.all())}")
-        self.stdout.write(f"  Login:        {DEMO_USERNAME} / {password}")
-        self.stdout.write(f"  Open:         {base}/accounts/login/")
-        self.stdout.write(f"  Organizer:    {base}/organizer/")
-        self.stdout.write(f"  Session page: {base}{session.get_absolute_url()}")
-        self.stdout.write(f"  Admin:        {base}/admin/")
+        out = self.stdout.write
+        out(self.style.SUCCESS("Demo ready."))
+        out(f"Paper:    {paper}")
+        out(f"Session:  {session.name}")
+        out(f"Groups:   {', '.join(g.name for g in session.groups.all())}")
+        out(f"Join code: {session.code}")
+        out(f"Login:    {DEMO_USERNAME} / {password}  (organizer and facilitator)")
+        out("Open:")
+        out(f"  Participants: {base}/join/{session.code}/  (or {base}/join/ and type the code)")
+        out(f"  Organizer:    {base}/organizer/")
+        out(f"  Facilitator:  {base}{session.get_absolute_url()}")
+        out(f"  Admin:        {base}/admin/")
 
     def _organizer(self, password: str):
         user, _ = get_user_model().objects.get_or_create(

@@ -1,9 +1,4 @@
-"""Every write the app makes, one keyword-only function each.
-
-Each function checks first (raising ServiceError with a message for a person, having written
-nothing), then writes inside one transaction. Side effects that must follow a commit are
-deferred with transaction.on_commit.
-"""
+"""Writes on papers: import a file, correct the parsed structure, publish it as prompts."""
 
 from __future__ import annotations
 
@@ -17,18 +12,12 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import papers
-from .models import BreakoutGroup, Paper, Prompt, Question, Section, Session, SessionPrompt
+from discussions import papers
+from discussions.models import Paper, Prompt, Question, Section
+from discussions.services.errors import ServiceError, clean_line
 
 MAX_TITLE_LENGTH = 300
 MAX_QUESTION_LENGTH = 1000
-
-
-class ServiceError(Exception):
-    """A refused write. str(error) is a one-line message fit to show the person."""
-
-
-# --- Papers -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -133,17 +122,8 @@ def _draft_for_update(paper: Paper) -> Paper:
     return locked
 
 
-def _clean_line(value: str, *, what: str, limit: int) -> str:
-    cleaned = " ".join(value.split())
-    if not cleaned:
-        raise ServiceError(f"The {what} cannot be empty.")
-    if len(cleaned) > limit:
-        raise ServiceError(f"The {what} is {len(cleaned)} characters; the limit is {limit}.")
-    return cleaned
-
-
 def rename_paper(*, paper: Paper, title: str) -> Paper:
-    title = _clean_line(title, what="title", limit=MAX_TITLE_LENGTH)
+    title = clean_line(title, what="title", limit=MAX_TITLE_LENGTH)
     with transaction.atomic():
         paper = _draft_for_update(paper)
         paper.title = title
@@ -152,7 +132,7 @@ def rename_paper(*, paper: Paper, title: str) -> Paper:
 
 
 def rename_section(*, section: Section, title: str) -> None:
-    title = _clean_line(title, what="section title", limit=MAX_TITLE_LENGTH)
+    title = clean_line(title, what="section title", limit=MAX_TITLE_LENGTH)
     with transaction.atomic():
         _draft_for_update(section.paper)
         Section.objects.filter(pk=section.pk).update(title=title)
@@ -204,7 +184,7 @@ def _next_question_position(paper: Paper) -> int:
 def add_question(
     *, paper: Paper, text: str, section: Section | None = None, is_framing: bool = False
 ) -> Question:
-    text = _clean_line(text, what="question", limit=MAX_QUESTION_LENGTH)
+    text = clean_line(text, what="question", limit=MAX_QUESTION_LENGTH)
     if section is not None and section.paper_id != paper.pk:
         raise ServiceError("That section belongs to another paper.")
     with transaction.atomic():
@@ -219,7 +199,7 @@ def add_question(
 
 
 def edit_question(*, question: Question, text: str) -> None:
-    text = _clean_line(text, what="question", limit=MAX_QUESTION_LENGTH)
+    text = clean_line(text, what="question", limit=MAX_QUESTION_LENGTH)
     with transaction.atomic():
         _draft_for_update(question.paper)
         Question.objects.filter(pk=question.pk).update(text=text)
@@ -295,66 +275,3 @@ def publish_paper(*, paper: Paper) -> Paper:
         paper.published_at = timezone.now()
         paper.save(update_fields=["status", "published_at"])
     return paper
-
-
-# --- Sessions ---------------------------------------------------------------------------------
-
-MAX_GROUPS = 200
-
-
-def create_session(
-    *,
-    paper: Paper,
-    name: str,
-    group_count: int,
-    user: AbstractBaseUser | None = None,
-    prompts: list[Prompt] | None = None,
-) -> Session:
-    """Create a session over a published paper with numbered breakout groups.
-
-    Prompts default to the paper's framing questions (or, if it has none, its sections).
-    """
-    name = _clean_line(name, what="session name", limit=200)
-    if paper.is_draft:
-        raise ServiceError("Publish the paper before creating a session from it.")
-    if not 1 <= group_count <= MAX_GROUPS:
-        raise ServiceError(f"A session has between 1 and {MAX_GROUPS} breakout groups.")
-    if prompts is None:
-        prompts = list(paper.prompts.filter(kind=Prompt.Kind.QUESTION)) or list(paper.prompts.all())
-    if any(prompt.paper_id != paper.pk for prompt in prompts):
-        raise ServiceError("Every prompt must come from the session's paper.")
-    if not prompts:
-        raise ServiceError("A session needs at least one prompt.")
-    with transaction.atomic():
-        session = Session.objects.create(
-            paper=paper,
-            name=name,
-            created_by=user if user is not None and user.is_authenticated else None,
-        )
-        SessionPrompt.objects.bulk_create(
-            SessionPrompt(session=session, prompt=prompt, position=index)
-            for index, prompt in enumerate(prompts)
-        )
-        BreakoutGroup.objects.bulk_create(
-            BreakoutGroup(session=session, position=index, name=f"Group {index + 1}")
-            for index in range(group_count)
-        )
-    return session
-
-
-__all__ = [
-    "ImportResult",
-    "ServiceError",
-    "add_question",
-    "create_session",
-    "edit_question",
-    "import_paper",
-    "merge_section_into_previous",
-    "move_question",
-    "publish_paper",
-    "remove_question",
-    "rename_paper",
-    "rename_section",
-    "set_framing",
-    "set_section_level",
-]

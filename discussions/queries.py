@@ -1,0 +1,116 @@
+"""Reads the room pages and broadcasts share: positions with their tallies, who is online."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Least
+from django.utils import timezone
+
+from discussions.models import BreakoutGroup, Participant, Position, Presence, Vote
+
+# A socket whose browser has not pinged for this long is counted as gone (the client pings
+# every 25 s; the server's own WebSocket ping evicts dead sockets).
+PRESENCE_TIMEOUT = timedelta(seconds=75)
+
+SORTS = {
+    "newest": "Newest",
+    "agreed": "Most agreed",
+    "divisive": "Most divisive",
+    "unvoted": "Not yet voted by me",
+}
+DEFAULT_SORT = "newest"
+
+
+@dataclass(frozen=True)
+class Tally:
+    agree: int
+    disagree: int
+    passed: int
+
+    @property
+    def total(self) -> int:
+        return self.agree + self.disagree + self.passed
+
+    def percent(self, count: int) -> int:
+        return round(100 * count / self.total) if self.total else 0
+
+    @property
+    def agree_percent(self) -> int:
+        return self.percent(self.agree)
+
+    @property
+    def disagree_percent(self) -> int:
+        return self.percent(self.disagree)
+
+    @property
+    def pass_percent(self) -> int:
+        return self.percent(self.passed)
+
+
+def with_tallies(positions: QuerySet[Position]) -> QuerySet[Position]:
+    return positions.annotate(
+        agree=Count("votes", filter=Q(votes__choice=Vote.Choice.AGREE)),
+        disagree=Count("votes", filter=Q(votes__choice=Vote.Choice.DISAGREE)),
+        passed=Count("votes", filter=Q(votes__choice=Vote.Choice.PASS)),
+    )
+
+
+def tally_of(position: Position) -> Tally:
+    return Tally(position.agree, position.disagree, position.passed)
+
+
+def room_positions(
+    group: BreakoutGroup, participant: Participant | None, sort: str = DEFAULT_SORT
+) -> list[Position]:
+    """The visible positions of the group's current prompt, sorted, each with its tally and
+    (when a participant is given) that participant's own vote as `my_choice`."""
+    positions = with_tallies(
+        Position.objects.filter(
+            group=group, prompt=group.current_prompt_id, status=Position.Status.VISIBLE
+        ).select_related("author")
+    )
+    if participant is not None:
+        mine = Vote.objects.filter(participant=participant, position=OuterRef("pk"))
+        positions = positions.annotate(
+            my_choice=Subquery(mine.values("choice")[:1], output_field=IntegerField()),
+            voted=Exists(mine),
+        )
+        if sort == "unvoted":
+            positions = positions.filter(voted=False)
+    order = {
+        "agreed": [F("agree").desc(), "-created_at", "-pk"],
+        # Divisive: as many against as for, and many votes.
+        "divisive": [Least("agree", "disagree").desc(), F("agree").desc(), "-created_at"],
+    }.get(sort, ["-created_at", "-pk"])
+    positions = positions.order_by(*order)
+    result = list(positions)
+    for position in result:
+        position.tally = tally_of(position)
+    return result
+
+
+def position_with_tally(position_id: int) -> Position:
+    position = with_tallies(Position.objects.select_related("author")).get(pk=position_id)
+    position.tally = tally_of(position)
+    return position
+
+
+def online_count(group_id: int) -> int:
+    since = timezone.now() - PRESENCE_TIMEOUT
+    return (
+        Presence.objects.filter(group=group_id, last_seen__gte=since)
+        .values("participant")
+        .distinct()
+        .count()
+    )
+
+
+# (value, label, symbol) of the vote buttons; the symbol means colour is never the only cue.
+VOTE_BUTTONS = [
+    (Vote.Choice.AGREE.value, "Agree", "✓"),
+    (Vote.Choice.DISAGREE.value, "Disagree", "✗"),
+    (Vote.Choice.PASS.value, "Pass", "–"),
+]

@@ -1,0 +1,96 @@
+"""Writes inside a breakout room: post a position, cast, change or withdraw a vote."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from discussions import live
+from discussions.models import BreakoutGroup, Participant, Position, Vote
+from discussions.services.errors import ServiceError
+
+CHOICES = {
+    "agree": Vote.Choice.AGREE,
+    "disagree": Vote.Choice.DISAGREE,
+    "pass": Vote.Choice.PASS,
+}
+WITHDRAW = "withdraw"
+
+
+def _locked_group(participant: Participant) -> BreakoutGroup:
+    """The participant's group, re-read and locked: its phase decides, and its broadcast
+    number is taken in the same transaction."""
+    return BreakoutGroup.objects.select_for_update().get(pk=participant.group_id)
+
+
+def post_position(*, participant: Participant, text: str) -> Position:
+    """Post a position to the participant's group, on the group's current prompt.
+
+    Side effects: after commit, every socket of the group gets the new position.
+    """
+    text = text.strip()
+    if not text:
+        raise ServiceError("Write your position before posting it.")
+    if len(text) > Position.MAX_LENGTH:
+        raise ServiceError(
+            f"Your position is {len(text)} characters; the limit is {Position.MAX_LENGTH}."
+        )
+    with transaction.atomic():
+        group = _locked_group(participant)
+        if not group.accepts_positions:
+            raise ServiceError(
+                f"The facilitator has set this group to “{group.get_phase_display()}”: "
+                "new positions are closed."
+            )
+        if group.current_prompt_id is None:
+            raise ServiceError("This group has no prompt yet: wait for the facilitator.")
+        position = Position.objects.create(
+            group=group, prompt_id=group.current_prompt_id, author=participant, text=text
+        )
+        live.publish(group.pk, lambda seq: live.position_added_html(position.pk, seq))
+    return position
+
+
+def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Vote | None:
+    """Record the participant's vote on a position of their own group.
+
+    choice is agree, disagree, pass or withdraw. Casting the vote one already has changes
+    nothing and sends nothing. Returns the current vote, or None after a withdrawal.
+    Side effects: after commit, the group's sockets get the position's new tally.
+    """
+    if choice != WITHDRAW and choice not in CHOICES:
+        raise ServiceError("A vote is agree, disagree or pass.")
+    with transaction.atomic():
+        group = _locked_group(participant)
+        position = Position.objects.filter(pk=position_id, group=group).first()
+        if position is None or not position.is_visible:
+            raise ServiceError("That position is not in your group (or was removed).")
+        if not group.accepts_votes:
+            raise ServiceError("Voting is closed in this group.")
+        vote = Vote.objects.filter(participant=participant, position=position).first()
+        if choice == WITHDRAW:
+            if vote is None:
+                return None
+            vote.delete()
+            vote = None
+        elif vote is not None and vote.choice == CHOICES[choice]:
+            return vote
+        elif vote is not None:
+            vote.choice = CHOICES[choice]
+            vote.save(update_fields=["choice", "cast_at"])
+        else:
+            vote = _create_vote(participant, position, CHOICES[choice])
+        live.publish(group.pk, lambda seq: live.tally_html(position.pk, seq))
+    return vote
+
+
+def _create_vote(participant: Participant, position: Position, choice: int) -> Vote:
+    try:
+        with transaction.atomic():
+            return Vote.objects.create(participant=participant, position=position, choice=choice)
+    except IntegrityError:
+        # Two tabs of the same participant voted at once; the group lock makes this rare,
+        # the unique constraint makes it harmless: keep one row, with the latest choice.
+        vote = Vote.objects.get(participant=participant, position=position)
+        vote.choice = choice
+        vote.save(update_fields=["choice", "cast_at"])
+        return vote

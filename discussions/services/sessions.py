@@ -1,0 +1,170 @@
+"""Writes on sessions: create one, open or close joining, rename groups, join as a participant."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+
+from discussions.models import (
+    JOIN_CODE_ALPHABET,
+    BreakoutGroup,
+    Paper,
+    Participant,
+    Prompt,
+    Session,
+    SessionPrompt,
+    generate_join_code,
+)
+from discussions.services.errors import ServiceError, clean_line
+
+MAX_GROUPS = 200
+MAX_DISPLAY_NAME = 40
+MAX_GROUP_NAME = 100
+
+
+def create_session(
+    *,
+    paper: Paper,
+    name: str,
+    group_count: int,
+    user: AbstractBaseUser | None = None,
+    prompts: list[Prompt] | None = None,
+    assignment: str = Session.Assignment.CHOOSE,
+    group_capacity: int | None = None,
+) -> Session:
+    """Create a session over a published paper with numbered breakout groups.
+
+    Prompts default to the paper's framing questions (or, if it has none, its sections).
+    Every group starts on the first prompt, collecting positions.
+    """
+    name = clean_line(name, what="session name", limit=200)
+    if paper.is_draft:
+        raise ServiceError("Publish the paper before creating a session from it.")
+    if not 1 <= group_count <= MAX_GROUPS:
+        raise ServiceError(f"A session has between 1 and {MAX_GROUPS} breakout groups.")
+    if assignment not in Session.Assignment.values:
+        raise ServiceError("Choose how participants are placed in groups.")
+    if group_capacity is not None and group_capacity < 1:
+        raise ServiceError("A group's capacity is at least 1 (or empty for no limit).")
+    if prompts is None:
+        prompts = list(paper.prompts.filter(kind=Prompt.Kind.QUESTION)) or list(paper.prompts.all())
+    if any(prompt.paper_id != paper.pk for prompt in prompts):
+        raise ServiceError("Every prompt must come from the session's paper.")
+    if not prompts:
+        raise ServiceError("A session needs at least one prompt.")
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return _create(paper, name, group_count, user, prompts, assignment, group_capacity)
+        except IntegrityError:
+            # A join code drawn twice (1 in 244 million): draw again.
+            continue
+    raise ServiceError("Could not draw a free join code; try again.")
+
+
+def _create(paper, name, group_count, user, prompts, assignment, group_capacity) -> Session:
+    session = Session.objects.create(
+        paper=paper,
+        name=name,
+        code=generate_join_code(),
+        assignment=assignment,
+        group_capacity=group_capacity,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    SessionPrompt.objects.bulk_create(
+        SessionPrompt(session=session, prompt=prompt, position=index)
+        for index, prompt in enumerate(prompts)
+    )
+    BreakoutGroup.objects.bulk_create(
+        BreakoutGroup(
+            session=session, position=index, name=f"Group {index + 1}", current_prompt=prompts[0]
+        )
+        for index in range(group_count)
+    )
+    return session
+
+
+def rename_group(*, group: BreakoutGroup, name: str) -> None:
+    name = clean_line(name, what="group name", limit=MAX_GROUP_NAME)
+    with transaction.atomic():
+        taken = (
+            BreakoutGroup.objects.filter(session=group.session_id, name__iexact=name)
+            .exclude(pk=group.pk)
+            .exists()
+        )
+        if taken:
+            raise ServiceError(f"Another group of this session is already called “{name}”.")
+        BreakoutGroup.objects.filter(pk=group.pk).update(name=name)
+
+
+def set_joining_open(*, session: Session, is_open: bool) -> None:
+    Session.objects.filter(pk=session.pk).update(joining_open=is_open)
+
+
+_CODE_NOISE = re.compile(r"[\s\-_.]")
+
+
+def normalise_code(code: str) -> str:
+    """What people type: lower case, spaces or dashes in the middle."""
+    return _CODE_NOISE.sub("", code).upper()
+
+
+def find_session(code: str) -> Session:
+    """The session a join code opens, or a ServiceError a participant can act on."""
+    normalised = normalise_code(code)
+    if not normalised:
+        raise ServiceError("Type the join code shown in your room.")
+    if len(normalised) > 12 or not set(normalised) <= set(JOIN_CODE_ALPHABET):
+        raise ServiceError(
+            f"“{code.strip()[:20]}” is not a join code: check the code on the screen."
+        )
+    session = Session.objects.filter(code=normalised).select_related("paper").first()
+    if session is None:
+        raise ServiceError(f"No session has the code {normalised}: check the code on the screen.")
+    if not session.accepts_joins():
+        raise ServiceError(f"Session {normalised} is no longer open for joining.")
+    return session
+
+
+def join_session(
+    *, session: Session, display_name: str, group_id: int | None = None
+) -> Participant:
+    """Add a participant to a group of the session, checking code, capacity and choice.
+
+    Placement follows the session: the participant's chosen group, or the least-full one.
+    The session row is locked so two people cannot both take the last seat of a group.
+    """
+    display_name = clean_line(display_name, what="display name", limit=MAX_DISPLAY_NAME)
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=session.pk)
+        if not session.accepts_joins():
+            raise ServiceError(f"Session {session.code} is no longer open for joining.")
+        groups = list(
+            BreakoutGroup.objects.filter(session=session)
+            .annotate(size=Count("participants"))
+            .order_by("position", "pk")
+        )
+        group = _place(session, groups, group_id)
+        return Participant.objects.create(session=session, group=group, display_name=display_name)
+
+
+def _place(session: Session, groups: list[BreakoutGroup], group_id: int | None) -> BreakoutGroup:
+    capacity = session.group_capacity
+
+    def has_room(group: BreakoutGroup) -> bool:
+        return capacity is None or group.size < capacity
+
+    if session.assignment == Session.Assignment.CHOOSE:
+        chosen = next((g for g in groups if g.pk == group_id), None)
+        if chosen is None:
+            raise ServiceError("Choose one of this session's groups.")
+        if not has_room(chosen):
+            raise ServiceError(f"{chosen.name} is full ({capacity} people): choose another group.")
+        return chosen
+    open_groups = [g for g in groups if has_room(g)]
+    if not open_groups:
+        raise ServiceError("Every group is full: ask the organizer to make room.")
+    return min(open_groups, key=lambda g: (g.size, g.position, g.pk))

@@ -1,0 +1,235 @@
+"""Participant pages: join with a code, then the breakout room and its writes.
+
+A participant is anonymous: joining stores the Participant's id in the browser's Django
+session, keyed by the conference session, so a second tab or a laptop that sleeps keeps the
+same identity. Every room URL checks, on every request, that the caller is a member of that
+room's group.
+"""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from discussions import queries, services
+from discussions.models import BreakoutGroup, Participant, Session
+
+SESSION_KEY = "participants"
+
+
+# --- Identity -----------------------------------------------------------------------------------
+
+
+def remember(request: HttpRequest, participant: Participant) -> None:
+    joined = dict(request.session.get(SESSION_KEY, {}))
+    joined[str(participant.session_id)] = participant.pk
+    request.session[SESSION_KEY] = joined
+
+
+def participant_for(session_data, session_id: int) -> Participant | None:
+    """The participant this browser is in a session, from a Django session (dict-like).
+
+    Shared with the WebSocket consumer, which reads the same session from its scope.
+    """
+    participant_id = (session_data.get(SESSION_KEY) or {}).get(str(session_id))
+    if participant_id is None:
+        return None
+    return (
+        Participant.objects.select_related("group", "session")
+        .filter(pk=participant_id, session=session_id)
+        .first()
+    )
+
+
+def member_of(request: HttpRequest, group_id: int) -> tuple[BreakoutGroup, Participant]:
+    """The group and the caller, who must be its member: 403 otherwise."""
+    group = get_object_or_404(
+        BreakoutGroup.objects.select_related("session", "current_prompt"), pk=group_id
+    )
+    participant = participant_for(request.session, group.session_id)
+    if participant is None or participant.group_id != group.pk:
+        raise PermissionDenied("You are not a member of this group.")
+    # The fresh group row, not the one cached on the participant.
+    participant.group = group
+    return group, participant
+
+
+# --- Joining ------------------------------------------------------------------------------------
+
+
+@require_GET
+def join_start(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("code", "")
+    if not code:
+        return render(request, "room/join_start.html", {"code": ""})
+    try:
+        session = services.find_session(code)
+    except services.ServiceError as error:
+        return render(
+            request, "room/join_start.html", {"code": code, "error": str(error)}, status=404
+        )
+    return redirect("join", session.code)
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        session = services.find_session(code)
+    except services.ServiceError as error:
+        return render(
+            request, "room/join_start.html", {"code": code, "error": str(error)}, status=404
+        )
+    if session.code != code:
+        return redirect("join", session.code)
+    existing = participant_for(request.session, session.pk)
+    if existing is not None:
+        return redirect(existing.group)
+
+    context = {"session": session, "display_name": "", "chosen": "", "error": ""}
+    status = 200
+    if request.method == "POST":
+        display_name = request.POST.get("display_name", "")
+        chosen = request.POST.get("group", "")
+        try:
+            participant = services.join_session(
+                session=session,
+                display_name=display_name,
+                group_id=int(chosen) if chosen.isdigit() else None,
+            )
+        except services.ServiceError as error:
+            context |= {"display_name": display_name, "chosen": chosen, "error": str(error)}
+            status = 400
+        else:
+            remember(request, participant)
+            return redirect(participant.group)
+    groups = list(session.groups.annotate(size=Count("participants")))
+    for group in groups:
+        group.is_full = session.group_capacity is not None and group.size >= session.group_capacity
+    context["groups"] = groups
+    return render(request, "room/join.html", context, status=status)
+
+
+@require_GET
+@cache_control(max_age=3600)
+def join_qr(request: HttpRequest, code: str) -> HttpResponse:
+    """The join link as a QR code (SVG), for the screen at the front of the room."""
+    session = get_object_or_404(Session, code=code)
+    url = request.build_absolute_uri(reverse("join", args=[session.code]))
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=8, border=2, title=f"Join {code}")
+    return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+
+
+# --- The room -----------------------------------------------------------------------------------
+
+
+def _sort(request: HttpRequest) -> str:
+    sort = request.GET.get("sort", queries.DEFAULT_SORT)
+    return sort if sort in queries.SORTS else queries.DEFAULT_SORT
+
+
+def _room_context(group: BreakoutGroup, participant: Participant, sort: str) -> dict:
+    prompt = group.current_prompt
+    return {
+        "session": group.session,
+        "group": group,
+        "participant": participant,
+        "prompt": prompt,
+        "positions": queries.room_positions(group, participant, sort),
+        "online": queries.online_count(group.pk),
+        "sort": sort,
+        "sort_label": queries.SORTS[sort],
+        "sorts": queries.SORTS,
+        "vote_choices": queries.VOTE_BUTTONS,
+    }
+
+
+@require_GET
+def room(request: HttpRequest, group_id: int) -> HttpResponse:
+    group = get_object_or_404(BreakoutGroup.objects.select_related("session"), pk=group_id)
+    if participant_for(request.session, group.session_id) is None:
+        # Not joined yet (or a new browser): the join page, not a bare 403.
+        return redirect("join", group.session.code)
+    group, participant = member_of(request, group_id)
+    return render(request, "room/room.html", _room_context(group, participant, _sort(request)))
+
+
+@require_GET
+def room_positions(request: HttpRequest, group_id: int) -> HttpResponse:
+    group, participant = member_of(request, group_id)
+    context = _room_context(group, participant, _sort(request))
+    return render(request, "room/room.html#positions", context)
+
+
+@require_GET
+def room_status(request: HttpRequest, group_id: int) -> HttpResponse:
+    group, participant = member_of(request, group_id)
+    context = _room_context(group, participant, queries.DEFAULT_SORT)
+    return render(request, "room/room.html#status", context)
+
+
+@require_POST
+def post_position(request: HttpRequest, group_id: int) -> HttpResponse:
+    group, participant = member_of(request, group_id)
+    text = request.POST.get("text", "")
+    try:
+        position = services.post_position(participant=participant, text=text)
+    except services.ServiceError as error:
+        if not request.htmx:
+            return _room_with(request, group, participant, post_error=str(error), post_text=text)
+        context = _room_context(group, participant, queries.DEFAULT_SORT)
+        context |= {"post_error": str(error), "post_text": text}
+        return render(request, "room/room.html#post_form", context, status=422)
+    if not request.htmx:
+        return redirect(group)
+    # A fresh form, and the new card straight away; the broadcast copy of it is dropped by
+    # the page because an element with its id is already there.
+    context = _room_context(group, participant, queries.DEFAULT_SORT) | {"posted": True}
+    context["position"] = queries.position_with_tally(position.pk)
+    return render(request, "room/posted.html", context)
+
+
+@require_POST
+def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
+    group, participant = member_of(request, group_id)
+    error = ""
+    try:
+        services.cast_vote(
+            participant=participant,
+            position_id=position_id,
+            choice=request.POST.get("choice", ""),
+        )
+    except services.ServiceError as exc:
+        error = str(exc)
+    if not request.htmx:
+        if error:
+            return _room_with(request, group, participant, vote_error=error)
+        return redirect(f"{group.get_absolute_url()}#position-{position_id}")
+    positions = [p for p in queries.room_positions(group, participant) if p.pk == position_id]
+    if not positions:
+        # Hidden or never in this group: say so where the buttons were.
+        return HttpResponse(
+            format_html('<p class="error" role="alert" id="vote-{}">{}</p>', position_id, error),
+            status=422,
+        )
+    context = {
+        "position": positions[0],
+        "vote_choices": queries.VOTE_BUTTONS,
+        "vote_error": error,
+    }
+    return render(request, "room/_vote.html", context, status=422 if error else 200)
+
+
+def _room_with(request, group, participant, status: int = 400, **extra) -> HttpResponse:
+    """The whole room page with a message, for browsers without JavaScript."""
+    context = _room_context(group, participant, queries.DEFAULT_SORT) | extra
+    return render(request, "room/room.html", context, status=status)
