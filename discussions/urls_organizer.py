@@ -26,5 +26,12 @@ urlpatterns = [
         organizer.merge_section,
         name="merge_section",
     ),
+    path("papers/<int:paper_id>/sessions/new", organizer.create_session, name="create_session"),
     path("sessions/<int:session_id>/", organizer.session_detail, name="session"),
+    path("sessions/<int:session_id>/joining", organizer.set_joining, name="set_joining"),
+    path(
+        "sessions/<int:session_id>/groups/<int:group_id>",
+        organizer.rename_group,
+        name="rename_group",
+    ),
 ]

@@ -22,6 +22,7 @@ from discussions.services.paper_import import (
 )
 from discussions.services.room import cast_vote, post_position
 from discussions.services.sessions import (
+    MAX_GROUPS,
     create_session,
     find_session,
     join_session,
@@ -31,6 +32,7 @@ from discussions.services.sessions import (
 )
 
 __all__ = [
+    "MAX_GROUPS",
     "ImportResult",
     "ServiceError",
     "add_question",

@@ -13,11 +13,48 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from discussions import papers, services
-from discussions.models import Paper, Question, Section, Session
+from discussions.models import BreakoutGroup, Paper, Prompt, Question, Section, Session
 from discussions.views.access import organizer_required
+
+
+class SessionForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Session name")
+    prompts = forms.ModelMultipleChoiceField(
+        queryset=Prompt.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Prompts, in this order",
+        error_messages={"required": "Choose at least one prompt."},
+    )
+    group_count = forms.IntegerField(
+        min_value=1, max_value=services.MAX_GROUPS, initial=4, label="Breakout groups"
+    )
+    assignment = forms.ChoiceField(
+        choices=Session.Assignment.choices,
+        initial=Session.Assignment.CHOOSE,
+        widget=forms.RadioSelect,
+        label="Placing participants",
+    )
+    group_capacity = forms.IntegerField(
+        min_value=1,
+        required=False,
+        label="Most people per group",
+        help_text="Leave empty for no limit.",
+    )
+
+    def __init__(self, *args, paper: Paper, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["prompts"].queryset = paper.prompts.select_related("question", "section")
+        self.fields["prompts"].label_from_instance = lambda prompt: (
+            f"{prompt.get_kind_display()}: {prompt.heading}"
+        )
+        if not self.is_bound:
+            self.initial["prompts"] = [
+                p.pk for p in paper.prompts.filter(kind=Prompt.Kind.QUESTION)
+            ]
 
 
 class UploadForm(forms.Form):
@@ -83,6 +120,9 @@ def _paper_context(paper: Paper) -> dict:
         "prompts": paper.prompts.select_related("question", "section"),
         "sessions": paper.sessions.all(),
         "other_versions": Paper.objects.filter(lineage=paper.lineage).exclude(pk=paper.pk),
+        "session_form": (
+            None if paper.is_draft else SessionForm(paper=paper, initial={"name": paper.title})
+        ),
     }
 
 
@@ -91,6 +131,33 @@ def _paper_context(paper: Paper) -> dict:
 def paper_detail(request: HttpRequest, paper_id: int) -> HttpResponse:
     paper = get_object_or_404(Paper, pk=paper_id)
     return render(request, "organizer/paper.html", _paper_context(paper))
+
+
+@require_POST
+@organizer_required
+def create_session(request: HttpRequest, paper_id: int) -> HttpResponse:
+    paper = get_object_or_404(Paper, pk=paper_id)
+    form = SessionForm(request.POST, paper=paper)
+    if form.is_valid():
+        # The checkboxes come back in page order, which is the paper's prompt order.
+        chosen = sorted(form.cleaned_data["prompts"], key=lambda prompt: prompt.position)
+        try:
+            session = services.create_session(
+                paper=paper,
+                name=form.cleaned_data["name"],
+                group_count=form.cleaned_data["group_count"],
+                prompts=chosen,
+                assignment=form.cleaned_data["assignment"],
+                group_capacity=form.cleaned_data["group_capacity"],
+                user=request.user,
+            )
+        except services.ServiceError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Session created. Its join code is {session.code}.")
+            return redirect(session)
+    context = _paper_context(paper) | {"session_form": form}
+    return render(request, "organizer/paper.html", context, status=400)
 
 
 def _correct(request: HttpRequest, paper: Paper, change: Callable[[], object], done: str):
@@ -227,13 +294,69 @@ def publish(request: HttpRequest, paper_id: int) -> HttpResponse:
     )
 
 
+def _session_context(request: HttpRequest, session: Session) -> dict:
+    join_path = reverse("join", args=[session.code])
+    return {
+        "session": session,
+        "prompts": session.ordered_prompts(),
+        "groups": session.groups.annotate(size=Count("participants")),
+        "join_url": request.build_absolute_uri(join_path),
+    }
+
+
 @require_GET
 @organizer_required
 def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(Session.objects.select_related("paper"), pk=session_id)
-    context = {
-        "session": session,
-        "prompts": session.ordered_prompts(),
-        "groups": session.groups.all(),
-    }
-    return render(request, "organizer/session.html", context)
+    return render(request, "organizer/session.html", _session_context(request, session))
+
+
+def _session_change(request: HttpRequest, session: Session, change, done: str) -> HttpResponse:
+    """Apply one change to a session: the groups fragment for htmx, else a redirect."""
+    error = ""
+    try:
+        change()
+    except services.ServiceError as exc:
+        error = str(exc)
+    if request.htmx:
+        session.refresh_from_db()
+        context = _session_context(request, session) | {
+            "error": error,
+            "notice": "" if error else done,
+        }
+        return render(
+            request, "organizer/session.html#setup", context, status=422 if error else 200
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(session)
+
+
+@require_POST
+@organizer_required
+def rename_group(request: HttpRequest, session_id: int, group_id: int) -> HttpResponse:
+    group = get_object_or_404(
+        BreakoutGroup.objects.select_related("session"), pk=group_id, session=session_id
+    )
+    name = request.POST.get("name", "")
+    return _session_change(
+        request,
+        group.session,
+        lambda: services.rename_group(group=group, name=name),
+        "Group renamed.",
+    )
+
+
+@require_POST
+@organizer_required
+def set_joining(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(Session, pk=session_id)
+    is_open = request.POST.get("open") == "1"
+    return _session_change(
+        request,
+        session,
+        lambda: services.set_joining_open(session=session, is_open=is_open),
+        "Joining is open." if is_open else "Joining is closed: the code admits nobody new.",
+    )
