@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", public.healthz, name="healthz"),
     path("", include("discussions.urls_participant")),
     path("organizer/", include("discussions.urls_organizer")),
+    path("facilitate/", include("discussions.urls_facilitator")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from discussions import live, queries
-from discussions.models import BreakoutGroup, Presence
+from discussions.models import BreakoutGroup, Presence, Session
 from discussions.views.participant import participant_for
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
         """A broadcast to the room: already rendered, once, by the publisher."""
         await self.send(text_data=event["html"])
 
+    async def participant_event(self, event: dict) -> None:
+        """Something for this participant alone (their position was reviewed)."""
+        await self.send(text_data=event["html"])
+
+    async def participant_away(self, event: dict) -> None:
+        """Moved to another group or removed: send the page on, then close this socket."""
+        await self.send(text_data=_away(event["url"]))
+        await self.close(code=FORBIDDEN)
+
     # --- Database helpers ---------------------------------------------------------------------
 
     @database_sync_to_async
@@ -85,7 +94,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if group is None:
             return None
         participant = participant_for(self.scope.get("session") or {}, group.session_id)
-        if participant is None or participant.group_id != self.group_id:
+        if participant is None or participant.group_id != self.group_id or participant.removed_at:
             return None
         return participant.pk
 
@@ -135,5 +144,96 @@ def _parse(text_data: str | None, bytes_data: bytes | None) -> dict | None:
     return message if isinstance(message, dict) else None
 
 
+def _away(url: str) -> str:
+    return format_html('<div id="room-away" hx-swap-oob="true" data-href="{}"></div>', url)
+
+
 def _notice(text: str) -> str:
     return format_html('<div id="live-notice" hx-swap-oob="true" role="status">{}</div>', text)
+
+
+class ConsoleConsumer(AsyncWebsocketConsumer):
+    """A facilitator's console: told which of their groups changed, it re-fetches them.
+
+    The groups the user facilitates are read when the socket opens and again at every
+    heartbeat, so an assignment taken away stops the flow within one heartbeat.
+    """
+
+    session_id: int
+    group_ids: frozenset[int] = frozenset()
+
+    async def connect(self) -> None:
+        self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        self.group_ids = await self.facilitated_groups()
+        if not self.group_ids:
+            await self.close(code=FORBIDDEN)
+            return
+        await self.channel_layer.group_add(
+            live.console_channel_group(self.session_id), self.channel_name
+        )
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group_ids:
+            await self.channel_layer.group_discard(
+                live.console_channel_group(self.session_id), self.channel_name
+            )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        self.group_ids = await self.facilitated_groups()
+        if not self.group_ids:
+            await self.close(code=FORBIDDEN)
+            return
+        message = _parse(text_data, bytes_data)
+        if message is None or message.get("type") != "ping":
+            await self.send(text_data=json.dumps({"type": "error", "message": "Unknown message."}))
+
+    async def console_changed(self, event: dict) -> None:
+        if event["group_id"] in self.group_ids:
+            await self.send(text_data=json.dumps({"type": "changed", "group": event["group_id"]}))
+
+    @database_sync_to_async
+    def facilitated_groups(self) -> frozenset[int]:
+        session = Session.objects.filter(pk=self.session_id).first()
+        user = self.scope.get("user")
+        if session is None or user is None:
+            return frozenset()
+        return frozenset(session.groups_facilitated_by(user).values_list("pk", flat=True))
+
+
+class ScreenConsumer(AsyncWebsocketConsumer):
+    """The projector's read-only feed of one group: the room's broadcasts, nothing personal.
+
+    Admitted by the session's screen token, checked on connect and at every heartbeat.
+    """
+
+    group_id: int | None = None
+
+    async def connect(self) -> None:
+        kwargs = self.scope["url_route"]["kwargs"]
+        self.token = kwargs["token"]
+        if not await self.token_opens(int(kwargs["group_id"])):
+            await self.close(code=FORBIDDEN)
+            return
+        self.group_id = int(kwargs["group_id"])
+        await self.channel_layer.group_add(
+            live.room_channel_group(self.group_id), self.channel_name
+        )
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group_id is not None:
+            await self.channel_layer.group_discard(
+                live.room_channel_group(self.group_id), self.channel_name
+            )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        if not await self.token_opens(self.group_id):
+            await self.close(code=FORBIDDEN)
+
+    async def room_event(self, event: dict) -> None:
+        await self.send(text_data=event["html"])
+
+    @database_sync_to_async
+    def token_opens(self, group_id: int) -> bool:
+        return BreakoutGroup.objects.filter(pk=group_id, session__screen_token=self.token).exists()

@@ -36,31 +36,74 @@ def participant_channel_group(participant_id: int) -> str:
     return f"participant.{participant_id}"
 
 
-def next_seq(group_id: int) -> int:
-    """Take the group's next broadcast number. Call inside the writing transaction."""
+def console_channel_group(session_id: int) -> str:
+    """Facilitators' consoles of one session: told which group changed, they re-fetch it."""
+    return f"console.{session_id}"
+
+
+def next_seq(group_id: int) -> tuple[int, int]:
+    """Take the group's next broadcast number. Call inside the writing transaction.
+
+    Returns (seq, session_id).
+    """
     BreakoutGroup.objects.filter(pk=group_id).update(broadcast_seq=F("broadcast_seq") + 1)
-    return BreakoutGroup.objects.values_list("broadcast_seq", flat=True).get(pk=group_id)
+    seq, session_id = BreakoutGroup.objects.values_list("broadcast_seq", "session_id").get(
+        pk=group_id
+    )
+    return seq, session_id
 
 
 def publish(group_id: int, render: Callable[[int], str]) -> None:
     """Number an event now and send it to the group's sockets once the transaction commits.
 
-    `render(seq)` builds the HTML after the commit, once, so it shows committed state.
+    `render(seq)` builds the HTML after the commit, once, so it shows committed state. The
+    session's facilitator consoles hear that the group changed.
     """
-    seq = next_seq(group_id)
+    seq, session_id = next_seq(group_id)
 
     def send() -> None:
         try:
             html = render(seq)
-            async_to_sync(get_channel_layer().group_send)(
-                room_channel_group(group_id), {"type": ROOM_EVENT, "seq": seq, "html": html}
-            )
+            _send(room_channel_group(group_id), {"type": ROOM_EVENT, "seq": seq, "html": html})
         except Exception:
             # The write is committed; a browser that misses this event sees the gap in the
             # sequence and re-fetches. Never turn a saved vote into an error page.
             log.exception("Could not publish event %s to group %s", seq, group_id)
+        _console(session_id, group_id)
 
     transaction.on_commit(send)
+
+
+def notify_console(group: BreakoutGroup) -> None:
+    """Tell the consoles a group changed in a way its participants do not see."""
+    transaction.on_commit(lambda: _console(group.session_id, group.pk))
+
+
+def notify_participant(participant_id: int, html: str) -> None:
+    """After commit, send HTML to every socket of one participant (and no one else)."""
+    message = {"type": "participant.event", "html": html}
+    transaction.on_commit(lambda: _quietly(participant_channel_group(participant_id), message))
+
+
+def send_participant_away(participant_id: int, url: str) -> None:
+    """After commit, send the participant's pages to `url` and close their sockets."""
+    message = {"type": "participant.away", "url": url}
+    transaction.on_commit(lambda: _quietly(participant_channel_group(participant_id), message))
+
+
+def _send(channel_group: str, message: dict) -> None:
+    async_to_sync(get_channel_layer().group_send)(channel_group, message)
+
+
+def _quietly(channel_group: str, message: dict) -> None:
+    try:
+        _send(channel_group, message)
+    except Exception:
+        log.exception("Could not send to %s", channel_group)
+
+
+def _console(session_id: int, group_id: int) -> None:
+    _quietly(console_channel_group(session_id), {"type": "console.changed", "group_id": group_id})
 
 
 def render_event(template: str, seq: int, context: dict) -> str:
@@ -88,3 +131,55 @@ def tally_html(position_id: int, seq: int) -> str:
 def presence_html(group_id: int, seq: int) -> str:
     online = queries.online_count(group_id)
     return render_event("room/events.html#presence_changed", seq, {"online": online})
+
+
+def position_removed_html(position_id: int, seq: int) -> str:
+    return render_event("room/events.html#position_removed", seq, {"position_id": position_id})
+
+
+def merged_html(survivor_id: int, absorbed_id: int, seq: int) -> str:
+    position = queries.position_with_tally(survivor_id)
+    return render_event(
+        "room/events.html#merged", seq, {"position": position, "position_id": absorbed_id}
+    )
+
+
+def positions_refresh_html(seq: int) -> str:
+    """The list's order or membership changed in a way best re-fetched by each page."""
+    return render_event("room/events.html#refresh", seq, {})
+
+
+def status_html_for(group_id: int) -> Callable[[int], str]:
+    def render(seq: int) -> str:
+        return render_event("room/events.html#status_changed", seq, _status_context(group_id))
+
+    return render
+
+
+def status_and_positions_html(group_id: int) -> Callable[[int], str]:
+    """Phase or prompt changed: the status swaps in, and each page re-fetches its list."""
+
+    def render(seq: int) -> str:
+        context = _status_context(group_id)
+        return render_event("room/events.html#status_and_refresh", seq, context)
+
+    return render
+
+
+def _status_context(group_id: int) -> dict:
+    group = BreakoutGroup.objects.select_related(
+        "session", "current_prompt__question__section", "current_prompt__section"
+    ).get(pk=group_id)
+    return {
+        "group": group,
+        "session": group.session,
+        "prompt": group.current_prompt,
+        "online": queries.online_count(group_id),
+        "oob": True,
+    }
+
+
+def review_html(position_id: int) -> str:
+    """For the author alone: their position was approved or rejected."""
+    position = queries.position_with_tally(position_id)
+    return render_to_string("room/events.html#reviewed", {"position": position})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -158,6 +159,10 @@ def generate_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
+def generate_screen_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class Session(models.Model):
     """A run of breakout discussions over one published paper version."""
 
@@ -178,6 +183,21 @@ class Session(models.Model):
     join_expires_at = models.DateTimeField(
         null=True, blank=True, help_text="After this the join code no longer admits anyone."
     )
+    # The projector's read-only pages are reached by this unguessable link, not by a login:
+    # the laptop at the front of the room should not carry a facilitator's session.
+    screen_token = models.CharField(max_length=43, unique=True, default=generate_screen_token)
+    premoderation = models.BooleanField(
+        default=False, help_text="New positions wait for a facilitator's approval."
+    )
+    hide_tallies = models.BooleanField(
+        default=False, help_text="Participants see tallies only once a group's voting closes."
+    )
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="FacilitatorAssignment",
+        related_name="facilitated_sessions",
+        blank=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -193,10 +213,30 @@ class Session(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("organizer:session", args=[self.pk])
 
+    def get_facilitator_url(self) -> str:
+        return reverse("facilitator:overview", args=[self.pk])
+
     def accepts_joins(self, now=None) -> bool:
         if not self.joining_open:
             return False
         return self.join_expires_at is None or (now or timezone.now()) < self.join_expires_at
+
+    def facilitated_by(self, user) -> bool:
+        """Organizers (staff) facilitate every session; others only their assigned ones."""
+        if not (user.is_authenticated and user.is_active):
+            return False
+        return user.is_staff or self.assignments.filter(user=user).exists()
+
+    def groups_facilitated_by(self, user) -> models.QuerySet[BreakoutGroup]:
+        if not (user.is_authenticated and user.is_active):
+            return self.groups.none()
+        if user.is_staff:
+            return self.groups.all()
+        assignment = self.assignments.filter(user=user).first()
+        if assignment is None:
+            return self.groups.none()
+        chosen = assignment.groups.all()
+        return chosen if chosen.exists() else self.groups.all()
 
     def ordered_prompts(self) -> models.QuerySet[Prompt]:
         return self.prompts.order_by("sessionprompt__position").select_related(
@@ -232,6 +272,14 @@ class BreakoutGroup(models.Model):
     # Every broadcast to the group carries the next number, so a browser that sees a gap
     # knows it missed something and re-fetches.
     broadcast_seq = models.PositiveBigIntegerField(default=0)
+    # The shared countdown, in server time. Running: timer_ends_at is set. Paused: the
+    # remaining time is kept in timer_paused_remaining instead. Either way, when it runs out
+    # the group may switch to timer_then_phase by itself.
+    timer_ends_at = models.DateTimeField(null=True, blank=True)
+    timer_paused_remaining = models.DurationField(null=True, blank=True)
+    timer_then_phase = models.CharField(max_length=12, choices=Phase.choices, blank=True)
+    announcement = models.CharField(max_length=300, blank=True)
+    announced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["session", "position", "pk"]
@@ -244,6 +292,25 @@ class BreakoutGroup(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("room", args=[self.pk])
+
+    def get_facilitator_url(self) -> str:
+        return reverse("facilitator:group", args=[self.pk])
+
+    def facilitated_by(self, user) -> bool:
+        return self.session.groups_facilitated_by(user).filter(pk=self.pk).exists()
+
+    def timer_remaining(self, now=None) -> timedelta | None:
+        """Time left on the countdown (running or paused), or None when there is none."""
+        if self.timer_ends_at is not None:
+            return max(timedelta(0), self.timer_ends_at - (now or timezone.now()))
+        return self.timer_paused_remaining
+
+    @property
+    def timer_running(self) -> bool:
+        return self.timer_ends_at is not None
+
+    def timer_due(self, now=None) -> bool:
+        return self.timer_ends_at is not None and self.timer_ends_at <= (now or timezone.now())
 
     @property
     def accepts_positions(self) -> bool:
@@ -261,6 +328,9 @@ class Participant(models.Model):
     group = models.ForeignKey(BreakoutGroup, on_delete=models.PROTECT, related_name="participants")
     display_name = models.CharField(max_length=40)
     joined_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Removed by a facilitator; their positions stay, marked."
+    )
 
     class Meta:
         ordering = ["session", "joined_at", "pk"]
@@ -276,13 +346,21 @@ class Position(models.Model):
 
     class Status(models.TextChoices):
         VISIBLE = "visible", "Visible"
+        PENDING = "pending", "Awaiting review"
         HIDDEN = "hidden", "Hidden"
+        REJECTED = "rejected", "Rejected"
+        MERGED = "merged", "Merged into another"
 
     group = models.ForeignKey(BreakoutGroup, on_delete=models.CASCADE, related_name="positions")
     prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="positions")
     author = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="positions")
     text = models.CharField(max_length=MAX_LENGTH)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
+    moderation_reason = models.CharField(max_length=300, blank=True)
+    pinned = models.BooleanField(default=False)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="absorbed"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -329,3 +407,49 @@ class Presence(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="presences")
     group = models.ForeignKey(BreakoutGroup, on_delete=models.CASCADE, related_name="presences")
     last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class FacilitatorAssignment(models.Model):
+    """A user who facilitates a session: all its groups, or only the ones listed."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    groups = models.ManyToManyField(
+        BreakoutGroup, blank=True, help_text="Leave empty for every group of the session."
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "user"], name="facilitator_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} facilitates {self.session}"
+
+
+class ModerationEntry(models.Model):
+    """One facilitator action, for the moderation log the organizer reads."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="moderation_log")
+    group = models.ForeignKey(
+        BreakoutGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    position = models.ForeignKey(
+        Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "moderation entries"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%H:%M:%S} {self.actor} {self.action} {self.detail}"

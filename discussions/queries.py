@@ -67,10 +67,14 @@ def room_positions(
 ) -> list[Position]:
     """The visible positions of the group's current prompt, sorted, each with its tally and
     (when a participant is given) that participant's own vote as `my_choice`."""
+    shown = Q(status=Position.Status.VISIBLE)
+    if participant is not None:
+        # Authors see their own positions while they await review.
+        shown |= Q(status=Position.Status.PENDING, author=participant)
     positions = with_tallies(
-        Position.objects.filter(
-            group=group, prompt=group.current_prompt_id, status=Position.Status.VISIBLE
-        ).select_related("author")
+        Position.objects.filter(shown, group=group, prompt=group.current_prompt_id).select_related(
+            "author"
+        )
     )
     if participant is not None:
         mine = Vote.objects.filter(participant=participant, position=OuterRef("pk"))
@@ -85,17 +89,40 @@ def room_positions(
         # Divisive: as many against as for, and many votes.
         "divisive": [Least("agree", "disagree").desc(), F("agree").desc(), "-created_at"],
     }.get(sort, ["-created_at", "-pk"])
-    positions = positions.order_by(*order)
+    # Pinned positions stay on top whatever the order.
+    positions = positions.order_by("-pinned", *order)
     result = list(positions)
+    hidden = tallies_hidden(group)
     for position in result:
         position.tally = tally_of(position)
+        position.tally_hidden = hidden
     return result
 
 
 def position_with_tally(position_id: int) -> Position:
-    position = with_tallies(Position.objects.select_related("author")).get(pk=position_id)
+    """One position with its tally, as a broadcast shows it to the whole room."""
+    position = with_tallies(Position.objects.select_related("author", "group__session")).get(
+        pk=position_id
+    )
     position.tally = tally_of(position)
+    position.tally_hidden = tallies_hidden(position.group)
     return position
+
+
+def tallies_hidden(group: BreakoutGroup) -> bool:
+    """Participants see no tallies until voting closes, when the session asks for that."""
+    return group.session.hide_tallies and group.phase != BreakoutGroup.Phase.CLOSED
+
+
+def online_counts(group_ids: list[int]) -> dict[int, int]:
+    """Participants online per group, for many groups in one query."""
+    since = timezone.now() - PRESENCE_TIMEOUT
+    rows = (
+        Presence.objects.filter(group__in=group_ids, last_seen__gte=since)
+        .values("group")
+        .annotate(n=Count("participant", distinct=True))
+    )
+    return {row["group"]: row["n"] for row in rows}
 
 
 def online_count(group_id: int) -> int:

@@ -34,4 +34,14 @@ urlpatterns = [
         organizer.rename_group,
         name="rename_group",
     ),
+    path(
+        "sessions/<int:session_id>/facilitators",
+        organizer.assign_facilitator,
+        name="assign_facilitator",
+    ),
+    path(
+        "sessions/<int:session_id>/facilitators/<int:user_id>/remove",
+        organizer.unassign_facilitator,
+        name="unassign_facilitator",
+    ),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions.views import participant
+from discussions.views import participant, screen
 
 urlpatterns = [
     path("join/", participant.join_start, name="join_start"),
@@ -11,4 +11,19 @@ urlpatterns = [
     path("rooms/<int:group_id>/status", participant.room_status, name="room_status"),
     path("rooms/<int:group_id>/post", participant.post_position, name="post_position"),
     path("rooms/<int:group_id>/positions/<int:position_id>/vote", participant.vote, name="vote"),
+    path("screen/<str:token>/", screen.screen_session, name="screen_session"),
+    path(
+        "screen/<str:token>/results", screen.screen_session_results, name="screen_session_results"
+    ),
+    path("screen/<str:token>/groups/<int:group_id>/", screen.screen_group, name="screen_group"),
+    path(
+        "screen/<str:token>/groups/<int:group_id>/status",
+        screen.screen_group_status,
+        name="screen_group_status",
+    ),
+    path(
+        "screen/<str:token>/groups/<int:group_id>/positions",
+        screen.screen_group_positions,
+        name="screen_group_positions",
+    ),
 ]

@@ -6,6 +6,27 @@ live pushes) are deferred with transaction.on_commit.
 """
 
 from discussions.services.errors import ServiceError
+from discussions.services.facilitation import (
+    NotAllowed,
+    advance_prompt,
+    announce,
+    apply_due_timer,
+    approve_position,
+    extend_timer,
+    hide_position,
+    merge_positions,
+    move_participant,
+    pause_timer,
+    reject_position,
+    remove_participant,
+    restore_position,
+    resume_timer,
+    set_phase,
+    set_pinned,
+    set_session_option,
+    start_timer,
+    stop_timer,
+)
 from discussions.services.paper_import import (
     ImportResult,
     add_question,
@@ -23,16 +44,39 @@ from discussions.services.paper_import import (
 from discussions.services.room import cast_vote, post_position
 from discussions.services.sessions import (
     MAX_GROUPS,
+    assign_facilitator,
     create_session,
     find_session,
     join_session,
     normalise_code,
     rename_group,
     set_joining_open,
+    unassign_facilitator,
 )
 
 __all__ = [
     "MAX_GROUPS",
+    "NotAllowed",
+    "advance_prompt",
+    "assign_facilitator",
+    "announce",
+    "apply_due_timer",
+    "approve_position",
+    "extend_timer",
+    "hide_position",
+    "merge_positions",
+    "move_participant",
+    "pause_timer",
+    "reject_position",
+    "remove_participant",
+    "restore_position",
+    "resume_timer",
+    "set_phase",
+    "set_pinned",
+    "set_session_option",
+    "start_timer",
+    "stop_timer",
+    "unassign_facilitator",
     "ImportResult",
     "ServiceError",
     "add_question",

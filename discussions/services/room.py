@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from discussions import live
 from discussions.models import BreakoutGroup, Participant, Position, Vote
 from discussions.services.errors import ServiceError
+from discussions.services.facilitation import apply_due_timer
 
 CHOICES = {
     "agree": Vote.Choice.AGREE,
@@ -18,16 +19,20 @@ WITHDRAW = "withdraw"
 
 def _locked_group(participant: Participant) -> BreakoutGroup:
     """The participant's group, re-read and locked: its phase decides, and its broadcast
-    number is taken in the same transaction."""
-    return BreakoutGroup.objects.select_for_update().get(pk=participant.group_id)
+    number is taken in the same transaction. A countdown that ran out is applied first, so
+    posting closes at the end of the countdown even if no page has asked yet."""
+    group = BreakoutGroup.objects.select_for_update().select_related("session")
+    return apply_due_timer(group.get(pk=participant.group_id))
 
 
 def post_position(*, participant: Participant, text: str) -> Position:
     """Post a position to the participant's group, on the group's current prompt.
 
-    Side effects: after commit, every socket of the group gets the new position.
+    Side effects: after commit, every socket of the group gets the new position; with
+    pre-moderation it waits for a facilitator instead, and only its author sees it.
     """
-    text = text.strip()
+    # Browsers submit a line break as \r\n but count it as one character against maxlength.
+    text = text.replace("\r\n", "\n").strip()
     if not text:
         raise ServiceError("Write your position before posting it.")
     if len(text) > Position.MAX_LENGTH:
@@ -43,10 +48,18 @@ def post_position(*, participant: Participant, text: str) -> Position:
             )
         if group.current_prompt_id is None:
             raise ServiceError("This group has no prompt yet: wait for the facilitator.")
+        premoderated = group.session.premoderation
         position = Position.objects.create(
-            group=group, prompt_id=group.current_prompt_id, author=participant, text=text
+            group=group,
+            prompt_id=group.current_prompt_id,
+            author=participant,
+            text=text,
+            status=Position.Status.PENDING if premoderated else Position.Status.VISIBLE,
         )
-        live.publish(group.pk, lambda seq: live.position_added_html(position.pk, seq))
+        if premoderated:
+            live.notify_console(group)  # it waits in the facilitators' queue, unseen
+        else:
+            live.publish(group.pk, lambda seq: live.position_added_html(position.pk, seq))
     return position
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -11,6 +12,7 @@ from django.db.models import Count
 from discussions.models import (
     JOIN_CODE_ALPHABET,
     BreakoutGroup,
+    FacilitatorAssignment,
     Paper,
     Participant,
     Prompt,
@@ -168,3 +170,27 @@ def _place(session: Session, groups: list[BreakoutGroup], group_id: int | None) 
     if not open_groups:
         raise ServiceError("Every group is full: ask the organizer to make room.")
     return min(open_groups, key=lambda g: (g.size, g.position, g.pk))
+
+
+def assign_facilitator(
+    *, session: Session, username: str, group_ids: list[int] | None = None
+) -> FacilitatorAssignment:
+    """Let a user facilitate the session: every group, or only the groups given.
+
+    Assigning someone again replaces their groups.
+    """
+    username = username.strip()
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ServiceError(f"No active user is called “{username}”: create them in the admin.")
+    groups = list(BreakoutGroup.objects.filter(session=session, pk__in=group_ids or []))
+    if group_ids and len(groups) != len(set(group_ids)):
+        raise ServiceError("Choose groups of this session.")
+    with transaction.atomic():
+        assignment, _ = FacilitatorAssignment.objects.get_or_create(session=session, user=user)
+        assignment.groups.set(groups)
+    return assignment
+
+
+def unassign_facilitator(*, session: Session, user_id: int) -> None:
+    FacilitatorAssignment.objects.filter(session=session, user_id=user_id).delete()

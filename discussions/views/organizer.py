@@ -301,6 +301,7 @@ def _session_context(request: HttpRequest, session: Session) -> dict:
         "prompts": session.ordered_prompts(),
         "groups": session.groups.annotate(size=Count("participants")),
         "join_url": request.build_absolute_uri(join_path),
+        "assignments": session.assignments.select_related("user").prefetch_related("groups"),
     }
 
 
@@ -359,4 +360,32 @@ def set_joining(request: HttpRequest, session_id: int) -> HttpResponse:
         session,
         lambda: services.set_joining_open(session=session, is_open=is_open),
         "Joining is open." if is_open else "Joining is closed: the code admits nobody new.",
+    )
+
+
+@require_POST
+@organizer_required
+def assign_facilitator(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(Session, pk=session_id)
+    username = request.POST.get("username", "")
+    group_ids = [int(g) for g in request.POST.getlist("groups") if g.isdigit()]
+    return _session_change(
+        request,
+        session,
+        lambda: services.assign_facilitator(
+            session=session, username=username, group_ids=group_ids
+        ),
+        f"{username.strip()} can now facilitate this session.",
+    )
+
+
+@require_POST
+@organizer_required
+def unassign_facilitator(request: HttpRequest, session_id: int, user_id: int) -> HttpResponse:
+    session = get_object_or_404(Session, pk=session_id)
+    return _session_change(
+        request,
+        session,
+        lambda: services.unassign_facilitator(session=session, user_id=user_id),
+        "Facilitator unassigned.",
     )

@@ -9,6 +9,7 @@ room's group.
 from __future__ import annotations
 
 import io
+import re
 
 import segno
 from django.core.exceptions import PermissionDenied
@@ -21,7 +22,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from discussions import queries, services
-from discussions.models import BreakoutGroup, Participant, Session
+from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
 
 SESSION_KEY = "participants"
 
@@ -56,7 +57,7 @@ def member_of(request: HttpRequest, group_id: int) -> tuple[BreakoutGroup, Parti
         BreakoutGroup.objects.select_related("session", "current_prompt"), pk=group_id
     )
     participant = participant_for(request.session, group.session_id)
-    if participant is None or participant.group_id != group.pk:
+    if participant is None or participant.group_id != group.pk or participant.removed_at:
         raise PermissionDenied("You are not a member of this group.")
     # The fresh group row, not the one cached on the participant.
     participant.group = group
@@ -74,7 +75,7 @@ def join_start(request: HttpRequest) -> HttpResponse:
     try:
         session = services.find_session(code)
     except services.ServiceError as error:
-        return render(
+        return _back_to_room(request, code) or render(
             request, "room/join_start.html", {"code": code, "error": str(error)}, status=404
         )
     return redirect("join", session.code)
@@ -85,12 +86,14 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     try:
         session = services.find_session(code)
     except services.ServiceError as error:
-        return render(
+        return _back_to_room(request, code) or render(
             request, "room/join_start.html", {"code": code, "error": str(error)}, status=404
         )
     if session.code != code:
         return redirect("join", session.code)
     existing = participant_for(request.session, session.pk)
+    if existing is not None and existing.removed_at is not None:
+        return render(request, "room/removed.html", {"session": session}, status=403)
     if existing is not None:
         return redirect(existing.group)
 
@@ -103,7 +106,8 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             participant = services.join_session(
                 session=session,
                 display_name=display_name,
-                group_id=int(chosen) if chosen.isdigit() else None,
+                # Not str.isdigit(): "²" passes it and breaks int(), as do 5000 digits.
+                group_id=int(chosen) if re.fullmatch(r"[0-9]{1,18}", chosen) else None,
             )
         except services.ServiceError as error:
             context |= {"display_name": display_name, "chosen": chosen, "error": str(error)}
@@ -116,6 +120,16 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         group.is_full = session.group_capacity is not None and group.size >= session.group_capacity
     context["groups"] = groups
     return render(request, "room/join.html", context, status=status)
+
+
+def _back_to_room(request: HttpRequest, code: str) -> HttpResponse | None:
+    """Someone who already joined keeps their room after the code stops admitting newcomers
+    (joining closed or expired): the join link or QR code still takes them back."""
+    session = Session.objects.filter(code=services.normalise_code(code)).first()
+    existing = participant_for(request.session, session.pk) if session else None
+    if existing is None or existing.removed_at is not None:
+        return None
+    return redirect(existing.group)
 
 
 @require_GET
@@ -173,6 +187,8 @@ def room_positions(request: HttpRequest, group_id: int) -> HttpResponse:
 @require_GET
 def room_status(request: HttpRequest, group_id: int) -> HttpResponse:
     group, participant = member_of(request, group_id)
+    # Pages ask for the status when their countdown reaches zero: end it here.
+    group = services.apply_due_timer(group)
     context = _room_context(group, participant, queries.DEFAULT_SORT)
     return render(request, "room/room.html#status", context)
 
@@ -212,17 +228,23 @@ def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
         error = str(exc)
     if not request.htmx:
         if error:
-            return _room_with(request, group, participant, vote_error=error)
+            return _room_with(request, group, participant, room_error=error)
         return redirect(f"{group.get_absolute_url()}#position-{position_id}")
-    positions = [p for p in queries.room_positions(group, participant) if p.pk == position_id]
-    if not positions:
+    # Just this card's buttons: not the whole list, which may be on another prompt by now.
+    position = Position.objects.filter(
+        pk=position_id, group=group, status=Position.Status.VISIBLE
+    ).first()
+    if position is None:
         # Hidden or never in this group: say so where the buttons were.
+        error = error or "That position is not in your group (or was removed)."
         return HttpResponse(
             format_html('<p class="error" role="alert" id="vote-{}">{}</p>', position_id, error),
             status=422,
         )
+    mine = Vote.objects.filter(participant=participant, position=position)
+    position.my_choice = mine.values_list("choice", flat=True).first()
     context = {
-        "position": positions[0],
+        "position": position,
         "vote_choices": queries.VOTE_BUTTONS,
         "vote_error": error,
     }

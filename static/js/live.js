@@ -24,8 +24,20 @@
     el.textContent = text;
   }
 
+  // Re-fetch what the page shows. The regions' addresses come from the page (a participant's
+  // room and the projector fetch from different places), and the request is marked so the
+  // answer can be checked against the sequence below.
   function resync() {
-    htmx.trigger(document.body, "room:resync");
+    const positions = document.getElementById("positions");
+    const sort = positions ? positions.dataset.sort || "newest" : "newest";
+    const marked = { headers: { "X-Resync": "1" }, swap: "outerHTML" };
+    if (room.dataset.statusUrl) {
+      htmx.ajax("GET", room.dataset.statusUrl, Object.assign({ target: "#room-status" }, marked));
+    }
+    if (room.dataset.positionsUrl && positions) {
+      const url = room.dataset.positionsUrl + "?sort=" + encodeURIComponent(sort);
+      htmx.ajax("GET", url, Object.assign({ target: "#positions" }, marked));
+    }
   }
 
   function seqOf(text) {
@@ -78,11 +90,53 @@
     lastSeq = seq;
   });
 
-  // A card that is already on the page (the author's own, from the HTTP answer) is not
-  // inserted a second time when its broadcast arrives.
+  // Control messages: "re-fetch the list" and "this page belongs elsewhere now".
+  room.addEventListener("htmx:wsAfterMessage", function (event) {
+    const message = event.detail.message;
+    if (message.indexOf('id="room-refresh"') !== -1) resync();
+    const away = /id="room-away"[^>]*data-href="([^"]*)"/.exec(message);
+    if (away) window.location.assign(away[1]);
+  });
+
+  // The phase decides whether the post form is usable; the server enforces it regardless.
+  // Only the controls change, so a half-written position is never lost.
+  function applyPhase() {
+    const status = document.getElementById("room-status");
+    const form = document.getElementById("post-form");
+    if (!status || !form) return;
+    const open = status.dataset.phase === "collecting";
+    form.querySelectorAll("textarea, button").forEach(function (control) {
+      control.disabled = !open;
+    });
+    const help = document.getElementById("position-help");
+    if (help) {
+      help.textContent = open
+        ? "One clear statement others can agree or disagree with, up to 500 characters."
+        : "New positions are closed in this phase.";
+    }
+  }
+
+  // At zero the page asks again: the server ends the countdown (and changes the phase, if
+  // the facilitator chose that) on the first request after the end, and tells everyone.
+  document.addEventListener("countdown:zero", function () {
+    setTimeout(resync, 300);
+  });
+  document.body.addEventListener("htmx:afterSettle", applyPhase);
+  room.addEventListener("htmx:wsAfterMessage", function () {
+    Countdown.refresh();
+    applyPhase();
+  });
+
+  // A card is never inserted twice. The author's own copy (the HTTP answer, rendered for
+  // them: "(you)") wins over the broadcast copy, whichever of the two arrives first.
   document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
     const first = event.detail.fragment && event.detail.fragment.firstElementChild;
-    if (first && first.id && first.id.startsWith("position-") && document.getElementById(first.id)) {
+    if (!first || !first.id || !first.id.startsWith("position-")) return;
+    const existing = document.getElementById(first.id);
+    if (!existing) return;
+    if (first.hasAttribute("data-personal") && !existing.hasAttribute("data-personal")) {
+      existing.remove();
+    } else {
       event.detail.shouldSwap = false;
     }
   });
@@ -91,8 +145,8 @@
   // this page already applied would take the page back in time: drop it and fetch again.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     const xhr = event.detail.xhr;
-    const trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
-    if (!xhr || !trigger || trigger.type !== "room:resync") return;
+    const config = event.detail.requestConfig;
+    if (!xhr || !config || !config.headers || config.headers["X-Resync"] !== "1") return;
     const match = /data-seq="(\d+)"/.exec(xhr.responseText || "");
     if (!match) return;
     const regionSeq = Number(match[1]);

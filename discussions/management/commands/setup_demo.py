@@ -54,7 +54,8 @@ class Command(BaseCommand):
         out("Open:")
         out(f"  Participants: {base}/join/{session.code}/  (or {base}/join/ and type the code)")
         out(f"  Organizer:    {base}/organizer/")
-        out(f"  Facilitator:  {base}{session.get_absolute_url()}")
+        out(f"  Facilitator:  {base}{session.get_facilitator_url()}")
+        out(f"  Projector:    {base}/screen/{session.screen_token}/")
         out(f"  Admin:        {base}/admin/")
 
     def _organizer(self, password: str):

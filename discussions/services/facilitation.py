@@ -1,0 +1,435 @@
+"""Writes a facilitator makes: moderation, phases, prompts, the countdown, announcements.
+
+Every function takes the acting user and checks, again, that they facilitate the group (the
+views check first; this keeps a forgotten check in a view from becoming a hole). Every action
+is written to the moderation log in the same transaction, and pushed to the affected rooms
+after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from discussions import live
+from discussions.models import (
+    BreakoutGroup,
+    ModerationEntry,
+    Participant,
+    Position,
+    Session,
+    SessionPrompt,
+    Vote,
+)
+from discussions.services.errors import ServiceError, clean_line
+
+MAX_REASON = 300
+MAX_ANNOUNCEMENT = 300
+MAX_TIMER = timedelta(hours=4)
+
+
+class NotAllowed(ServiceError):
+    """The actor does not facilitate what they tried to change (views answer 403)."""
+
+
+def _check(actor, group: BreakoutGroup) -> None:
+    if not group.facilitated_by(actor):
+        raise NotAllowed("You do not facilitate this group.")
+
+
+def _log(actor, group: BreakoutGroup, action: str, **fields) -> None:
+    ModerationEntry.objects.create(
+        session_id=group.session_id, group=group, actor=actor, action=action, **fields
+    )
+
+
+def _locked_position(position_id: int) -> Position:
+    position = (
+        Position.objects.select_for_update()
+        .select_related("group__session", "author")
+        .filter(pk=position_id)
+        .first()
+    )
+    if position is None:
+        raise ServiceError("That position no longer exists.")
+    return position
+
+
+def _lock(group: BreakoutGroup) -> BreakoutGroup:
+    return BreakoutGroup.objects.select_for_update().select_related("session").get(pk=group.pk)
+
+
+# --- Positions ----------------------------------------------------------------------------------
+
+
+def hide_position(*, actor, position_id: int, reason: str) -> Position:
+    """Take a visible position off every screen. Its votes stay, outside the tallies."""
+    reason = clean_line(reason, what="reason for hiding", limit=MAX_REASON)
+    with transaction.atomic():
+        position = _locked_position(position_id)
+        _check(actor, position.group)
+        if position.status != Position.Status.VISIBLE:
+            raise ServiceError("Only a visible position can be hidden.")
+        position.status = Position.Status.HIDDEN
+        position.moderation_reason = reason
+        position.save(update_fields=["status", "moderation_reason"])
+        _log(actor, position.group, "hide", position=position, detail=reason)
+        live.publish(position.group_id, lambda seq: live.position_removed_html(position.pk, seq))
+    return position
+
+
+def restore_position(*, actor, position_id: int) -> Position:
+    with transaction.atomic():
+        position = _locked_position(position_id)
+        _check(actor, position.group)
+        if position.status != Position.Status.HIDDEN:
+            raise ServiceError("Only a hidden position can be restored.")
+        position.status = Position.Status.VISIBLE
+        position.save(update_fields=["status"])
+        _log(actor, position.group, "restore", position=position)
+        live.publish(position.group_id, lambda seq: live.position_added_html(position.pk, seq))
+    return position
+
+
+def approve_position(*, actor, position_id: int) -> Position:
+    """Let a position that waited for review into the room."""
+    with transaction.atomic():
+        position = _locked_position(position_id)
+        _check(actor, position.group)
+        if position.status != Position.Status.PENDING:
+            raise ServiceError("That position is not awaiting review.")
+        position.status = Position.Status.VISIBLE
+        position.save(update_fields=["status"])
+        _log(actor, position.group, "approve", position=position)
+        live.publish(position.group_id, lambda seq: live.position_added_html(position.pk, seq))
+        live.notify_participant(position.author_id, live.review_html(position.pk))
+    return position
+
+
+def reject_position(*, actor, position_id: int, reason: str) -> Position:
+    reason = clean_line(reason, what="reason for rejecting", limit=MAX_REASON)
+    with transaction.atomic():
+        position = _locked_position(position_id)
+        _check(actor, position.group)
+        if position.status != Position.Status.PENDING:
+            raise ServiceError("That position is not awaiting review.")
+        position.status = Position.Status.REJECTED
+        position.moderation_reason = reason
+        position.save(update_fields=["status", "moderation_reason"])
+        _log(actor, position.group, "reject", position=position, detail=reason)
+        live.notify_console(position.group)
+        live.notify_participant(position.author_id, live.review_html(position.pk))
+    return position
+
+
+def set_pinned(*, actor, position_id: int, pinned: bool) -> Position:
+    """Pin a position to the top of its group's list (or unpin it)."""
+    with transaction.atomic():
+        position = _locked_position(position_id)
+        _check(actor, position.group)
+        if not position.is_visible:
+            raise ServiceError("Only a visible position can be pinned.")
+        if position.pinned == pinned:
+            return position
+        position.pinned = pinned
+        position.save(update_fields=["pinned"])
+        _log(actor, position.group, "pin" if pinned else "unpin", position=position)
+        live.publish(position.group_id, live.positions_refresh_html)
+    return position
+
+
+def merge_positions(*, actor, survivor_id: int, absorbed_id: int) -> Position:
+    """Fold a duplicate into the position that survives.
+
+    Votes combine so that each participant keeps one: a participant who voted on both keeps
+    the vote on the survivor; one who voted only on the duplicate has it moved over.
+    """
+    if survivor_id == absorbed_id:
+        raise ServiceError("Choose two different positions to merge.")
+    with transaction.atomic():
+        # Lock both rows in a fixed order so two merges cannot deadlock.
+        first, second = sorted([survivor_id, absorbed_id])
+        locked = {first: _locked_position(first), second: _locked_position(second)}
+        survivor, absorbed = locked[survivor_id], locked[absorbed_id]
+        _check(actor, survivor.group)
+        if survivor.group_id != absorbed.group_id or survivor.prompt_id != absorbed.prompt_id:
+            raise ServiceError("Only positions of the same group and prompt can be merged.")
+        if not (survivor.is_visible and absorbed.is_visible):
+            raise ServiceError("Both positions must be visible to merge them.")
+        already = Vote.objects.filter(position=survivor).values("participant")
+        Vote.objects.filter(position=absorbed, participant__in=already).delete()
+        moved = Vote.objects.filter(position=absorbed).update(position=survivor)
+        absorbed.status = Position.Status.MERGED
+        absorbed.merged_into = survivor
+        absorbed.save(update_fields=["status", "merged_into"])
+        _log(
+            actor,
+            survivor.group,
+            "merge",
+            position=survivor,
+            detail=f"Merged #{absorbed.pk} “{absorbed.text[:200]}” ({moved} votes moved)",
+        )
+        live.publish(survivor.group_id, lambda seq: live.merged_html(survivor.pk, absorbed.pk, seq))
+    return survivor
+
+
+# --- Participants -------------------------------------------------------------------------------
+
+
+def _locked_participant(participant_id: int) -> Participant:
+    participant = (
+        Participant.objects.select_for_update()
+        .select_related("group__session")
+        .filter(pk=participant_id)
+        .first()
+    )
+    if participant is None or participant.removed_at is not None:
+        raise ServiceError("That participant is no longer in the session.")
+    return participant
+
+
+def move_participant(*, actor, participant_id: int, group_id: int) -> Participant:
+    """Move a participant to another group of the session; their page follows them."""
+    with transaction.atomic():
+        participant = _locked_participant(participant_id)
+        old_group = participant.group
+        _check(actor, old_group)
+        new_group = BreakoutGroup.objects.filter(pk=group_id, session=old_group.session_id).first()
+        if new_group is None:
+            raise ServiceError("Choose a group of the same session.")
+        _check(actor, new_group)
+        if new_group.pk == old_group.pk:
+            raise ServiceError(f"{participant.display_name} is already in {new_group.name}.")
+        participant.group = new_group
+        participant.save(update_fields=["group"])
+        _log(
+            actor,
+            old_group,
+            "move",
+            participant=participant,
+            detail=f"{participant.display_name}: {old_group.name} → {new_group.name}",
+        )
+        live.send_participant_away(participant.pk, new_group.get_absolute_url())
+        live.notify_console(old_group)
+        live.notify_console(new_group)
+    return participant
+
+
+def remove_participant(*, actor, participant_id: int) -> Participant:
+    """Remove a participant from the session. Their positions stay, marked as theirs."""
+    with transaction.atomic():
+        participant = _locked_participant(participant_id)
+        _check(actor, participant.group)
+        participant.removed_at = timezone.now()
+        participant.save(update_fields=["removed_at"])
+        _log(
+            actor,
+            participant.group,
+            "remove",
+            participant=participant,
+            detail=participant.display_name,
+        )
+        live.send_participant_away(participant.pk, "/")
+        live.publish(participant.group_id, live.positions_refresh_html)
+    return participant
+
+
+# --- Phases, prompts, countdown, announcements ------------------------------------------------
+
+
+def _groups_for(actor, groups: Iterable[BreakoutGroup]) -> list[BreakoutGroup]:
+    locked = []
+    for group in sorted(groups, key=lambda g: g.pk):
+        _check(actor, group)
+        locked.append(_lock(group))
+    if not locked:
+        raise ServiceError("Choose at least one group.")
+    return locked
+
+
+def set_phase(*, actor, groups: Iterable[BreakoutGroup], phase: str) -> None:
+    if phase not in BreakoutGroup.Phase.values:
+        raise ServiceError("A phase is collecting, voting or closed.")
+    with transaction.atomic():
+        for group in _groups_for(actor, groups):
+            if group.phase == phase:
+                continue
+            group.phase = phase
+            group.save(update_fields=["phase"])
+            _log(actor, group, "phase", detail=group.get_phase_display())
+            # Tallies that were hidden until voting closed now show: refresh the list too.
+            live.publish(group.pk, live.status_and_positions_html(group.pk))
+
+
+def advance_prompt(*, actor, groups: Iterable[BreakoutGroup]) -> None:
+    """Move each group to the session's next prompt, collecting positions again."""
+    with transaction.atomic():
+        for group in _groups_for(actor, groups):
+            order = list(
+                SessionPrompt.objects.filter(session=group.session_id)
+                .order_by("position")
+                .values_list("prompt_id", flat=True)
+            )
+            index = order.index(group.current_prompt_id) if group.current_prompt_id in order else -1
+            if index + 1 >= len(order):
+                raise ServiceError(f"{group.name} is already on the last prompt.")
+            group.current_prompt_id = order[index + 1]
+            group.phase = BreakoutGroup.Phase.COLLECTING
+            group.save(update_fields=["current_prompt", "phase"])
+            _log(actor, group, "next prompt", detail=f"Prompt {index + 2} of {len(order)}")
+            live.publish(group.pk, live.status_and_positions_html(group.pk))
+
+
+def start_timer(
+    *, actor, groups: Iterable[BreakoutGroup], seconds: int, then_phase: str = ""
+) -> None:
+    """Start (or restart) the countdown; when it ends the groups may switch phase by itself."""
+    if not 1 <= seconds <= MAX_TIMER.total_seconds():
+        raise ServiceError("A countdown runs from 1 second to 4 hours.")
+    if then_phase and then_phase not in BreakoutGroup.Phase.values:
+        raise ServiceError("Choose what happens when the countdown ends.")
+    ends_at = timezone.now() + timedelta(seconds=seconds)
+    with transaction.atomic():
+        for group in _groups_for(actor, groups):
+            group.timer_ends_at = ends_at
+            group.timer_paused_remaining = None
+            group.timer_then_phase = then_phase
+            group.save(
+                update_fields=["timer_ends_at", "timer_paused_remaining", "timer_then_phase"]
+            )
+            _log(actor, group, "timer start", detail=_minutes(seconds))
+            live.publish(group.pk, live.status_html_for(group.pk))
+
+
+def pause_timer(*, actor, groups: Iterable[BreakoutGroup]) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        for group in _groups_for(actor, groups):
+            if not group.timer_running:
+                continue
+            group.timer_paused_remaining = group.timer_remaining(now)
+            group.timer_ends_at = None
+            group.save(update_fields=["timer_ends_at", "timer_paused_remaining"])
+            _log(actor, group, "timer pause")
+            live.publish(group.pk, live.status_html_for(group.pk))
+
+
+def resume_timer(*, actor, groups: Iterable[BreakoutGroup]) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        for group in _groups_for(actor, groups):
+            if group.timer_running or group.timer_paused_remaining is None:
+                continue
+            group.timer_ends_at = now + group.timer_paused_remaining
+            group.timer_paused_remaining = None
+            group.save(update_fields=["timer_ends_at", "timer_paused_remaining"])
+            _log(actor, group, "timer resume")
+            live.publish(group.pk, live.status_html_for(group.pk))
+
+
+def extend_timer(*, actor, groups: Iterable[BreakoutGroup], seconds: int) -> None:
+    if not 1 <= seconds <= MAX_TIMER.total_seconds():
+        raise ServiceError("Extend by 1 second to 4 hours.")
+    now = timezone.now()
+    with transaction.atomic():
+        for group in _groups_for(actor, groups):
+            if group.timer_running:
+                group.timer_ends_at = max(group.timer_ends_at, now) + timedelta(seconds=seconds)
+            elif group.timer_paused_remaining is not None:
+                group.timer_paused_remaining += timedelta(seconds=seconds)
+            else:
+                continue
+            group.save(update_fields=["timer_ends_at", "timer_paused_remaining"])
+            _log(actor, group, "timer extend", detail=_minutes(seconds))
+            live.publish(group.pk, live.status_html_for(group.pk))
+
+
+def stop_timer(*, actor, groups: Iterable[BreakoutGroup]) -> None:
+    with transaction.atomic():
+        for group in _groups_for(actor, groups):
+            if not group.timer_running and group.timer_paused_remaining is None:
+                continue
+            group.timer_ends_at = None
+            group.timer_paused_remaining = None
+            group.timer_then_phase = ""
+            group.save(
+                update_fields=["timer_ends_at", "timer_paused_remaining", "timer_then_phase"]
+            )
+            _log(actor, group, "timer stop")
+            live.publish(group.pk, live.status_html_for(group.pk))
+
+
+def apply_due_timer(group: BreakoutGroup) -> BreakoutGroup:
+    """If the group's countdown has run out, end it (and switch phase, if one was chosen).
+
+    Called wherever the group is read or written: there is no background worker, and the
+    first request after the end (every page asks when its countdown reaches zero) applies it.
+    Call inside a transaction with the group locked, or with a fresh group outside one.
+    """
+    if not group.timer_due():
+        return group
+    with transaction.atomic():
+        group = _lock(group)
+        if not group.timer_due():
+            return group
+        then = group.timer_then_phase
+        group.timer_ends_at = None
+        group.timer_paused_remaining = None
+        group.timer_then_phase = ""
+        fields = ["timer_ends_at", "timer_paused_remaining", "timer_then_phase"]
+        if then and then != group.phase:
+            group.phase = then
+            fields.append("phase")
+        group.save(update_fields=fields)
+        ModerationEntry.objects.create(
+            session_id=group.session_id,
+            group=group,
+            action="timer end",
+            detail=f"Phase: {group.get_phase_display()}" if then else "",
+        )
+        live.publish(group.pk, live.status_and_positions_html(group.pk))
+    return group
+
+
+def announce(*, actor, groups: Iterable[BreakoutGroup], text: str) -> None:
+    """Show a short announcement in the groups' rooms (empty text clears it)."""
+    text = " ".join(text.split())
+    if len(text) > MAX_ANNOUNCEMENT:
+        raise ServiceError(f"An announcement is at most {MAX_ANNOUNCEMENT} characters.")
+    now = timezone.now()
+    with transaction.atomic():
+        for group in _groups_for(actor, groups):
+            group.announcement = text
+            group.announced_at = now if text else None
+            group.save(update_fields=["announcement", "announced_at"])
+            _log(actor, group, "announce" if text else "clear announcement", detail=text)
+            live.publish(group.pk, live.status_html_for(group.pk))
+
+
+def set_session_option(*, actor, session: Session, option: str, value: bool) -> None:
+    """Switch pre-moderation or hidden tallies for the whole session."""
+    if option not in ("premoderation", "hide_tallies"):
+        raise ServiceError("Unknown session option.")
+    if not session.facilitated_by(actor) or session.groups_facilitated_by(actor).count() != (
+        session.groups.count()
+    ):
+        raise NotAllowed("Only a facilitator of every group can change the whole session.")
+    with transaction.atomic():
+        Session.objects.filter(pk=session.pk).update(**{option: value})
+        label = {"premoderation": "pre-moderation", "hide_tallies": "hidden tallies"}[option]
+        ModerationEntry.objects.create(
+            session=session,
+            actor=actor,
+            action="option",
+            detail=f"{label} {'on' if value else 'off'}",
+        )
+        for group_id in session.groups.values_list("pk", flat=True):
+            live.publish(group_id, live.status_and_positions_html(group_id))
+
+
+def _minutes(seconds: int) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"

@@ -1,0 +1,408 @@
+"""Facilitator console: every group of a session at a glance, one group in detail, actions.
+
+Each view checks, on every request, that the user facilitates the session or group it
+names. Actions are small POST forms that work without JavaScript (redirect back); with htmx
+they swap the panel they came from. The console listens on its own socket and re-fetches a
+group's row or panel when that group changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from discussions import queries, services
+from discussions.models import BreakoutGroup, ModerationEntry, Participant, Position, Session
+
+# A group with no new position or vote for this long is flagged as quiet.
+QUIET_AFTER = timedelta(minutes=3)
+
+
+def _session_for(request: HttpRequest, session_id: int) -> Session:
+    session = get_object_or_404(Session.objects.select_related("paper"), pk=session_id)
+    if not session.facilitated_by(request.user):
+        raise PermissionDenied("You do not facilitate this session.")
+    return session
+
+
+def _group_for(request: HttpRequest, group_id: int) -> BreakoutGroup:
+    group = get_object_or_404(
+        BreakoutGroup.objects.select_related("session", "current_prompt"), pk=group_id
+    )
+    if not group.facilitated_by(request.user):
+        raise PermissionDenied("You do not facilitate this group.")
+    return services.apply_due_timer(group)
+
+
+def login_first(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous callers log in first; the views themselves check the role."""
+
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+
+@dataclass
+class GroupSummary:
+    group: BreakoutGroup
+    online: int
+    positions: int
+    pending: int
+    votes: int
+    latest: datetime | None
+
+    @property
+    def quiet(self) -> bool:
+        return self.latest is None or timezone.now() - self.latest > QUIET_AFTER
+
+
+def _summaries(groups) -> list[GroupSummary]:
+    groups = list(
+        groups.annotate(
+            visible=Count("positions", filter=Q(positions__status=Position.Status.VISIBLE)),
+            pending=Count("positions", filter=Q(positions__status=Position.Status.PENDING)),
+            latest_position=Max("positions__created_at"),
+        ).select_related("current_prompt__question", "current_prompt__section")
+    )
+    # Votes in a separate query: counted in the same one, the joins would multiply rows.
+    votes = {
+        pk: (count, latest)
+        for pk, count, latest in BreakoutGroup.objects.filter(pk__in=[g.pk for g in groups])
+        .annotate(
+            n=Count("positions__votes", filter=Q(positions__status=Position.Status.VISIBLE)),
+            latest=Max("positions__votes__cast_at"),
+        )
+        .values_list("pk", "n", "latest")
+    }
+    online = queries.online_counts([g.pk for g in groups])
+    summaries = []
+    for group in groups:
+        services.apply_due_timer(group)
+        vote_count, latest_vote = votes.get(group.pk, (0, None))
+        moments = [m for m in (group.latest_position, latest_vote) if m]
+        summaries.append(
+            GroupSummary(
+                group=group,
+                online=online.get(group.pk, 0),
+                positions=group.visible,
+                pending=group.pending,
+                votes=vote_count,
+                latest=max(moments) if moments else None,
+            )
+        )
+    return summaries
+
+
+@require_GET
+@login_first
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    sessions = (
+        Session.objects.all() if user.is_staff else Session.objects.filter(assignments__user=user)
+    )
+    return render(request, "facilitator/home.html", {"sessions": sessions.select_related("paper")})
+
+
+def _overview_context(request: HttpRequest, session: Session) -> dict:
+    groups = session.groups_facilitated_by(request.user)
+    return {
+        "session": session,
+        "summaries": _summaries(groups),
+        "all_groups": groups.count() == session.groups.count(),
+        "phases": BreakoutGroup.Phase.choices,
+        "log": session.moderation_log.select_related("actor", "group")[:8],
+    }
+
+
+@require_GET
+@login_first
+def overview(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session_for(request, session_id)
+    return render(request, "facilitator/overview.html", _overview_context(request, session))
+
+
+@require_GET
+@login_first
+def group_row(request: HttpRequest, group_id: int) -> HttpResponse:
+    group = _group_for(request, group_id)
+    summary = _summaries(BreakoutGroup.objects.filter(pk=group.pk))[0]
+    return render(
+        request,
+        "facilitator/overview.html#row",
+        {"summary": summary, "session": group.session, "phases": BreakoutGroup.Phase.choices},
+    )
+
+
+def _group_context(request: HttpRequest, group: BreakoutGroup) -> dict:
+    positions = list(
+        queries.with_tallies(
+            Position.objects.filter(group=group, prompt=group.current_prompt_id)
+            .exclude(status=Position.Status.MERGED)
+            .select_related("author")
+        ).order_by("-pinned", "-created_at", "-pk")
+    )
+    for position in positions:
+        position.tally = queries.tally_of(position)
+    by_status: dict[str, list[Position]] = {status: [] for status in Position.Status.values}
+    for position in positions:
+        by_status[position.status].append(position)
+    return {
+        "session": group.session,
+        "group": group,
+        "prompt": group.current_prompt,
+        "pending": by_status[Position.Status.PENDING],
+        "visible": by_status[Position.Status.VISIBLE],
+        "hidden": by_status[Position.Status.HIDDEN] + by_status[Position.Status.REJECTED],
+        "participants": group.participants.filter(removed_at__isnull=True).annotate(
+            authored=Count("positions")
+        ),
+        "other_groups": group.session.groups_facilitated_by(request.user).exclude(pk=group.pk),
+        "phases": BreakoutGroup.Phase.choices,
+        "online": queries.online_count(group.pk),
+        "log": group.session.moderation_log.filter(group=group).select_related("actor")[:10],
+    }
+
+
+@require_GET
+@login_first
+def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
+    group = _group_for(request, group_id)
+    return render(request, "facilitator/group.html", _group_context(request, group))
+
+
+@require_GET
+@login_first
+def group_panel(request: HttpRequest, group_id: int) -> HttpResponse:
+    group = _group_for(request, group_id)
+    return render(request, "facilitator/group.html#panel", _group_context(request, group))
+
+
+@require_GET
+@login_first
+def moderation_log(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session_for(request, session_id)
+    entries = ModerationEntry.objects.filter(session=session).select_related(
+        "actor", "group", "position", "participant"
+    )
+    return render(request, "facilitator/log.html", {"session": session, "entries": entries})
+
+
+# --- Acting -------------------------------------------------------------------------------------
+
+
+def _respond(
+    request: HttpRequest, change: Callable[[], object], done: str, *, back
+) -> HttpResponse:
+    """Run one action. htmx gets the panel it came from (422 with the reason if refused);
+    without JavaScript the browser goes back to the page with a message."""
+    error = ""
+    try:
+        change()
+    except services.NotAllowed:
+        raise PermissionDenied("You do not facilitate this group.") from None
+    except services.ServiceError as exc:
+        error = str(exc)
+    if request.htmx and request.POST.get("panel") == "group":
+        group = _group_for(request, back.pk)
+        context = _group_context(request, group) | {"error": error, "notice": done}
+        return render(
+            request, "facilitator/group.html#panel", context, status=422 if error else 200
+        )
+    if request.htmx:
+        context = _overview_context(request, back.session if hasattr(back, "session") else back)
+        context |= {"error": error, "notice": done}
+        return render(
+            request, "facilitator/overview.html#console", context, status=422 if error else 200
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(back.get_facilitator_url())
+
+
+def _position_for(request: HttpRequest, position_id: int) -> Position:
+    position = get_object_or_404(Position.objects.select_related("group__session"), pk=position_id)
+    if not position.group.facilitated_by(request.user):
+        raise PermissionDenied("You do not facilitate this group.")
+    return position
+
+
+@require_POST
+@login_first
+def position_action(request: HttpRequest, position_id: int) -> HttpResponse:
+    """The buttons beside a position: hide, restore, approve, reject, pin, unpin, merge."""
+    position = _position_for(request, position_id)
+    user, post = request.user, request.POST
+    actions: dict[str, tuple[Callable[[], object], str]] = {
+        "hide": (
+            lambda: services.hide_position(
+                actor=user, position_id=position.pk, reason=post.get("reason", "")
+            ),
+            "Position hidden from participants.",
+        ),
+        "restore": (
+            lambda: services.restore_position(actor=user, position_id=position.pk),
+            "Position restored.",
+        ),
+        "approve": (
+            lambda: services.approve_position(actor=user, position_id=position.pk),
+            "Position approved: it is in the room now.",
+        ),
+        "reject": (
+            lambda: services.reject_position(
+                actor=user, position_id=position.pk, reason=post.get("reason", "")
+            ),
+            "Position rejected.",
+        ),
+        "pin": (
+            lambda: services.set_pinned(actor=user, position_id=position.pk, pinned=True),
+            "Position pinned to the top.",
+        ),
+        "unpin": (
+            lambda: services.set_pinned(actor=user, position_id=position.pk, pinned=False),
+            "Position unpinned.",
+        ),
+        "merge": (
+            lambda: services.merge_positions(
+                actor=user, survivor_id=_int(post.get("into")), absorbed_id=position.pk
+            ),
+            "Positions merged.",
+        ),
+    }
+    change, done = actions.get(post.get("action", ""), (_unknown, ""))
+    return _respond(request, change, done, back=position.group)
+
+
+def _participant_for(request: HttpRequest, participant_id: int) -> Participant:
+    participant = get_object_or_404(
+        Participant.objects.select_related("group__session"), pk=participant_id
+    )
+    if not participant.group.facilitated_by(request.user):
+        raise PermissionDenied("You do not facilitate this group.")
+    return participant
+
+
+@require_POST
+@login_first
+def participant_action(request: HttpRequest, participant_id: int) -> HttpResponse:
+    participant = _participant_for(request, participant_id)
+    group = participant.group
+    user, post = request.user, request.POST
+    actions = {
+        "move": (
+            lambda: services.move_participant(
+                actor=user, participant_id=participant.pk, group_id=_int(post.get("group"))
+            ),
+            f"{participant.display_name} moved.",
+        ),
+        "remove": (
+            lambda: services.remove_participant(actor=user, participant_id=participant.pk),
+            f"{participant.display_name} removed; their positions stay.",
+        ),
+    }
+    change, done = actions.get(post.get("action", ""), (_unknown, ""))
+    return _respond(request, change, done, back=group)
+
+
+def _target_groups(request: HttpRequest, session: Session) -> list[BreakoutGroup]:
+    """The groups an action applies to: one (group=ID) or every group the user facilitates."""
+    groups = session.groups_facilitated_by(request.user)
+    chosen = request.POST.get("group", "all")
+    if chosen == "all":
+        return list(groups)
+    group = groups.filter(pk=_int(chosen)).first()
+    if group is None:
+        raise PermissionDenied("You do not facilitate that group.")
+    return [group]
+
+
+@require_POST
+@login_first
+def control(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Phase, prompt, countdown and announcement, for one group or all of them."""
+    session = _session_for(request, session_id)
+    groups = _target_groups(request, session)
+    user, post = request.user, request.POST
+    seconds = _seconds(post)
+    actions = {
+        "phase": (
+            lambda: services.set_phase(actor=user, groups=groups, phase=post.get("phase", "")),
+            "Phase set.",
+        ),
+        "next_prompt": (
+            lambda: services.advance_prompt(actor=user, groups=groups),
+            "Moved to the next prompt.",
+        ),
+        "timer_start": (
+            lambda: services.start_timer(
+                actor=user, groups=groups, seconds=seconds, then_phase=post.get("then", "")
+            ),
+            "Countdown started.",
+        ),
+        "timer_pause": (lambda: services.pause_timer(actor=user, groups=groups), "Paused."),
+        "timer_resume": (lambda: services.resume_timer(actor=user, groups=groups), "Resumed."),
+        "timer_extend": (
+            lambda: services.extend_timer(actor=user, groups=groups, seconds=seconds),
+            "Countdown extended.",
+        ),
+        "timer_stop": (lambda: services.stop_timer(actor=user, groups=groups), "Stopped."),
+        "announce": (
+            lambda: services.announce(actor=user, groups=groups, text=post.get("text", "")),
+            "Announcement sent." if post.get("text", "").strip() else "Announcement cleared.",
+        ),
+        "premoderation": (
+            lambda: services.set_session_option(
+                actor=user, session=session, option="premoderation", value=post.get("on") == "1"
+            ),
+            "Pre-moderation switched.",
+        ),
+        "hide_tallies": (
+            lambda: services.set_session_option(
+                actor=user, session=session, option="hide_tallies", value=post.get("on") == "1"
+            ),
+            "Tally visibility switched.",
+        ),
+    }
+    change, done = actions.get(post.get("action", ""), (_unknown, ""))
+    back = groups[0] if post.get("panel") == "group" and len(groups) == 1 else session
+    return _respond(request, change, done, back=back)
+
+
+def _unknown() -> None:
+    raise services.ServiceError("That action does not exist; reload the page.")
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return 0
+
+
+def _seconds(post) -> int:
+    """Minutes and seconds fields of the countdown forms, as seconds (0 if malformed)."""
+    try:
+        minutes = float(post.get("minutes") or 0)
+        seconds = float(post.get("seconds") or 0)
+    except ValueError:
+        return 0
+    return int(minutes * 60 + seconds)

@@ -1,0 +1,76 @@
+// The facilitator console's live link: the server says which group changed; the page
+// re-fetches that group's row or panel with htmx. Reconnects with backoff, and re-fetches
+// everything after a reconnect, since changes may have been missed meanwhile.
+(function () {
+  "use strict";
+  const root = document.querySelector("[data-console]");
+  if (!root) return;
+  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + root.dataset.console;
+  const FORBIDDEN = 4403;
+  const pending = new Map();
+  let retry = 0;
+  let everOpened = false;
+
+  function setState(state, text) {
+    const el = document.getElementById("connection");
+    if (el && el.dataset.state !== state) {
+      el.dataset.state = state;
+      el.textContent = text;
+    }
+  }
+
+  // A re-fetch replaces the forms: never while the facilitator is typing in one (a reason,
+  // an announcement, the minutes). It waits until they leave the field or submit.
+  function typing() {
+    const el = document.activeElement;
+    return el && root.contains(el) && el.matches("input:not([type=hidden]), textarea, select");
+  }
+
+  // Many votes in a second become one re-fetch of the group.
+  function changed(groupId) {
+    if (pending.has(groupId)) return;
+    pending.set(groupId, setTimeout(function fire() {
+      if (typing()) {
+        document.activeElement.addEventListener("focusout", function () {
+          setTimeout(fire, 0);
+        }, { once: true });
+        return;
+      }
+      pending.delete(groupId);
+      htmx.trigger(document.body, "console:group-" + groupId);
+    }, 300));
+  }
+
+  function connect() {
+    const socket = new WebSocket(url);
+    let ping = null;
+    socket.onopen = function () {
+      retry = 0;
+      setState("live", "Live");
+      if (everOpened) htmx.trigger(document.body, "console:resync");
+      everOpened = true;
+      ping = setInterval(function () { socket.send(JSON.stringify({ type: "ping" })); }, 25000);
+    };
+    socket.onmessage = function (event) {
+      let message;
+      try { message = JSON.parse(event.data); } catch (e) { return; }
+      if (message.type === "changed") changed(message.group);
+    };
+    socket.onclose = function (event) {
+      clearInterval(ping);
+      if (event.code === FORBIDDEN) {
+        setState("refused", "Not allowed: log in as a facilitator of this session.");
+        return;
+      }
+      setState("reconnecting", "Connection lost. Reconnecting…");
+      retry += 1;
+      setTimeout(connect, Math.min(30000, 500 * Math.pow(2, retry)) * (0.5 + Math.random() / 2));
+    };
+  }
+  // A countdown ran out: the server applies its end when the group is next read.
+  document.addEventListener("countdown:zero", function () {
+    setTimeout(function () { htmx.trigger(document.body, "console:resync"); }, 300);
+  });
+
+  connect();
+})();
