@@ -98,8 +98,39 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return None
         return participant.pk
 
+    async def arrive(self) -> None:
+        await self.announce_presence(await self.count_in())
+
+    async def leave(self) -> None:
+        await self.announce_presence(await self.count_out())
+
+    async def announce_presence(self, numbered: tuple[int, int] | None) -> None:
+        """Tell the room (and its consoles) that the number online changed.
+
+        Sent from here with await, not by live.publish from the database thread: a thread in
+        async_to_sync waits on this event loop, which stops for good when the server shuts
+        down, and a server with sockets open then never exited on SIGTERM.
+        """
+        if numbered is None:
+            return
+        seq, session_id = numbered
+        try:
+            html = await database_sync_to_async(live.presence_html)(self.group_id, seq)
+            await self.channel_layer.group_send(
+                live.room_channel_group(self.group_id),
+                {"type": live.ROOM_EVENT, "seq": seq, "html": html},
+            )
+            await self.channel_layer.group_send(
+                live.console_channel_group(session_id),
+                {"type": "console.changed", "group_id": self.group_id},
+            )
+        except Exception:
+            # As with publish: a page that misses this sees the gap in the numbers.
+            log.exception("Could not announce presence event %s to group %s", seq, self.group_id)
+
     @database_sync_to_async
-    def arrive(self) -> None:
+    def count_in(self) -> tuple[int, int] | None:
+        """Count this socket in: (seq, session id) of the event to send, if the count changed."""
         with transaction.atomic():
             before = queries.online_count(self.group_id)
             Presence.objects.update_or_create(
@@ -109,16 +140,18 @@ class RoomConsumer(AsyncWebsocketConsumer):
             # Rows of sockets whose server died never got their disconnect: drop old ones.
             stale = timezone.now() - 4 * queries.PRESENCE_TIMEOUT
             Presence.objects.filter(group=self.group_id, last_seen__lt=stale).delete()
-            if queries.online_count(self.group_id) != before:
-                live.publish(self.group_id, lambda seq: live.presence_html(self.group_id, seq))
+            if queries.online_count(self.group_id) == before:
+                return None
+            return live.next_seq(self.group_id)
 
     @database_sync_to_async
-    def leave(self) -> None:
+    def count_out(self) -> tuple[int, int] | None:
         with transaction.atomic():
             before = queries.online_count(self.group_id)
             Presence.objects.filter(channel_name=self.channel_name).delete()
-            if queries.online_count(self.group_id) != before:
-                live.publish(self.group_id, lambda seq: live.presence_html(self.group_id, seq))
+            if queries.online_count(self.group_id) == before:
+                return None
+            return live.next_seq(self.group_id)
 
     @database_sync_to_async
     def touch(self) -> None:

@@ -313,12 +313,20 @@ class BreakoutGroup(models.Model):
         return self.timer_ends_at is not None and self.timer_ends_at <= (now or timezone.now())
 
     @property
+    def effective_phase(self) -> str:
+        """The phase now: a countdown that ran out has switched it, even if nobody has
+        written that down yet (services.apply_due_timer does, on the next request)."""
+        if self.timer_then_phase and self.timer_due():
+            return self.timer_then_phase
+        return self.phase
+
+    @property
     def accepts_positions(self) -> bool:
-        return self.phase == self.Phase.COLLECTING
+        return self.effective_phase == self.Phase.COLLECTING
 
     @property
     def accepts_votes(self) -> bool:
-        return self.phase in (self.Phase.COLLECTING, self.Phase.VOTING)
+        return self.effective_phase in (self.Phase.COLLECTING, self.Phase.VOTING)
 
 
 class Participant(models.Model):

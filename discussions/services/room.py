@@ -17,12 +17,17 @@ CHOICES = {
 WITHDRAW = "withdraw"
 
 
+def _end_due_countdown(participant: Participant) -> None:
+    """Write down a countdown that ran out, in its own transaction, before the write: the
+    phase switch must stay even when the write it closes is then refused."""
+    apply_due_timer(BreakoutGroup.objects.get(pk=participant.group_id))
+
+
 def _locked_group(participant: Participant) -> BreakoutGroup:
-    """The participant's group, re-read and locked: its phase decides, and its broadcast
-    number is taken in the same transaction. A countdown that ran out is applied first, so
-    posting closes at the end of the countdown even if no page has asked yet."""
+    """The participant's group, re-read and locked: its phase decides (a countdown that ran
+    out a moment ago counts), and its broadcast number is taken in the same transaction."""
     group = BreakoutGroup.objects.select_for_update().select_related("session")
-    return apply_due_timer(group.get(pk=participant.group_id))
+    return group.get(pk=participant.group_id)
 
 
 def post_position(*, participant: Participant, text: str) -> Position:
@@ -39,11 +44,12 @@ def post_position(*, participant: Participant, text: str) -> Position:
         raise ServiceError(
             f"Your position is {len(text)} characters; the limit is {Position.MAX_LENGTH}."
         )
+    _end_due_countdown(participant)
     with transaction.atomic():
         group = _locked_group(participant)
         if not group.accepts_positions:
             raise ServiceError(
-                f"The facilitator has set this group to “{group.get_phase_display()}”: "
+                f"The facilitator has set this group to “{BreakoutGroup.Phase(group.effective_phase).label}”: "
                 "new positions are closed."
             )
         if group.current_prompt_id is None:
@@ -72,6 +78,7 @@ def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Vot
     """
     if choice != WITHDRAW and choice not in CHOICES:
         raise ServiceError("A vote is agree, disagree or pass.")
+    _end_due_countdown(participant)
     with transaction.atomic():
         group = _locked_group(participant)
         position = Position.objects.filter(pk=position_id, group=group).first()

@@ -164,7 +164,7 @@ def _place(session: Session, groups: list[BreakoutGroup], group_id: int | None) 
         if chosen is None:
             raise ServiceError("Choose one of this session's groups.")
         if not has_room(chosen):
-            raise ServiceError(f"{chosen.name} is full ({capacity} people): choose another group.")
+            raise ServiceError(f"{chosen.name} is full: choose another group.")
         return chosen
     open_groups = [g for g in groups if has_room(g)]
     if not open_groups:

@@ -1,0 +1,261 @@
+"""The room's WebSocket, through the whole ASGI stack: origin check, session cookie, consumer."""
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+import pytest_asyncio
+from channels.db import database_sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.db import connections
+from django.test import Client
+from django.utils import timezone
+
+from conference.asgi import application
+from discussions import live, services
+from discussions.models import Participant, Presence
+from tests.factories import client_for, join_through_the_page, make_room
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+ORIGIN = (b"origin", b"http://127.0.0.1")
+WAIT = 3  # seconds; generous, since the Redis layer is a network hop away
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def close_the_consumers_connection():
+    """The consumers' database calls share one worker thread; its connection must not
+    outlive the test (PostgreSQL refuses to drop a test database someone is still using)."""
+    yield
+    await database_sync_to_async(connections.close_all)()
+
+
+@dataclass
+class Members:
+    group_id: int
+    other_group_id: int
+    ada: Participant
+    ben: Participant
+    cleo: Participant
+    cookies: dict[str, str]
+
+
+@pytest.fixture
+def members(published_paper) -> Members:
+    """Ada joined through the join page; Ben and Cleo's browsers were given their sessions."""
+    room = make_room(published_paper)
+    browser = Client()
+    ada = join_through_the_page(browser, room.session, "Ada Page", room.group)
+    cookies = {"ada": browser.cookies["sessionid"].value}
+    for name in ("ben", "cleo"):
+        cookies[name] = client_for(getattr(room, name)).cookies["sessionid"].value
+    return Members(room.group.pk, room.other_group.pk, ada, room.ben, room.cleo, cookies)
+
+
+def socket(group_id: int, cookie: str | None = None, origin=ORIGIN) -> WebsocketCommunicator:
+    headers = [origin] if origin else []
+    if cookie:
+        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    return WebsocketCommunicator(application, f"/ws/rooms/{group_id}/", headers=headers)
+
+
+async def connected(group_id: int, cookie: str) -> WebsocketCommunicator:
+    """An open socket whose own arrival broadcast has been read."""
+    communicator = socket(group_id, cookie)
+    ok, _ = await communicator.connect(WAIT)
+    assert ok
+    assert "online" in await communicator.receive_from(WAIT)
+    return communicator
+
+
+def online_in(html: str) -> int:
+    match = re.search(r'<span id="presence"[^>]*>(\d+) online</span>', html)
+    assert match, html
+    return int(match.group(1))
+
+
+def seq_in(html: str) -> int:
+    match = re.search(r'id="room-seq"[^>]*data-seq="(\d+)"', html)
+    assert match, html
+    return int(match.group(1))
+
+
+async def group_members(group_name: str) -> set[str]:
+    """The channels the layer would deliver a group's messages to."""
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        return set(layer.groups.get(group_name, {}))
+    connection = layer.connection(layer.consistent_hash(group_name))
+    return {m.decode() for m in await connection.zrange(layer._group_key(group_name), 0, -1)}
+
+
+post = database_sync_to_async(services.post_position)
+presences = database_sync_to_async(lambda **kw: list(Presence.objects.filter(**kw)))
+
+
+async def test_member_receives_what_another_member_posts(members):
+    ada = await connected(members.group_id, members.cookies["ada"])
+    try:
+        await post(participant=members.ben, text="Burden <sharing> matters")
+        html = await ada.receive_from(WAIT)
+        assert "Burden &lt;sharing&gt; matters" in html
+        assert seq_in(html) >= 2  # Ada's own arrival took a number first
+        await ada.receive_nothing()
+    finally:
+        await ada.disconnect()
+
+
+@pytest.mark.parametrize("who", ["cleo", "anonymous", "stale cookie", "missing group"])
+async def test_sockets_of_non_members_are_refused_at_the_handshake(members, who):
+    group_id = members.group_id
+    cookie = {"cleo": members.cookies["cleo"], "stale cookie": "not-a-session-key"}.get(who)
+    if who == "missing group":
+        group_id, cookie = 10**9, members.cookies["ada"]
+    room_group = live.room_channel_group(group_id)
+    # Compared with before, not with empty: a shared Redis may keep names from other runs.
+    listening = await group_members(room_group)
+    communicator = socket(group_id, cookie)
+    try:
+        assert await communicator.connect(WAIT) == (False, 4403)
+    finally:
+        await communicator.disconnect()
+    assert await presences() == []
+    assert await group_members(room_group) == listening
+
+
+@pytest.mark.parametrize(
+    "origin", [(b"origin", b"http://evil.example"), (b"origin", b"null"), None]
+)
+async def test_sockets_from_a_foreign_or_no_origin_are_refused(members, origin):
+    communicator = socket(members.group_id, members.cookies["ada"], origin=origin)
+    try:
+        ok, _code = await communicator.connect(WAIT)
+        assert ok is False
+    finally:
+        await communicator.disconnect()
+    assert await presences() == []
+
+
+@pytest.mark.parametrize(
+    ("frame", "notice"),
+    [
+        ("not json", "could not read"),
+        ("[1, 2]", "could not read"),
+        ('"ping"', "could not read"),
+        (json.dumps({"type": "ping", "pad": "x" * 1100}), "could not read"),
+        (json.dumps({"type": "vote", "choice": "agree"}), "Unknown message"),
+        (b"\x00\x01", "could not read"),
+    ],
+)
+async def test_a_malformed_frame_gets_a_notice_and_the_socket_keeps_working(members, frame, notice):
+    ada = await connected(members.group_id, members.cookies["ada"])
+    try:
+        if isinstance(frame, bytes):
+            await ada.send_to(bytes_data=frame)
+        else:
+            await ada.send_to(text_data=frame)
+        answer = await ada.receive_from(WAIT)
+        assert 'id="live-notice"' in answer
+        assert notice in answer
+        # Still open: a heartbeat is taken (quietly), and broadcasts still arrive.
+        await database_sync_to_async(Presence.objects.update)(
+            last_seen=timezone.now() - timedelta(seconds=60)
+        )
+        await ada.send_json_to({"type": "ping"})
+        await ada.receive_nothing(0.3)
+        (presence,) = await presences(participant=members.ada)
+        assert timezone.now() - presence.last_seen < timedelta(seconds=10)
+        await post(participant=members.ben, text="Still listening?")
+        assert "Still listening?" in await ada.receive_from(WAIT)
+    finally:
+        await ada.disconnect()
+
+
+async def test_a_heartbeat_after_the_presence_row_expired_counts_the_socket_again(members):
+    ada = await connected(members.group_id, members.cookies["ada"])
+    try:
+        await database_sync_to_async(Presence.objects.all().delete)()
+        await ada.send_json_to({"type": "ping"})
+        await ada.receive_nothing(0.3)
+        (presence,) = await presences()
+        assert (presence.participant_id, presence.group_id) == (members.ada.pk, members.group_id)
+    finally:
+        await ada.disconnect()
+    assert await presences() == []
+
+
+async def test_a_member_moved_out_of_the_group_is_closed_on_the_next_message(members):
+    ada = await connected(members.group_id, members.cookies["ada"])
+    (presence,) = await presences(participant=members.ada)
+    try:
+        await database_sync_to_async(Participant.objects.filter(pk=members.ada.pk).update)(
+            group=members.other_group_id
+        )
+        await ada.send_json_to({"type": "ping"})
+        assert await ada.receive_output(WAIT) == {"type": "websocket.close", "code": 4403}
+    finally:
+        await ada.disconnect()
+    assert await presences() == []
+    room_group = live.room_channel_group(members.group_id)
+    assert presence.channel_name not in await group_members(room_group)
+
+
+async def test_presence_counts_participants_not_sockets_and_goes_with_the_socket(members):
+    ada = await connected(members.group_id, members.cookies["ada"])
+    ben = await connected(members.group_id, members.cookies["ben"])
+    try:
+        assert online_in(await ada.receive_from(WAIT)) == 2
+        assert {p.participant_id for p in await presences()} == {members.ada.pk, members.ben.pk}
+
+        # Ben opens a second tab: a second row, but the count is unchanged, so no broadcast.
+        second_tab = socket(members.group_id, members.cookies["ben"])
+        assert (await second_tab.connect(WAIT))[0]
+        assert len(await presences(participant=members.ben)) == 2
+        await ada.receive_nothing(0.3)
+        await second_tab.disconnect()
+        assert len(await presences(participant=members.ben)) == 1
+        await ada.receive_nothing(0.3)
+
+        await ben.disconnect()
+        html = await ada.receive_from(WAIT)
+        assert online_in(html) == 1
+        assert await presences(participant=members.ben) == []
+    finally:
+        await ada.disconnect()
+        await ben.disconnect()
+    assert await presences() == []
+
+
+async def test_a_closed_socket_leaves_the_room_group_and_gets_no_more_broadcasts(members):
+    room_group = live.room_channel_group(members.group_id)
+    ada = await connected(members.group_id, members.cookies["ada"])
+    ben = await connected(members.group_id, members.cookies["ben"])
+    (ada_presence,) = await presences(participant=members.ada)
+    assert ada_presence.channel_name in await group_members(room_group)
+    await ada.receive_from(WAIT)  # Ben's arrival
+    await ada.disconnect()
+    try:
+        assert ada_presence.channel_name not in await group_members(room_group)
+        assert ada_presence.channel_name not in await group_members(
+            live.participant_channel_group(members.ada.pk)
+        )
+        assert online_in(await ben.receive_from(WAIT)) == 1
+        await post(participant=members.ben, text="Only Ben hears this")
+        assert "Only Ben hears this" in await ben.receive_from(WAIT)
+    finally:
+        await ben.disconnect()
+
+
+async def test_sockets_of_one_group_do_not_hear_another_group(members):
+    ada = await connected(members.group_id, members.cookies["ada"])
+    cleo = await connected(members.other_group_id, members.cookies["cleo"])
+    try:
+        await post(participant=members.cleo, text="Group two only")
+        assert "Group two only" in await cleo.receive_from(WAIT)
+        await ada.receive_nothing(0.3)
+    finally:
+        await ada.disconnect()
+        await cleo.disconnect()

@@ -1,0 +1,352 @@
+"""Facilitator actions: each changes what it says, logs itself, and refuses outsiders."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from discussions import queries, services
+from discussions.models import (
+    BreakoutGroup,
+    FacilitatorAssignment,
+    ModerationEntry,
+    Participant,
+    Position,
+    Vote,
+)
+from tests.factories import make_participant, make_position, make_room, make_session, make_vote
+
+pytestmark = pytest.mark.django_db
+
+AGREE, DISAGREE, PASS = 1, -1, 0
+
+
+@pytest.fixture
+def room(published_paper):
+    return make_room(published_paper)
+
+
+@pytest.fixture
+def facilitator(django_user_model, room):
+    """Facilitates the room's first group only."""
+    user = django_user_model.objects.create_user(username="fay", password="x" * 12)
+    assignment = FacilitatorAssignment.objects.create(session=room.session, user=user)
+    assignment.groups.set([room.group])
+    return user
+
+
+@pytest.fixture
+def stranger(django_user_model, published_paper):
+    """Facilitates every group of another session."""
+    user = django_user_model.objects.create_user(username="sam", password="x" * 12)
+    other = make_session(published_paper, name="Other")
+    FacilitatorAssignment.objects.create(session=other, user=user)
+    return user
+
+
+@pytest.fixture
+def position(room):
+    return make_position(room.ada, "Trade deals should carry labour standards.")
+
+
+def snapshot():
+    return (
+        list(Position.objects.order_by("pk").values_list("status", "pinned", "merged_into")),
+        list(Vote.objects.order_by("pk").values_list("position", "participant", "choice")),
+        list(Participant.objects.order_by("pk").values_list("group", "removed_at")),
+        list(
+            BreakoutGroup.objects.order_by("pk").values_list(
+                "phase", "current_prompt", "timer_ends_at", "announcement"
+            )
+        ),
+        ModerationEntry.objects.count(),
+    )
+
+
+def every_action(room, position, other_position):
+    groups = [room.group]
+    return {
+        "hide": lambda u: services.hide_position(actor=u, position_id=position.pk, reason="x"),
+        "pin": lambda u: services.set_pinned(actor=u, position_id=position.pk, pinned=True),
+        "merge": lambda u: services.merge_positions(
+            actor=u, survivor_id=position.pk, absorbed_id=other_position.pk
+        ),
+        "move": lambda u: services.move_participant(
+            actor=u, participant_id=room.ada.pk, group_id=room.other_group.pk
+        ),
+        "remove": lambda u: services.remove_participant(actor=u, participant_id=room.ben.pk),
+        "phase": lambda u: services.set_phase(actor=u, groups=groups, phase="voting"),
+        "next": lambda u: services.advance_prompt(actor=u, groups=groups),
+        "timer": lambda u: services.start_timer(actor=u, groups=groups, seconds=60),
+        "announce": lambda u: services.announce(actor=u, groups=groups, text="Hello"),
+        "premoderation": lambda u: services.set_session_option(
+            actor=u, session=room.session, option="premoderation", value=True
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "hide",
+        "pin",
+        "merge",
+        "move",
+        "remove",
+        "phase",
+        "next",
+        "timer",
+        "announce",
+        "premoderation",
+    ],
+)
+def test_every_action_refuses_a_facilitator_of_another_session_and_changes_nothing(
+    room, position, stranger, action
+):
+    other_position = make_position(room.ben, "A duplicate.")
+    before = snapshot()
+    with pytest.raises(services.NotAllowed):
+        every_action(room, position, other_position)[action](stranger)
+    assert snapshot() == before
+
+
+def test_a_facilitator_of_one_group_cannot_act_on_another(room, facilitator):
+    foreign = make_position(room.cleo, "Elsewhere.")
+    before = snapshot()
+    with pytest.raises(services.NotAllowed):
+        services.hide_position(actor=facilitator, position_id=foreign.pk, reason="x")
+    with pytest.raises(services.NotAllowed):
+        services.set_phase(actor=facilitator, groups=[room.other_group], phase="closed")
+    with pytest.raises(services.NotAllowed):
+        # Moving someone into a group you do not facilitate is refused too.
+        services.move_participant(
+            actor=facilitator, participant_id=room.ada.pk, group_id=room.other_group.pk
+        )
+    with pytest.raises(services.NotAllowed):
+        # Session-wide switches need a facilitator of every group.
+        services.set_session_option(
+            actor=facilitator, session=room.session, option="hide_tallies", value=True
+        )
+    assert snapshot() == before
+
+
+def test_hide_keeps_votes_but_takes_the_position_out_of_tallies_and_lists(
+    room, facilitator, position
+):
+    make_vote(room.ben, position, AGREE)
+    hidden = services.hide_position(actor=facilitator, position_id=position.pk, reason=" Spam ")
+    assert hidden.status == "hidden"
+    assert hidden.moderation_reason == "Spam"
+    assert Vote.objects.filter(position=position).count() == 1
+    assert position not in queries.room_positions(room.group, room.ben)
+    entry = ModerationEntry.objects.get()
+    assert (entry.actor, entry.action, entry.position, entry.detail) == (
+        facilitator,
+        "hide",
+        position,
+        "Spam",
+    )
+
+
+def test_hide_needs_a_reason_and_a_visible_position(room, facilitator, position):
+    with pytest.raises(services.ServiceError, match="reason"):
+        services.hide_position(actor=facilitator, position_id=position.pk, reason="  ")
+    services.hide_position(actor=facilitator, position_id=position.pk, reason="x")
+    with pytest.raises(services.ServiceError, match="visible"):
+        services.hide_position(actor=facilitator, position_id=position.pk, reason="x")
+
+
+def test_restore_brings_a_hidden_position_back(room, facilitator, position):
+    services.hide_position(actor=facilitator, position_id=position.pk, reason="x")
+    services.restore_position(actor=facilitator, position_id=position.pk)
+    assert position in queries.room_positions(room.group, room.ben)
+    with pytest.raises(services.ServiceError, match="hidden"):
+        services.restore_position(actor=facilitator, position_id=position.pk)
+
+
+def test_premoderation_holds_new_positions_for_review(room, facilitator, django_user_model):
+    organizer = django_user_model.objects.create_user(username="o", is_staff=True)
+    services.set_session_option(
+        actor=organizer, session=room.session, option="premoderation", value=True
+    )
+    waiting = services.post_position(participant=room.ada, text="Held back")
+    assert waiting.status == "pending"
+    # The author sees it (awaiting review); nobody else does.
+    assert waiting in queries.room_positions(room.group, room.ada)
+    assert waiting not in queries.room_positions(room.group, room.ben)
+
+    services.approve_position(actor=facilitator, position_id=waiting.pk)
+    assert waiting in queries.room_positions(room.group, room.ben)
+
+    rejected = services.post_position(participant=room.ada, text="Off topic")
+    services.reject_position(actor=facilitator, position_id=rejected.pk, reason="Off topic")
+    rejected.refresh_from_db()
+    assert (rejected.status, rejected.moderation_reason) == ("rejected", "Off topic")
+    assert rejected not in queries.room_positions(room.group, room.ada)
+    with pytest.raises(services.ServiceError, match="awaiting review"):
+        services.approve_position(actor=facilitator, position_id=rejected.pk)
+
+
+def test_merge_combines_votes_keeping_one_per_participant(room, facilitator):
+    survivor = make_position(room.ada, "Keep NATO strong.")
+    duplicate = make_position(room.ben, "NATO must stay strong.")
+    cleo_in_group = make_participant(room.group, "Dan")
+    # Ada voted on both: she keeps her vote on the survivor (agree), not the duplicate's.
+    make_vote(room.ada, survivor, AGREE)
+    make_vote(room.ada, duplicate, DISAGREE)
+    # Ben voted only on the duplicate: his vote moves over.
+    make_vote(room.ben, duplicate, DISAGREE)
+    make_vote(cleo_in_group, survivor, PASS)
+
+    services.merge_positions(actor=facilitator, survivor_id=survivor.pk, absorbed_id=duplicate.pk)
+
+    tally = queries.position_with_tally(survivor.pk).tally
+    assert (tally.agree, tally.disagree, tally.passed) == (1, 1, 1)
+    assert set(Vote.objects.filter(position=survivor).values_list("participant", "choice")) == {
+        (room.ada.pk, AGREE),
+        (room.ben.pk, DISAGREE),
+        (cleo_in_group.pk, PASS),
+    }
+    assert not Vote.objects.filter(position=duplicate).exists()
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.merged_into) == ("merged", survivor)
+
+
+def test_merge_refuses_positions_of_different_groups_or_itself(room, facilitator, position):
+    foreign = make_position(room.cleo, "Elsewhere.")
+    FacilitatorAssignment.objects.filter(user=facilitator).get().groups.clear()  # all groups
+    with pytest.raises(services.ServiceError, match="same group"):
+        services.merge_positions(actor=facilitator, survivor_id=position.pk, absorbed_id=foreign.pk)
+    with pytest.raises(services.ServiceError, match="two different"):
+        services.merge_positions(
+            actor=facilitator, survivor_id=position.pk, absorbed_id=position.pk
+        )
+
+
+def test_pin_puts_a_position_first_in_every_order(room, facilitator):
+    old = make_position(room.ada, "Old one")
+    make_position(room.ben, "New one")
+    services.set_pinned(actor=facilitator, position_id=old.pk, pinned=True)
+    for sort in ("newest", "agreed", "divisive"):
+        assert queries.room_positions(room.group, room.ben, sort)[0] == old
+
+
+def test_move_participant_changes_their_group_and_refuses_other_sessions(
+    room, django_user_model, published_paper
+):
+    organizer = django_user_model.objects.create_user(username="o", is_staff=True)
+    services.move_participant(
+        actor=organizer, participant_id=room.ada.pk, group_id=room.other_group.pk
+    )
+    room.ada.refresh_from_db()
+    assert room.ada.group == room.other_group
+    elsewhere = make_session(published_paper, name="Elsewhere").groups.first()
+    with pytest.raises(services.ServiceError, match="same session"):
+        services.move_participant(
+            actor=organizer, participant_id=room.ada.pk, group_id=elsewhere.pk
+        )
+
+
+def test_remove_participant_keeps_their_positions(room, facilitator, position):
+    services.remove_participant(actor=facilitator, participant_id=room.ada.pk)
+    room.ada.refresh_from_db()
+    assert room.ada.removed_at is not None
+    assert position in queries.room_positions(room.group, room.ben)
+    with pytest.raises(services.ServiceError, match="no longer"):
+        services.remove_participant(actor=facilitator, participant_id=room.ada.pk)
+
+
+def test_set_phase_for_several_groups_and_refuses_an_unknown_phase(room, django_user_model):
+    organizer = django_user_model.objects.create_user(username="o", is_staff=True)
+    groups = [room.group, room.other_group]
+    services.set_phase(actor=organizer, groups=groups, phase="closed")
+    assert set(BreakoutGroup.objects.values_list("phase", flat=True)) == {"closed"}
+    with pytest.raises(services.ServiceError, match="phase"):
+        services.set_phase(actor=organizer, groups=groups, phase="party")
+
+
+def test_advance_prompt_goes_to_the_next_prompt_and_stops_at_the_last(room, facilitator):
+    prompts = list(room.session.ordered_prompts())
+    for expected in prompts[1:]:
+        services.advance_prompt(actor=facilitator, groups=[room.group])
+        room.group.refresh_from_db()
+        assert room.group.current_prompt == expected
+        assert room.group.phase == "collecting"
+    with pytest.raises(services.ServiceError, match="last prompt"):
+        services.advance_prompt(actor=facilitator, groups=[room.group])
+
+
+def test_countdown_start_pause_resume_extend_stop(room, facilitator):
+    groups = [room.group]
+    services.start_timer(actor=facilitator, groups=groups, seconds=120, then_phase="voting")
+    room.group.refresh_from_db()
+    assert 118 <= room.group.timer_remaining().total_seconds() <= 120
+    services.pause_timer(actor=facilitator, groups=groups)
+    room.group.refresh_from_db()
+    assert not room.group.timer_running
+    paused = room.group.timer_remaining()
+    services.extend_timer(actor=facilitator, groups=groups, seconds=60)
+    room.group.refresh_from_db()
+    assert room.group.timer_remaining() == paused + timedelta(seconds=60)
+    services.resume_timer(actor=facilitator, groups=groups)
+    room.group.refresh_from_db()
+    assert room.group.timer_running
+    services.stop_timer(actor=facilitator, groups=groups)
+    room.group.refresh_from_db()
+    assert room.group.timer_remaining() is None
+    assert room.group.timer_then_phase == ""
+
+
+@pytest.mark.parametrize("seconds", [0, -5, 4 * 3600 + 1])
+def test_countdown_refuses_a_length_out_of_range(room, facilitator, seconds):
+    with pytest.raises(services.ServiceError, match="4 hours"):
+        services.start_timer(actor=facilitator, groups=[room.group], seconds=seconds)
+
+
+def test_a_countdown_that_ran_out_switches_the_phase_and_closes_posting(room, facilitator):
+    services.start_timer(actor=facilitator, groups=[room.group], seconds=60, then_phase="voting")
+    BreakoutGroup.objects.filter(pk=room.group.pk).update(
+        timer_ends_at=timezone.now() - timedelta(seconds=1)
+    )
+    with pytest.raises(services.ServiceError, match="closed"):
+        services.post_position(participant=room.ada, text="Too late")
+    room.group.refresh_from_db()
+    assert room.group.phase == "voting"
+    assert room.group.timer_ends_at is None
+    assert ModerationEntry.objects.filter(action="timer end").count() == 1
+    assert not Position.objects.exists()
+
+
+def test_announce_sets_and_clears_the_announcement(room, facilitator):
+    services.announce(actor=facilitator, groups=[room.group], text="  Back   in 5  ")
+    room.group.refresh_from_db()
+    assert room.group.announcement == "Back in 5"
+    services.announce(actor=facilitator, groups=[room.group], text="")
+    room.group.refresh_from_db()
+    assert room.group.announcement == ""
+    with pytest.raises(services.ServiceError, match="300"):
+        services.announce(actor=facilitator, groups=[room.group], text="x" * 301)
+
+
+def test_hidden_tallies_show_once_voting_closes(room, django_user_model, position):
+    organizer = django_user_model.objects.create_user(username="o", is_staff=True)
+    services.set_session_option(
+        actor=organizer, session=room.session, option="hide_tallies", value=True
+    )
+    room.group.refresh_from_db()
+    assert queries.room_positions(room.group, room.ben)[0].tally_hidden
+    services.set_phase(actor=organizer, groups=[room.group], phase="closed")
+    room.group.refresh_from_db()
+    assert not queries.room_positions(room.group, room.ben)[0].tally_hidden
+
+
+def test_every_action_is_logged_with_who_and_what(room, facilitator, position):
+    services.set_pinned(actor=facilitator, position_id=position.pk, pinned=True)
+    services.set_phase(actor=facilitator, groups=[room.group], phase="voting")
+    services.announce(actor=facilitator, groups=[room.group], text="Hi")
+    actions = list(ModerationEntry.objects.order_by("pk").values_list("actor", "action"))
+    assert actions == [
+        (facilitator.pk, "pin"),
+        (facilitator.pk, "phase"),
+        (facilitator.pk, "announce"),
+    ]

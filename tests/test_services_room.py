@@ -1,0 +1,417 @@
+import asyncio
+import re
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+
+from discussions import live, queries, services
+from discussions.models import BreakoutGroup, Position, Vote
+from tests.factories import make_participant, make_position, make_room, make_vote
+
+pytestmark = pytest.mark.django_db
+
+AGREE, DISAGREE, PASS = Vote.Choice.AGREE, Vote.Choice.DISAGREE, Vote.Choice.PASS
+
+
+@pytest.fixture
+def room(published_paper):
+    return make_room(published_paper)
+
+
+@pytest.fixture
+def position(room):
+    return make_position(room.ben, "Alliances need burden sharing.")
+
+
+@pytest.fixture
+def listener(room):
+    listener = Listener(room.group.pk)
+    yield listener
+    listener.close()
+
+
+class Listener:
+    """A socket's view of a room: a channel added to the room's channel-layer group."""
+
+    def __init__(self, group_id: int):
+        self.layer = get_channel_layer()
+        self.group = live.room_channel_group(group_id)
+        self.channel = async_to_sync(self.layer.new_channel)()
+        async_to_sync(self.layer.group_add)(self.group, self.channel)
+
+    def next(self) -> dict:
+        async def receive():
+            return await asyncio.wait_for(self.layer.receive(self.channel), 5)
+
+        return async_to_sync(receive)()
+
+    def assert_nothing_received(self) -> None:
+        """Send a marker to the group: if nothing came before it, nothing was published."""
+        async_to_sync(self.layer.group_send)(self.group, {"type": "test.marker"})
+        assert self.next() == {"type": "test.marker"}
+
+    def close(self) -> None:
+        async_to_sync(self.layer.group_discard)(self.group, self.channel)
+
+
+def seq_of(group: BreakoutGroup) -> int:
+    return BreakoutGroup.objects.values_list("broadcast_seq", flat=True).get(pk=group.pk)
+
+
+def data_seq(html: str) -> int:
+    match = re.search(r'<div id="room-seq" hx-swap-oob="true" hidden data-seq="(\d+)">', html)
+    assert match, html
+    return int(match.group(1))
+
+
+def refusal(call, **kwargs) -> str:
+    with pytest.raises(services.ServiceError) as caught:
+        call(**kwargs)
+    message = str(caught.value)
+    assert message and "\n" not in message
+    return message
+
+
+# --- post_position ----------------------------------------------------------------------------
+
+
+def test_post_position_trims_and_posts_on_the_groups_current_prompt(room):
+    second_prompt = room.session.ordered_prompts()[1]
+    BreakoutGroup.objects.filter(pk=room.group.pk).update(current_prompt=second_prompt)
+    position = services.post_position(participant=room.ada, text="  \n Share the burden.  \t")
+    position.refresh_from_db()
+    assert position.text == "Share the burden."
+    assert (position.group, position.prompt, position.author) == (
+        room.group,
+        second_prompt,
+        room.ada,
+    )
+    assert position.is_visible
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Write your position before posting it."),
+        (" \n\t  ", "Write your position before posting it."),
+        ("x" * 501, "Your position is 501 characters; the limit is 500."),
+    ],
+)
+def test_post_position_refuses_empty_or_long_text_and_writes_nothing(room, text, message):
+    assert refusal(services.post_position, participant=room.ada, text=text) == message
+    assert not Position.objects.exists()
+    assert seq_of(room.group) == 0
+
+
+def test_post_position_accepts_the_limit_counting_a_line_break_once(room):
+    # A browser's maxlength counts a line break as one character but submits it as \r\n.
+    text = "a" * 249 + "\r\n" + "b" * 250
+    position = services.post_position(participant=room.ada, text=text)
+    position.refresh_from_db()
+    assert position.text == "a" * 249 + "\n" + "b" * 250
+    assert len(position.text) == Position.MAX_LENGTH
+    assert "501 characters" in refusal(services.post_position, participant=room.ada, text="c" * 501)
+
+
+@pytest.mark.parametrize("phase", ["voting", "closed"])
+def test_post_position_refuses_once_the_group_stopped_collecting(room, phase):
+    BreakoutGroup.objects.filter(pk=room.group.pk).update(phase=phase)
+    message = refusal(services.post_position, participant=room.ada, text="Too late?")
+    assert "new positions are closed" in message
+    assert not Position.objects.exists()
+    assert seq_of(room.group) == 0
+
+
+def test_post_position_refuses_a_group_without_a_prompt(room):
+    BreakoutGroup.objects.filter(pk=room.group.pk).update(current_prompt=None)
+    assert "no prompt yet" in refusal(services.post_position, participant=room.ada, text="Hi")
+    assert not Position.objects.exists()
+
+
+# --- cast_vote --------------------------------------------------------------------------------
+
+
+def test_cast_vote_records_changes_and_withdraws_one_row(room, position):
+    vote = services.cast_vote(participant=room.ada, position_id=position.pk, choice="agree")
+    assert (vote.participant, vote.position, vote.choice) == (room.ada, position, AGREE)
+    for choice, value in [("disagree", DISAGREE), ("pass", PASS), ("agree", AGREE)]:
+        changed = services.cast_vote(participant=room.ada, position_id=position.pk, choice=choice)
+        assert changed.pk == vote.pk
+        assert list(Vote.objects.values_list("pk", "choice")) == [(vote.pk, value)]
+    assert services.cast_vote(participant=room.ada, position_id=position.pk, choice="withdraw") is (
+        None
+    )
+    assert not Vote.objects.exists()
+    # Withdrawing a vote one does not have is a no-op, not an error.
+    assert services.cast_vote(participant=room.ada, position_id=position.pk, choice="withdraw") is (
+        None
+    )
+
+
+def test_cast_vote_counts_each_participant_once(room, position):
+    services.cast_vote(participant=room.ada, position_id=position.pk, choice="agree")
+    services.cast_vote(participant=room.ben, position_id=position.pk, choice="disagree")
+    services.cast_vote(participant=room.ben, position_id=position.pk, choice="agree")
+    assert queries.position_with_tally(position.pk).tally == queries.Tally(2, 0, 0)
+
+
+def test_cast_vote_of_the_vote_one_already_has_changes_and_publishes_nothing(
+    room, position, django_capture_on_commit_callbacks
+):
+    services.cast_vote(participant=room.ada, position_id=position.pk, choice="agree")
+    before = (seq_of(room.group), list(Vote.objects.values_list("pk", "choice", "cast_at")))
+    with django_capture_on_commit_callbacks() as callbacks:
+        vote = services.cast_vote(participant=room.ada, position_id=position.pk, choice="agree")
+        services.cast_vote(participant=room.ben, position_id=position.pk, choice="withdraw")
+    assert vote.choice == AGREE
+    assert callbacks == []
+    assert (seq_of(room.group), list(Vote.objects.values_list("pk", "choice", "cast_at"))) == before
+
+
+def test_cast_vote_refuses_a_position_of_another_group_or_a_missing_one(room, position):
+    elsewhere = make_position(room.cleo, "Another table's idea")
+    for participant, position_id in [
+        (room.ada, elsewhere.pk),
+        (room.cleo, position.pk),
+        (room.ada, 10**9),
+    ]:
+        message = refusal(
+            services.cast_vote, participant=participant, position_id=position_id, choice="agree"
+        )
+        assert message == "That position is not in your group (or was removed)."
+    assert not Vote.objects.exists()
+    assert seq_of(room.group) == seq_of(room.other_group) == 0
+
+
+@pytest.mark.parametrize("status", [s for s in Position.Status.values if s != "visible"])
+def test_cast_vote_refuses_a_position_that_is_not_visible(room, status):
+    hidden = make_position(room.ben, "Hidden", status=status)
+    message = refusal(
+        services.cast_vote, participant=room.ada, position_id=hidden.pk, choice="pass"
+    )
+    assert message == "That position is not in your group (or was removed)."
+    assert not Vote.objects.exists()
+
+
+def test_cast_vote_is_open_while_collecting_and_voting_and_refused_once_closed(room, position):
+    BreakoutGroup.objects.filter(pk=room.group.pk).update(phase="voting")
+    services.cast_vote(participant=room.ada, position_id=position.pk, choice="agree")
+    BreakoutGroup.objects.filter(pk=room.group.pk).update(phase="closed")
+    for choice in ("disagree", "withdraw"):
+        message = refusal(
+            services.cast_vote, participant=room.ada, position_id=position.pk, choice=choice
+        )
+        assert message == "Voting is closed in this group."
+    assert list(Vote.objects.values_list("choice", flat=True)) == [AGREE]
+
+
+@pytest.mark.parametrize("choice", ["", "maybe", "1", "AGREE", "agree "])
+def test_cast_vote_refuses_an_unknown_choice(room, position, choice):
+    message = refusal(
+        services.cast_vote, participant=room.ada, position_id=position.pk, choice=choice
+    )
+    assert message == "A vote is agree, disagree or pass."
+    assert not Vote.objects.exists()
+
+
+def test_vote_table_allows_one_row_per_participant_and_position(room, position):
+    make_vote(room.ada, position, AGREE)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_vote(room.ada, position, DISAGREE)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_vote(room.ben, position, 2)
+    assert list(Vote.objects.values_list("participant", "choice")) == [(room.ada.pk, AGREE)]
+
+
+# --- Publishing -------------------------------------------------------------------------------
+
+
+def test_post_position_publishes_one_numbered_event_after_commit_with_escaped_text(
+    room, listener, django_capture_on_commit_callbacks
+):
+    room.ada.display_name = "<b>Ada</b>"
+    room.ada.save()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        position = services.post_position(
+            participant=room.ada, text="<script>alert('x')</script> & more"
+        )
+        # Numbered inside the transaction, sent only after it commits.
+        assert seq_of(room.group) == 1
+    assert len(callbacks) == 1
+    event = listener.next()
+    assert event["type"] == "room.event"
+    assert event["seq"] == 1
+    html = event["html"]
+    assert data_seq(html) == 1
+    assert f'id="position-{position.pk}"' in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more" in html
+    assert "&lt;b&gt;Ada&lt;/b&gt;" in html
+    assert "<script>" not in html and "<b>" not in html
+    listener.assert_nothing_received()
+
+
+def test_cast_vote_publishes_the_tally_with_the_next_number_each_time(
+    room, position, listener, django_capture_on_commit_callbacks
+):
+    seqs = []
+    for participant, choice, text in [
+        (room.ada, "agree", "1 agree"),
+        (room.ben, "disagree", "1 disagree"),
+        (room.ada, "withdraw", "0 agree"),
+    ]:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            services.cast_vote(participant=participant, position_id=position.pk, choice=choice)
+        assert len(callbacks) == 1
+        event = listener.next()
+        assert event["seq"] == data_seq(event["html"])
+        assert f'id="tally-{position.pk}"' in event["html"]
+        assert text in event["html"]
+        seqs.append(event["seq"])
+    assert seqs == [1, 2, 3]
+    assert seq_of(room.group) == 3
+    listener.assert_nothing_received()
+
+
+def test_events_go_only_to_their_own_room(room, position, django_capture_on_commit_callbacks):
+    other = Listener(room.other_group.pk)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.cast_vote(participant=room.ada, position_id=position.pk, choice="agree")
+        other.assert_nothing_received()
+    finally:
+        other.close()
+
+
+def test_refused_writes_publish_nothing(
+    room, position, listener, django_capture_on_commit_callbacks
+):
+    BreakoutGroup.objects.filter(pk=room.group.pk).update(phase="closed")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for call, kwargs in [
+            (services.post_position, {"participant": room.ada, "text": "Closed"}),
+            (services.post_position, {"participant": room.ada, "text": " "}),
+            (
+                services.cast_vote,
+                {"participant": room.ada, "position_id": position.pk, "choice": "agree"},
+            ),
+            (
+                services.cast_vote,
+                {"participant": room.cleo, "position_id": position.pk, "choice": "agree"},
+            ),
+        ]:
+            with pytest.raises(services.ServiceError):
+                call(**kwargs)
+    assert callbacks == []
+    assert seq_of(room.group) == 0
+    listener.assert_nothing_received()
+
+
+# --- Concurrency ------------------------------------------------------------------------------
+
+
+class Threads:
+    """Runs calls on as many threads at once, all on the test database.
+
+    On PostgreSQL that is the test database itself. On SQLite, Django's test database lives
+    in shared-cache memory, where a second writer fails at once with "database table is
+    locked" instead of waiting (the busy timeout does not apply to shared-cache locks). So the
+    committed test data is copied to a file, which behaves like the app's own SQLite file
+    (BEGIN IMMEDIATE, 20 s timeout), and every thread, this one included, uses that file.
+    """
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.original = connections[DEFAULT_DB_ALIAS]
+        self.file_settings = None
+
+    def use_test_database(self) -> None:
+        if self.file_settings is not None:
+            wrapper = type(self.original)(self.file_settings, DEFAULT_DB_ALIAS)
+            connections[DEFAULT_DB_ALIAS] = wrapper
+
+    def run(self, calls: list) -> list:
+        if self.original.vendor == "sqlite" and self.file_settings is None:
+            path = self.tmp_path / "concurrency.sqlite3"
+            self.original.ensure_connection()
+            with closing(sqlite3.connect(path)) as target:
+                self.original.connection.backup(target)
+            self.file_settings = {**self.original.settings_dict, "NAME": str(path)}
+            self.use_test_database()
+
+        start = threading.Barrier(len(calls))
+
+        def run(call):
+            self.use_test_database()
+            try:
+                connection.ensure_connection()
+                start.wait(timeout=10)  # everyone connected: now all at once
+                return call()
+            finally:
+                connection.close()
+
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            return list(pool.map(run, calls))
+
+    def restore(self) -> None:
+        if connections[DEFAULT_DB_ALIAS] is not self.original:
+            connections[DEFAULT_DB_ALIAS].close()
+            connections[DEFAULT_DB_ALIAS] = self.original
+
+
+@pytest.fixture
+def threads(tmp_path):
+    threads = Threads(tmp_path)
+    yield threads
+    threads.restore()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_concurrent_votes_never_lose_a_count(published_paper, threads):
+    room = make_room(published_paper)
+    position = make_position(room.ada, "Everyone votes on this")
+    voters = [make_participant(room.group, f"Voter {i}") for i in range(20)]
+    listener = Listener(room.group.pk)
+    try:
+        results = threads.run(
+            [
+                lambda voter=voter: services.cast_vote(
+                    participant=voter, position_id=position.pk, choice="agree"
+                )
+                for voter in voters
+            ]
+        )
+        assert all(vote.choice == AGREE for vote in results)
+        tally = queries.position_with_tally(position.pk).tally
+        assert tally == queries.Tally(agree=20, disagree=0, passed=0)
+        assert Vote.objects.filter(position=position, choice=AGREE).count() == 20
+        # Every vote took its own broadcast number, and each was published once.
+        assert seq_of(room.group) == 20
+        assert sorted(listener.next()["seq"] for _ in range(20)) == list(range(1, 21))
+        listener.assert_nothing_received()
+    finally:
+        listener.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_participant_voting_twice_at_once_keeps_one_row(published_paper, threads):
+    room = make_room(published_paper)
+    position = make_position(room.ben, "Tabs race each other")
+    choices = ["agree", "disagree"] * 5
+    threads.run(
+        [
+            lambda choice=choice: services.cast_vote(
+                participant=room.ada, position_id=position.pk, choice=choice
+            )
+            for choice in choices
+        ]
+    )
+    assert Vote.objects.filter(participant=room.ada, position=position).count() == 1
+    tally = queries.position_with_tally(position.pk).tally
+    assert tally.total == 1
+    assert tally.passed == 0
