@@ -48,9 +48,9 @@ def post_position(*, participant: Participant, text: str) -> Position:
     with transaction.atomic():
         group = _locked_group(participant)
         if not group.accepts_positions:
+            phase = BreakoutGroup.Phase(group.effective_phase).label
             raise ServiceError(
-                f"The facilitator has set this group to “{BreakoutGroup.Phase(group.effective_phase).label}”: "
-                "new positions are closed."
+                f"The facilitator has set this group to “{phase}”: new positions are closed."
             )
         if group.current_prompt_id is None:
             raise ServiceError("This group has no prompt yet: wait for the facilitator.")

@@ -6,6 +6,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+# The real ASGI server in a subprocess, for pages that use the WebSocket; and the SQLite test
+# database in a file, so that process can open it (the whole run: these tests come first).
+from tests.browser.asgi_server import (  # noqa: F401
+    asgi_server,
+    django_db_modify_db_settings,
+    start_asgi_server,
+)
+
 # Playwright's sync API runs an event loop in this thread; the tests still call the ORM
 # between browser steps, which Django would otherwise refuse inside a running loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -70,3 +78,19 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def new_page(browser):
+    """A page in a fresh browser context of its own (its own cookies: one participant each)."""
+    contexts = []
+
+    def make(width: int = 1280, height: int = 800):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
