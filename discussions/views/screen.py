@@ -41,6 +41,7 @@ def _group_context(request: HttpRequest, session: Session, group: BreakoutGroup)
         "online": queries.online_count(group.pk),
         "join_url": request.build_absolute_uri(reverse("join", args=[session.code])),
         "sort": "agreed",
+        "screen": True,  # no vote buttons on the projector
     }
 
 

@@ -1,0 +1,121 @@
+"""The facilitator console's and the projector's sockets: who is let in, what they hear."""
+
+import json
+
+import pytest
+import pytest_asyncio
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import connections
+from django.test import Client
+
+from conference.asgi import application
+from discussions import services
+from discussions.models import FacilitatorAssignment
+from tests.factories import client_for, make_position, make_room, make_session
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+ORIGIN = (b"origin", b"http://127.0.0.1")
+WAIT = 3
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def close_the_consumers_connection():
+    yield
+    await database_sync_to_async(connections.close_all)()
+
+
+def logged_in_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def console_socket(session_id: int, cookie: str | None) -> WebsocketCommunicator:
+    headers = [ORIGIN]
+    if cookie:
+        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    return WebsocketCommunicator(
+        application, f"/ws/console/sessions/{session_id}/", headers=headers
+    )
+
+
+@pytest.fixture
+def setting(published_paper, django_user_model):
+    room = make_room(published_paper)
+    fay = django_user_model.objects.create_user(username="fay", password="x" * 12)
+    FacilitatorAssignment.objects.create(session=room.session, user=fay).groups.set([room.group])
+    sam = django_user_model.objects.create_user(username="sam", password="x" * 12)
+    FacilitatorAssignment.objects.create(session=make_session(published_paper, name="B"), user=sam)
+    position = make_position(room.ada, "Reform the Security Council.")
+    return room, fay, sam, position
+
+
+post = database_sync_to_async(services.post_position)
+vote = database_sync_to_async(services.cast_vote)
+
+
+async def test_console_hears_which_of_its_groups_changed(setting):
+    room, fay, _sam, position = setting
+    console = console_socket(room.session.pk, await database_sync_to_async(logged_in_cookie)(fay))
+    ok, _ = await console.connect(WAIT)
+    assert ok
+    try:
+        await vote(participant=room.ben, position_id=position.pk, choice="agree")
+        assert json.loads(await console.receive_from(WAIT)) == {
+            "type": "changed",
+            "group": room.group.pk,
+        }
+        # Fay does not facilitate Cleo's group: its changes are not hers to hear.
+        await post(participant=room.cleo, text="Elsewhere")
+        assert await console.receive_nothing(0.5)
+        # Heartbeats keep working; anything else gets an error, and the socket stays.
+        await console.send_to(text_data=json.dumps({"type": "ping"}))
+        await console.send_to(text_data="nonsense")
+        assert json.loads(await console.receive_from(WAIT))["type"] == "error"
+    finally:
+        await console.disconnect()
+
+
+@pytest.mark.parametrize("who", ["stranger", "participant", "anonymous"])
+async def test_console_refuses_anyone_who_does_not_facilitate_the_session(setting, who):
+    room, _fay, sam, _position = setting
+    cookie = {
+        "stranger": lambda: logged_in_cookie(sam),
+        "participant": lambda: client_for(room.ada).cookies["sessionid"].value,
+        "anonymous": lambda: None,
+    }[who]
+    console = console_socket(room.session.pk, await database_sync_to_async(cookie)())
+    ok, code = await console.connect(WAIT)
+    assert (ok, code) == (False, 4403)
+
+
+async def test_console_closes_when_the_assignment_is_taken_away(setting):
+    room, fay, _sam, _position = setting
+    console = console_socket(room.session.pk, await database_sync_to_async(logged_in_cookie)(fay))
+    ok, _ = await console.connect(WAIT)
+    assert ok
+    await database_sync_to_async(lambda: FacilitatorAssignment.objects.filter(user=fay).delete())()
+    await console.send_to(text_data=json.dumps({"type": "ping"}))
+    output = await console.receive_output(WAIT)
+    assert output == {"type": "websocket.close", "code": 4403}
+
+
+async def test_projector_socket_needs_the_screen_token_of_the_groups_session(setting):
+    room, _fay, _sam, _position = setting
+    token = room.session.screen_token
+    wrong = WebsocketCommunicator(
+        application, f"/ws/screen/not-the-token/groups/{room.group.pk}/", headers=[ORIGIN]
+    )
+    assert (await wrong.connect(WAIT)) == (False, 4403)
+    screen = WebsocketCommunicator(
+        application, f"/ws/screen/{token}/groups/{room.group.pk}/", headers=[ORIGIN]
+    )
+    ok, _ = await screen.connect(WAIT)
+    assert ok
+    try:
+        await post(participant=room.ben, text="Seen on the big screen")
+        assert "Seen on the big screen" in await screen.receive_from(WAIT)
+    finally:
+        await screen.disconnect()
