@@ -83,10 +83,15 @@ def test_console_refuses_a_participant_and_changes_nothing(room, position):
     before = snapshot()
     for method, url, data in console_requests(room, position):
         response = getattr(participant, method)(url, data)
-        # A participant has no login: the console asks them to log in, and does nothing.
+        assert response.status_code == 403, url
+    assert snapshot() == before
+
+
+def test_console_sends_an_anonymous_visitor_to_log_in(client, room, position):
+    for method, url, data in console_requests(room, position):
+        response = getattr(client, method)(url, data)
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("login")), url
-    assert snapshot() == before
 
 
 def test_a_facilitator_of_some_groups_sees_and_acts_on_those_only(

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from discussions import queries, services
 from discussions.models import BreakoutGroup, ModerationEntry, Participant, Position, Session
+from discussions.views.participant import SESSION_KEY as PARTICIPANT_SESSION_KEY
 
 # A group with no new position or vote for this long is flagged as quiet.
 QUIET_AFTER = timedelta(minutes=3)
@@ -45,10 +46,16 @@ def _group_for(request: HttpRequest, group_id: int) -> BreakoutGroup:
 
 
 def login_first(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous callers log in first; the views themselves check the role."""
+    """Anonymous callers log in first; the views themselves check the role.
+
+    A browser that joined as a participant gets a plain 403 instead: the console is not
+    for them, and a login form would only invite them to guess a password.
+    """
 
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
+            if request.session.get(PARTICIPANT_SESSION_KEY):
+                raise PermissionDenied("Participants cannot open the facilitator console.")
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
 
