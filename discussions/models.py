@@ -366,6 +366,8 @@ class Position(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
     moderation_reason = models.CharField(max_length=300, blank=True)
     pinned = models.BooleanField(default=False)
+    # Taken into the plenary round: every group of the session sees it and votes on it.
+    plenary = models.BooleanField(default=False)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="absorbed"
     )
@@ -461,3 +463,33 @@ class ModerationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%H:%M:%S} {self.actor} {self.action} {self.detail}"
+
+
+class Recommendation(models.Model):
+    """A policy recommendation curated from positions: reworded, ordered, with its dissent.
+
+    The source positions (and through them their votes) stay linked, so the wording can be
+    checked against what people actually voted on.
+    """
+
+    MAX_TEXT = 1000
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="recommendations")
+    prompt = models.ForeignKey(
+        Prompt, null=True, blank=True, on_delete=models.PROTECT, related_name="recommendations"
+    )
+    position = models.PositiveIntegerField(help_text="Order in the session's list.")
+    text = models.TextField()
+    sources = models.ManyToManyField(Position, related_name="recommendations")
+    dissent_note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["session", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:80]

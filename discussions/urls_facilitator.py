@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions.views import facilitator
+from discussions.views import facilitator, synthesis
 
 app_name = "facilitator"
 
@@ -9,6 +9,13 @@ urlpatterns = [
     path("sessions/<int:session_id>/", facilitator.overview, name="overview"),
     path("sessions/<int:session_id>/control", facilitator.control, name="control"),
     path("sessions/<int:session_id>/log", facilitator.moderation_log, name="log"),
+    path("sessions/<int:session_id>/synthesis", synthesis.synthesis_page, name="synthesis"),
+    path(
+        "sessions/<int:session_id>/synthesis/results",
+        synthesis.synthesis_results,
+        name="synthesis_results",
+    ),
+    path("sessions/<int:session_id>/curate", synthesis.curate, name="curate"),
     path("groups/<int:group_id>/", facilitator.group_detail, name="group"),
     path("groups/<int:group_id>/panel", facilitator.group_panel, name="group_panel"),
     path("groups/<int:group_id>/row", facilitator.group_row, name="group_row"),

@@ -5,6 +5,16 @@ nothing), then writes inside one transaction. Side effects that must follow a co
 live pushes) are deferred with transaction.on_commit.
 """
 
+from discussions.services.curation import (
+    default_dissent,
+    delete_recommendation,
+    edit_recommendation,
+    leave_plenary,
+    move_recommendation,
+    promote,
+    take_into_plenary,
+    take_top_into_plenary,
+)
 from discussions.services.errors import ServiceError
 from discussions.services.facilitation import (
     NotAllowed,
@@ -55,6 +65,14 @@ from discussions.services.sessions import (
 )
 
 __all__ = [
+    "default_dissent",
+    "delete_recommendation",
+    "edit_recommendation",
+    "leave_plenary",
+    "move_recommendation",
+    "promote",
+    "take_into_plenary",
+    "take_top_into_plenary",
     "MAX_GROUPS",
     "NotAllowed",
     "advance_prompt",

@@ -38,6 +38,7 @@
       }
       pending.delete(groupId);
       htmx.trigger(document.body, "console:group-" + groupId);
+      htmx.trigger(document.body, "console:any"); // the synthesis, throttled on its side
     }, 300));
   }
 

@@ -5,10 +5,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.urls import reverse
 
-from discussions import services
+from discussions import demo, services
 from discussions.models import Session
 
 DEMO_PAPER = Path(settings.BASE_DIR) / "seeds" / "us-multilateralism-discussion-paper.txt"
@@ -27,8 +28,19 @@ class Command(BaseCommand):
             help="Organizer password; by default a new random one each run, printed.",
         )
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument(
+            "--activity",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Add N synthetic participants with positions and planted votes.",
+        )
 
-    def handle(self, *args, groups: int, password: str, base_url: str, **options) -> None:
+    def handle(
+        self, *args, groups: int, password: str, base_url: str, activity: int, **options
+    ) -> None:
+        if activity < 0:
+            raise CommandError("--activity is a number of participants, 0 or more.")
         password = password or secrets.token_urlsafe(9)
         with transaction.atomic():
             user = self._organizer(password)
@@ -43,6 +55,12 @@ class Command(BaseCommand):
                 session = services.create_session(
                     paper=paper, name=DEMO_SESSION_NAME, group_count=groups, user=user
                 )
+        if activity:
+            added = demo.fill(session, activity, seed=session.participants.count())
+            self.stdout.write(
+                f"Added {added.participants} participants, {added.positions} positions "
+                f"and {added.votes} votes."
+            )
         base = base_url.rstrip("/")
         out = self.stdout.write
         out(self.style.SUCCESS("Demo ready."))
@@ -56,6 +74,7 @@ class Command(BaseCommand):
         out(f"  Organizer:    {base}/organizer/")
         out(f"  Facilitator:  {base}{session.get_facilitator_url()}")
         out(f"  Projector:    {base}/screen/{session.screen_token}/")
+        out(f"  Synthesis:    {base}{reverse('facilitator:synthesis', args=[session.pk])}")
         out(f"  Admin:        {base}/admin/")
 
     def _organizer(self, password: str):

@@ -1,0 +1,71 @@
+"""The vote matrix of a session, read from the database in a fixed number of queries.
+
+synthesis.py works on arrays only; this is the one place that turns rows into those arrays,
+so the view's cost does not grow with the number of positions or people (four queries,
+pinned in a test).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
+
+
+@dataclass(frozen=True)
+class SessionMatrix:
+    groups: list[BreakoutGroup]
+    positions: list[Position]  # rows of the synthesis, by id
+    participant_ids: np.ndarray
+    V: np.ndarray  # participants x positions: +1, -1, 0, NaN (not voted)
+    breakout: np.ndarray  # breakout-group index of each participant
+    texts: list[str]
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.groups)
+
+
+def visible_positions(session: Session, prompt_id: int | None = None):
+    positions = Position.objects.filter(group__session=session, status=Position.Status.VISIBLE)
+    if prompt_id is not None:
+        positions = positions.filter(prompt=prompt_id)
+    return positions
+
+
+def session_matrix(session: Session, prompt_id: int | None = None) -> SessionMatrix:
+    """Every visible position (of one prompt, or all) against every participant.
+
+    Hidden, rejected and merged positions are left out, as are their votes; participants who
+    have not voted are rows of NaN, which the synthesis treats as not yet seen.
+    """
+    groups = list(session.groups.order_by("position", "pk"))
+    group_index = {group.pk: index for index, group in enumerate(groups)}
+    positions = list(
+        visible_positions(session, prompt_id)
+        .select_related("author", "group", "prompt__question__section", "prompt__section")
+        .order_by("pk")
+    )
+    people = list(
+        Participant.objects.filter(session=session).order_by("pk").values_list("pk", "group_id")
+    )
+    votes = Vote.objects.filter(position__in=visible_positions(session, prompt_id)).values_list(
+        "participant_id", "position_id", "choice"
+    )
+
+    participant_ids = np.array([pk for pk, _group in people], dtype=np.int64)
+    row = {pk: index for index, pk in enumerate(participant_ids.tolist())}
+    column = {position.pk: index for index, position in enumerate(positions)}
+    V = np.full((len(people), len(positions)), np.nan)
+    for participant_id, position_id, choice in votes.iterator(chunk_size=10_000):
+        V[row[participant_id], column[position_id]] = choice
+    return SessionMatrix(
+        groups=groups,
+        positions=positions,
+        participant_ids=participant_ids,
+        V=V,
+        breakout=np.array([group_index[group] for _pk, group in people], dtype=np.int64),
+        texts=[position.text for position in positions],
+    )

@@ -1,0 +1,191 @@
+"""Writes that turn votes into an answer: recommendations and the plenary round."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count, Max, Q
+
+from discussions import live
+from discussions.models import BreakoutGroup, Position, Recommendation, Session, Vote
+from discussions.services.errors import ServiceError
+from discussions.services.facilitation import NotAllowed
+
+DISSENT_QUOTES = 2
+
+
+def _check_session(actor, session: Session) -> None:
+    if not session.facilitated_by(actor):
+        raise NotAllowed("You do not facilitate this session.")
+
+
+def _visible(session: Session, position_ids: list[int]) -> list[Position]:
+    positions = list(
+        Position.objects.filter(
+            pk__in=position_ids, group__session=session, status=Position.Status.VISIBLE
+        ).order_by("pk")
+    )
+    if not positions or len(positions) != len(set(position_ids)):
+        raise ServiceError("Choose visible positions of this session.")
+    return positions
+
+
+# --- Recommendations -----------------------------------------------------------------------------
+
+
+def default_dissent(sources: list[Position]) -> str:
+    """Quote what the minority said: the positions most agreed with by the people who voted
+    against the recommendation's sources, verbatim, with how many of them agreed."""
+    source_ids = [p.pk for p in sources]
+    dissenters = (
+        Vote.objects.filter(position__in=source_ids, choice=Vote.Choice.DISAGREE)
+        .values_list("participant", flat=True)
+        .distinct()
+    )
+    dissenter_count = dissenters.count()
+    if not dissenter_count:
+        return "Nobody voted against this recommendation's source positions."
+    quoted = (
+        Position.objects.filter(
+            group__session=sources[0].group.session_id,
+            prompt=sources[0].prompt_id,
+            status=Position.Status.VISIBLE,
+        )
+        .exclude(pk__in=source_ids)
+        .annotate(
+            backing=Count(
+                "votes",
+                filter=Q(votes__choice=Vote.Choice.AGREE, votes__participant__in=dissenters),
+            )
+        )
+        .filter(backing__gt=0)
+        .order_by("-backing", "pk")[:DISSENT_QUOTES]
+    )
+    lines = [f"{dissenter_count} participant{'s' if dissenter_count != 1 else ''} voted against."]
+    lines += [
+        f"“{p.text}” (agreed by {p.backing} of {dissenter_count} who disagreed)" for p in quoted
+    ]
+    return "\n".join(lines)
+
+
+def promote(*, actor, session: Session, position_ids: list[int], text: str = "") -> Recommendation:
+    """Make a recommendation from one or more positions. Its wording starts as the first
+    position's text and its dissent note quotes the minority; both can be edited."""
+    _check_session(actor, session)
+    sources = _visible(session, position_ids)
+    text = text.strip() or sources[0].text
+    if len(text) > Recommendation.MAX_TEXT:
+        raise ServiceError(f"A recommendation is at most {Recommendation.MAX_TEXT} characters.")
+    with transaction.atomic():
+        Session.objects.select_for_update().get(pk=session.pk)
+        last = session.recommendations.aggregate(p=Max("position"))["p"]
+        recommendation = Recommendation.objects.create(
+            session=session,
+            prompt_id=sources[0].prompt_id,
+            position=0 if last is None else last + 1,
+            text=text,
+            dissent_note=default_dissent(sources),
+            created_by=actor,
+        )
+        recommendation.sources.set(sources)
+    return recommendation
+
+
+def _recommendation(actor, recommendation_id: int) -> Recommendation:
+    recommendation = (
+        Recommendation.objects.select_related("session").filter(pk=recommendation_id).first()
+    )
+    if recommendation is None:
+        raise ServiceError("That recommendation no longer exists.")
+    _check_session(actor, recommendation.session)
+    return recommendation
+
+
+def edit_recommendation(*, actor, recommendation_id: int, text: str, dissent_note: str) -> None:
+    recommendation = _recommendation(actor, recommendation_id)
+    text = text.strip()
+    if not text:
+        raise ServiceError("A recommendation needs wording.")
+    if len(text) > Recommendation.MAX_TEXT or len(dissent_note) > 4 * Recommendation.MAX_TEXT:
+        raise ServiceError("That is too long for a recommendation.")
+    Recommendation.objects.filter(pk=recommendation.pk).update(
+        text=text, dissent_note=dissent_note.strip()
+    )
+
+
+def move_recommendation(*, actor, recommendation_id: int, offset: int) -> None:
+    recommendation = _recommendation(actor, recommendation_id)
+    if offset not in (-1, 1):
+        raise ServiceError("A recommendation moves one place up or down.")
+    with transaction.atomic():
+        siblings = Recommendation.objects.select_for_update().filter(
+            session=recommendation.session_id
+        )
+        ordered = list(siblings.order_by("position", "pk"))
+        index = [r.pk for r in ordered].index(recommendation.pk)
+        other = index + offset
+        if not 0 <= other < len(ordered):
+            raise ServiceError(
+                "That recommendation is already at the " + ("top." if offset < 0 else "end.")
+            )
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+        for position, item in enumerate(ordered):
+            item.position = position
+        Recommendation.objects.bulk_update(ordered, ["position"])
+
+
+def delete_recommendation(*, actor, recommendation_id: int) -> None:
+    recommendation = _recommendation(actor, recommendation_id)
+    recommendation.delete()
+
+
+# --- Plenary round ------------------------------------------------------------------------------
+
+
+def _publish_plenary(session: Session) -> None:
+    for group_id in BreakoutGroup.objects.filter(session=session).values_list("pk", flat=True):
+        live.publish(group_id, live.positions_refresh_html)
+
+
+def take_into_plenary(*, actor, session: Session, position_ids: list[int]) -> int:
+    """Put positions in front of every group of the session, for everyone to vote on."""
+    _check_session(actor, session)
+    positions = _visible(session, position_ids)
+    with transaction.atomic():
+        changed = Position.objects.filter(pk__in=[p.pk for p in positions], plenary=False).update(
+            plenary=True
+        )
+        if changed:
+            _publish_plenary(session)
+    return changed
+
+
+def take_top_into_plenary(*, actor, session: Session, per_group: int = 2) -> int:
+    """The positions each group backs most (smoothed agree probability, at least one vote)
+    go into the plenary round."""
+    _check_session(actor, session)
+    if not 1 <= per_group <= 10:
+        raise ServiceError("Take between 1 and 10 positions from each group.")
+    chosen: list[int] = []
+    for group in session.groups.all():
+        ranked = (
+            Position.objects.filter(
+                group=group, prompt=group.current_prompt_id, status=Position.Status.VISIBLE
+            )
+            .annotate(
+                agree=Count("votes", filter=Q(votes__choice=Vote.Choice.AGREE)),
+                cast=Count("votes"),
+            )
+            .filter(cast__gt=0)
+        )
+        best = sorted(ranked, key=lambda p: (-(p.agree + 1) / (p.cast + 2), p.pk))[:per_group]
+        chosen += [p.pk for p in best]
+    if not chosen:
+        raise ServiceError("No group has voted on any position yet.")
+    return take_into_plenary(actor=actor, session=session, position_ids=chosen)
+
+
+def leave_plenary(*, actor, session: Session, position_id: int) -> None:
+    _check_session(actor, session)
+    with transaction.atomic():
+        if Position.objects.filter(pk=position_id, group__session=session).update(plenary=False):
+            _publish_plenary(session)

@@ -1,0 +1,263 @@
+"""The synthesis view: from votes to ranked recommendations, per prompt or for the session.
+
+The arrays come from matrix.session_matrix (a fixed number of queries), the numbers from the
+pure synthesis module; this view only shapes them for the template, draws the opinion map,
+and takes the curation and plenary actions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from discussions import matrix, services, synthesis
+from discussions.models import Position, Prompt, Session
+from discussions.views.facilitator import login_first
+
+# Opinion-group colours, each with a letter too: colour is never the only cue.
+PALETTE = ["#0b5cad", "#b42318", "#1a7f37", "#9a6700", "#6e40c9"]
+MAP_SIZE = 360
+MAP_MARGIN = 16
+
+
+@dataclass
+class Row:
+    """One position with everything the page shows about it."""
+
+    position: Position
+    agree: int
+    disagree: int
+    passed: int
+    support: float | None
+    participation: float
+    consensus: float
+    divisiveness: float
+    by_group: list[dict] = field(default_factory=list)
+
+    @property
+    def votes(self) -> int:
+        return self.agree + self.disagree + self.passed
+
+    def percent(self, count: int) -> int:
+        return round(100 * count / self.votes) if self.votes else 0
+
+    @property
+    def agree_percent(self) -> int:
+        return self.percent(self.agree)
+
+    @property
+    def disagree_percent(self) -> int:
+        return self.percent(self.disagree)
+
+    @property
+    def pass_percent(self) -> int:
+        return self.percent(self.passed)
+
+
+def _number(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
+
+
+def _rows(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> list[Row]:
+    stats, groups = result.positions, result.groups
+    rows = []
+    for j, position in enumerate(m.positions):
+        by_group = [
+            {
+                "group": group,
+                "votes": int(groups.votes[g, j]),
+                "rate": _number(groups.rate[g, j]),
+                "percent": None if np.isnan(groups.rate[g, j]) else round(100 * groups.rate[g, j]),
+            }
+            for g, group in enumerate(m.groups)
+        ]
+        rows.append(
+            Row(
+                position=position,
+                agree=int(stats.agree[j]),
+                disagree=int(stats.disagree[j]),
+                passed=int(stats.passed[j]),
+                support=_number(stats.support[j]),
+                participation=float(stats.participation[j]),
+                consensus=float(result.consensus[j]),
+                divisiveness=float(result.divisiveness[j]),
+                by_group=by_group,
+            )
+        )
+    return rows
+
+
+def _opinion_map(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> dict:
+    """Participants as points in the plane of the two main directions of disagreement."""
+    coords, labels = result.opinion.coords, result.opinion.labels
+    points = []
+    if len(coords):
+        span = np.abs(coords).max() or 1.0
+        scale = (MAP_SIZE / 2 - MAP_MARGIN) / span
+        for (x, y), label in zip(coords.tolist(), labels.tolist(), strict=True):
+            points.append(
+                {
+                    "x": round(MAP_SIZE / 2 + x * scale, 1),
+                    "y": round(MAP_SIZE / 2 - y * scale, 1),
+                    "colour": PALETTE[label % len(PALETTE)] if label >= 0 else "#8c959f",
+                    "label": label,
+                }
+            )
+    return {"size": MAP_SIZE, "points": points, "centre": MAP_SIZE / 2}
+
+
+def _opinion_groups(rows: list[Row], result: synthesis.Synthesis) -> list[dict]:
+    opinion = result.opinion
+    return [
+        {
+            "index": g,
+            "letter": chr(ord("A") + g),
+            "colour": PALETTE[g % len(PALETTE)],
+            "size": int(opinion.sizes[g]),
+            "representative": [rows[j] for j in opinion.representative[g]],
+        }
+        for g in range(opinion.k)
+    ]
+
+
+def synthesis_context(session: Session, prompt: Prompt | None) -> dict:
+    m = matrix.session_matrix(session, prompt.pk if prompt else None)
+    result = synthesis.synthesize(m.V, m.breakout, max(m.n_groups, 1), m.texts, seed=0)
+    rows = _rows(m, result)
+    return {
+        "session": session,
+        "prompt": prompt,
+        "prompts": session.ordered_prompts(),
+        "groups": m.groups,
+        "rows": sorted(rows, key=lambda r: (-r.consensus, r.position.pk)),
+        "broad": [rows[j] for j in result.broad_consensus],
+        "divisive": [rows[j] for j in result.most_divisive],
+        "backed": [{"row": rows[j], "group": m.groups[g]} for j, g in result.backed_by_one_group],
+        "opinion_groups": _opinion_groups(rows, result),
+        "opinion_consensus": [rows[j] for j in result.opinion.consensus],
+        "unclustered": int((result.opinion.labels < 0).sum()),
+        "map": _opinion_map(m, result),
+        "themes": [
+            {"name": theme.name, "rows": [rows[j] for j in theme.positions]}
+            for theme in result.themes
+        ],
+        "participants": len(m.participant_ids),
+        "votes": int(np.count_nonzero(~np.isnan(m.V))),
+        "recommendations": session.recommendations.select_related(
+            "prompt__question", "prompt__section"
+        ).prefetch_related("sources__group"),
+    }
+
+
+def _session_and_prompt(request: HttpRequest, session_id: int) -> tuple[Session, Prompt | None]:
+    session = get_object_or_404(Session.objects.select_related("paper"), pk=session_id)
+    if not session.facilitated_by(request.user):
+        raise PermissionDenied("You do not facilitate this session.")
+    prompt_id = request.GET.get("prompt", "")
+    prompt = get_object_or_404(session.prompts, pk=int(prompt_id)) if prompt_id.isdigit() else None
+    return session, prompt
+
+
+@require_GET
+@login_first
+def synthesis_page(request: HttpRequest, session_id: int) -> HttpResponse:
+    session, prompt = _session_and_prompt(request, session_id)
+    return render(request, "facilitator/synthesis.html", synthesis_context(session, prompt))
+
+
+@require_GET
+@login_first
+def synthesis_results(request: HttpRequest, session_id: int) -> HttpResponse:
+    session, prompt = _session_and_prompt(request, session_id)
+    return render(request, "facilitator/synthesis.html#results", synthesis_context(session, prompt))
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+@require_POST
+@login_first
+def curate(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Promote, reword, reorder or drop recommendations; send positions to the plenary."""
+    session = get_object_or_404(Session, pk=session_id)
+    if not session.facilitated_by(request.user):
+        raise PermissionDenied("You do not facilitate this session.")
+    user, post = request.user, request.POST
+    target = _ids([post.get("recommendation", "")])
+    recommendation_id = target[0] if target else 0
+    actions = {
+        "promote": (
+            lambda: services.promote(
+                actor=user, session=session, position_ids=_ids(post.getlist("positions"))
+            ),
+            "Recommendation added.",
+        ),
+        "edit": (
+            lambda: services.edit_recommendation(
+                actor=user,
+                recommendation_id=recommendation_id,
+                text=post.get("text", ""),
+                dissent_note=post.get("dissent_note", ""),
+            ),
+            "Recommendation saved.",
+        ),
+        "up": (
+            lambda: services.move_recommendation(
+                actor=user, recommendation_id=recommendation_id, offset=-1
+            ),
+            "Moved up.",
+        ),
+        "down": (
+            lambda: services.move_recommendation(
+                actor=user, recommendation_id=recommendation_id, offset=1
+            ),
+            "Moved down.",
+        ),
+        "delete": (
+            lambda: services.delete_recommendation(actor=user, recommendation_id=recommendation_id),
+            "Recommendation removed.",
+        ),
+        "plenary": (
+            lambda: services.take_into_plenary(
+                actor=user, session=session, position_ids=_ids(post.getlist("positions"))
+            ),
+            "Sent to every group's plenary round.",
+        ),
+        "plenary_top": (
+            lambda: services.take_top_into_plenary(actor=user, session=session),
+            "Each group's top positions are in the plenary round.",
+        ),
+        "leave_plenary": (
+            lambda: services.leave_plenary(
+                actor=user, session=session, position_id=(_ids(post.getlist("positions")) or [0])[0]
+            ),
+            "Taken out of the plenary round.",
+        ),
+    }
+    action, _, one = post.get("action", "").partition(":")
+    if one.isdigit():
+        # A button beside one position ("promote:12") acts on that position alone.
+        post = post.copy()
+        post.setlist("positions", [one])
+    change, done = actions.get(action, (None, ""))
+    try:
+        if change is None:
+            raise services.ServiceError("That action does not exist; reload the page.")
+        change()
+    except services.NotAllowed:
+        raise PermissionDenied("You do not facilitate this session.") from None
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    url = reverse("facilitator:synthesis", args=[session.pk])
+    prompt = post.get("prompt", "")
+    return redirect(f"{url}?prompt={prompt}#curation" if prompt.isdigit() else f"{url}#curation")
