@@ -62,41 +62,66 @@ def tally_of(position: Position) -> Tally:
     return Tally(position.agree, position.disagree, position.passed)
 
 
-def room_positions(
-    group: BreakoutGroup, participant: Participant | None, sort: str = DEFAULT_SORT
-) -> list[Position]:
-    """The visible positions of the group's current prompt, sorted, each with its tally and
-    (when a participant is given) that participant's own vote as `my_choice`."""
-    shown = Q(status=Position.Status.VISIBLE)
-    if participant is not None:
-        # Authors see their own positions while they await review.
-        shown |= Q(status=Position.Status.PENDING, author=participant)
-    positions = with_tallies(
-        Position.objects.filter(shown, group=group, prompt=group.current_prompt_id).select_related(
-            "author"
-        )
+def votable_in(group: BreakoutGroup) -> Q:
+    """Positions a member of the group may vote on: the group's own, and the plenary
+    round's, which every group of the session sees."""
+    return Q(group=group) | Q(plenary=True, group__session=group.session_id)
+
+
+def _with_my_vote(positions: QuerySet[Position], participant: Participant | None):
+    if participant is None:
+        return positions
+    mine = Vote.objects.filter(participant=participant, position=OuterRef("pk"))
+    return positions.annotate(
+        my_choice=Subquery(mine.values("choice")[:1], output_field=IntegerField()),
+        voted=Exists(mine),
     )
-    if participant is not None:
-        mine = Vote.objects.filter(participant=participant, position=OuterRef("pk"))
-        positions = positions.annotate(
-            my_choice=Subquery(mine.values("choice")[:1], output_field=IntegerField()),
-            voted=Exists(mine),
-        )
-        if sort == "unvoted":
-            positions = positions.filter(voted=False)
-    order = {
-        "agreed": [F("agree").desc(), "-created_at", "-pk"],
-        # Divisive: as many against as for, and many votes.
-        "divisive": [Least("agree", "disagree").desc(), F("agree").desc(), "-created_at"],
-    }.get(sort, ["-created_at", "-pk"])
-    # Pinned positions stay on top whatever the order.
-    positions = positions.order_by("-pinned", *order)
+
+
+def _finish(positions, group: BreakoutGroup) -> list[Position]:
     result = list(positions)
     hidden = tallies_hidden(group)
     for position in result:
         position.tally = tally_of(position)
         position.tally_hidden = hidden
     return result
+
+
+def room_positions(
+    group: BreakoutGroup, participant: Participant | None, sort: str = DEFAULT_SORT
+) -> list[Position]:
+    """The visible positions of the group's current prompt, sorted, each with its tally and
+    (when a participant is given) that participant's own vote as `my_choice`. Positions in
+    the plenary round are listed apart (plenary_positions)."""
+    shown = Q(status=Position.Status.VISIBLE)
+    if participant is not None:
+        # Authors see their own positions while they await review.
+        shown |= Q(status=Position.Status.PENDING, author=participant)
+    positions = with_tallies(
+        Position.objects.filter(
+            shown, group=group, prompt=group.current_prompt_id, plenary=False
+        ).select_related("author")
+    )
+    positions = _with_my_vote(positions, participant)
+    if participant is not None and sort == "unvoted":
+        positions = positions.filter(voted=False)
+    order = {
+        "agreed": [F("agree").desc(), "-created_at", "-pk"],
+        # Divisive: as many against as for, and many votes.
+        "divisive": [Least("agree", "disagree").desc(), F("agree").desc(), "-created_at"],
+    }.get(sort, ["-created_at", "-pk"])
+    # Pinned positions stay on top whatever the order.
+    return _finish(positions.order_by("-pinned", *order), group)
+
+
+def plenary_positions(group: BreakoutGroup, participant: Participant | None) -> list[Position]:
+    """The session's plenary round: positions every group sees and votes on."""
+    positions = with_tallies(
+        Position.objects.filter(
+            plenary=True, status=Position.Status.VISIBLE, group__session=group.session_id
+        ).select_related("author", "group")
+    )
+    return _finish(_with_my_vote(positions, participant).order_by("pk"), group)
 
 
 def position_with_tally(position_id: int) -> Position:

@@ -449,8 +449,9 @@ def test_room_page_query_count_does_not_grow_with_positions(
         make_position(room.ada if n % 2 else room.ben, f"More {n}")
     # 1 the group with its session (room view), 2 the browser's Django session,
     # 3 the participant, 4-5 group and participant again (member_of), 6 the positions with
-    # their tallies and my votes in one query, 7 who is online, 8-9 the prompt's question and
-    # its section for the paper context. Nine, whatever the number of cards and votes.
-    with django_assert_max_num_queries(9):
+    # their tallies and my votes in one query, 7 the plenary round's positions, 8 who is
+    # online, 9-10 the prompt's question and its section for the paper context. Ten, whatever
+    # the number of cards and votes.
+    with django_assert_max_num_queries(10):
         response = ada.get(reverse("room", args=[room.group.pk]))
     assert len(ids_in_order(page(response))) == 24

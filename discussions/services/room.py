@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from discussions import live
+from discussions import live, queries
 from discussions.models import BreakoutGroup, Participant, Position, Vote
 from discussions.services.errors import ServiceError
 from discussions.services.facilitation import apply_due_timer
@@ -81,7 +81,7 @@ def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Vot
     _end_due_countdown(participant)
     with transaction.atomic():
         group = _locked_group(participant)
-        position = Position.objects.filter(pk=position_id, group=group).first()
+        position = Position.objects.filter(queries.votable_in(group), pk=position_id).first()
         if position is None or not position.is_visible:
             raise ServiceError("That position is not in your group (or was removed).")
         if not group.accepts_votes:
@@ -99,7 +99,14 @@ def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Vot
             vote.save(update_fields=["choice", "cast_at"])
         else:
             vote = _create_vote(participant, position, CHOICES[choice])
-        live.publish(group.pk, lambda seq: live.tally_html(position.pk, seq))
+        # A plenary position is on every group's screen; its own group's otherwise.
+        rooms = (
+            BreakoutGroup.objects.filter(session=group.session_id).values_list("pk", flat=True)
+            if position.plenary
+            else [position.group_id]
+        )
+        for room in rooms:
+            live.publish(room, lambda seq: live.tally_html(position.pk, seq))
     return vote
 
 

@@ -159,6 +159,7 @@ def _room_context(group: BreakoutGroup, participant: Participant, sort: str) -> 
         "participant": participant,
         "prompt": prompt,
         "positions": queries.room_positions(group, participant, sort),
+        "plenary": queries.plenary_positions(group, participant),
         "online": queries.online_count(group.pk),
         "sort": sort,
         "sort_label": queries.SORTS[sort],
@@ -232,7 +233,7 @@ def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
         return redirect(f"{group.get_absolute_url()}#position-{position_id}")
     # Just this card's buttons: not the whole list, which may be on another prompt by now.
     position = Position.objects.filter(
-        pk=position_id, group=group, status=Position.Status.VISIBLE
+        queries.votable_in(group), pk=position_id, status=Position.Status.VISIBLE
     ).first()
     if position is None:
         # Hidden or never in this group: say so where the buttons were.
@@ -244,6 +245,7 @@ def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
     mine = Vote.objects.filter(participant=participant, position=position)
     position.my_choice = mine.values_list("choice", flat=True).first()
     context = {
+        "group": group,
         "position": position,
         "vote_choices": queries.VOTE_BUTTONS,
         "vote_error": error,

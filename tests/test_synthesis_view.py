@@ -1,0 +1,244 @@
+"""The synthesis page, curation and the plenary round, over the database."""
+
+import math
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from discussions import matrix, queries, services, synthesis
+from discussions.models import FacilitatorAssignment, Participant, Position, Recommendation, Vote
+from tests.factories import client_for, make_participant, make_position, make_room, make_vote
+
+pytestmark = pytest.mark.django_db
+
+AGREE, DISAGREE, PASS = 1, -1, 0
+
+
+@pytest.fixture
+def room(published_paper):
+    return make_room(published_paper)
+
+
+@pytest.fixture
+def organizer(django_user_model):
+    return django_user_model.objects.create_user(username="olga", is_staff=True)
+
+
+def test_session_matrix_places_each_vote_and_leaves_unseen_as_nan(room):
+    p1 = make_position(room.ada, "One")
+    p2 = make_position(room.cleo, "Two")
+    hidden = make_position(room.ben, "Hidden", status="hidden")
+    make_vote(room.ada, p1, AGREE)
+    make_vote(room.ben, p1, DISAGREE)
+    make_vote(room.cleo, p2, PASS)
+    make_vote(room.ada, hidden, AGREE)
+    m = matrix.session_matrix(room.session)
+    assert [p.text for p in m.positions] == ["One", "Two"]
+    assert m.participant_ids.tolist() == [room.ada.pk, room.ben.pk, room.cleo.pk]
+    expected = np.array([[1, np.nan], [-1, np.nan], [np.nan, 0]])
+    assert np.array_equal(m.V, expected, equal_nan=True)
+    assert m.breakout.tolist() == [0, 0, 1]
+
+
+def test_session_matrix_costs_four_queries_whatever_the_size(room, django_assert_num_queries):
+    people = [make_participant(room.group, f"P{i}") for i in range(15)]
+    for n in range(12):
+        position = make_position(people[n], f"Position {n}")
+        for person in people:
+            make_vote(person, position, AGREE if (n + person.pk) % 3 else DISAGREE)
+    # groups, positions (with author, group and prompt), participants, votes
+    with django_assert_num_queries(4):
+        m = matrix.session_matrix(room.session)
+    assert m.V.shape == (18, 12)
+    assert int(np.count_nonzero(~np.isnan(m.V))) == 15 * 12
+
+
+def test_synthesis_page_for_facilitators_only(client, room, django_user_model, published_paper):
+    url = reverse("facilitator:synthesis", args=[room.session.pk])
+    assert client.get(url).status_code == 302  # log in first
+    assert client_for(room.ada).get(url).status_code == 403  # a participant
+    stranger = django_user_model.objects.create_user(username="sam")
+    client.force_login(stranger)
+    assert client.get(url).status_code == 403
+    FacilitatorAssignment.objects.create(session=room.session, user=stranger)
+    assert client.get(url).status_code == 200
+
+
+def test_synthesis_page_shows_consensus_and_links_to_the_question(client, room, organizer):
+    shared = make_position(room.ada, "Everyone agrees on this.")
+    Position.objects.filter(pk=shared.pk).update(plenary=True)
+    people = [
+        make_participant(g, f"{g.name} {i}")
+        for g in (room.group, room.other_group)
+        for i in range(3)
+    ]
+    for person in people:
+        make_vote(person, shared, AGREE)
+    client.force_login(organizer)
+    page = client.get(reverse("facilitator:synthesis", args=[room.session.pk])).content.decode()
+    broad = page.split('id="broad-heading"')[1].split("</section>")[0]
+    assert "Everyone agrees on this." in broad
+    assert "What contributes to current trends?" in broad  # the framing question it answers
+    assert "<svg" in page and "Opinion map" in page
+
+
+def test_synthesis_page_query_count_is_fixed(
+    client, room, organizer, django_assert_max_num_queries
+):
+    people = [make_participant(room.group, f"P{i}") for i in range(10)]
+    for n in range(8):
+        position = make_position(people[n], f"Statement number {n} about trade")
+        for person in people:
+            make_vote(person, position, AGREE if (n * person.pk) % 2 else DISAGREE)
+    client.force_login(organizer)
+    url = reverse("facilitator:synthesis", args=[room.session.pk])
+    client.get(url)  # warm the session and the user
+    # session (+paper), prompts for the menu, the matrix's four, recommendations (+ prompt,
+    # + their sources), auth session and user: a fixed number, whatever the data.
+    with django_assert_max_num_queries(14):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_promote_quotes_the_most_agreed_dissenting_position(room, organizer):
+    source = make_position(room.ada, "Raise defence spending to 3%.")
+    counter = make_position(room.ben, "Spend it on diplomacy instead.")
+    other = make_position(room.ben, "Something else.")
+    dan, eve = make_participant(room.group, "Dan"), make_participant(room.group, "Eve")
+    for person in (dan, eve):
+        make_vote(person, source, DISAGREE)
+        make_vote(person, counter, AGREE)
+    make_vote(dan, other, AGREE)
+    make_vote(room.ada, source, AGREE)
+
+    recommendation = services.promote(
+        actor=organizer, session=room.session, position_ids=[source.pk]
+    )
+    assert recommendation.text == source.text
+    assert list(recommendation.sources.all()) == [source]
+    lines = recommendation.dissent_note.splitlines()
+    assert lines[0] == "2 participants voted against."
+    assert lines[1] == "“Spend it on diplomacy instead.” (agreed by 2 of 2 who disagreed)"
+    assert lines[2] == "“Something else.” (agreed by 1 of 2 who disagreed)"
+
+
+def test_recommendations_can_be_reworded_reordered_and_removed(room, organizer):
+    a = make_position(room.ada, "A")
+    b = make_position(room.ben, "B")
+    first = services.promote(actor=organizer, session=room.session, position_ids=[a.pk])
+    second = services.promote(actor=organizer, session=room.session, position_ids=[b.pk])
+    assert first.dissent_note == "Nobody voted against this recommendation's source positions."
+    services.edit_recommendation(
+        actor=organizer, recommendation_id=second.pk, text=" Better wording ", dissent_note="x"
+    )
+    services.move_recommendation(actor=organizer, recommendation_id=second.pk, offset=-1)
+    assert [r.text for r in room.session.recommendations.all()] == ["Better wording", "A"]
+    with pytest.raises(services.ServiceError, match="top"):
+        services.move_recommendation(actor=organizer, recommendation_id=second.pk, offset=-1)
+    with pytest.raises(services.ServiceError, match="wording"):
+        services.edit_recommendation(
+            actor=organizer, recommendation_id=second.pk, text=" ", dissent_note=""
+        )
+    services.delete_recommendation(actor=organizer, recommendation_id=first.pk)
+    assert list(Recommendation.objects.values_list("text", flat=True)) == ["Better wording"]
+    # The source positions and their votes stay.
+    assert Position.objects.filter(pk=a.pk).exists()
+
+
+def test_curation_refuses_outsiders_and_hidden_positions(room, organizer, django_user_model):
+    hidden = make_position(room.ada, "Hidden", status="hidden")
+    stranger = django_user_model.objects.create_user(username="sam")
+    visible = make_position(room.ada, "Visible")
+    with pytest.raises(services.NotAllowed):
+        services.promote(actor=stranger, session=room.session, position_ids=[visible.pk])
+    with pytest.raises(services.ServiceError, match="visible"):
+        services.promote(actor=organizer, session=room.session, position_ids=[hidden.pk])
+    with pytest.raises(services.NotAllowed):
+        services.take_into_plenary(actor=stranger, session=room.session, position_ids=[visible.pk])
+    assert not Recommendation.objects.exists()
+    assert not Position.objects.filter(plenary=True).exists()
+
+
+def test_plenary_positions_reach_every_group_which_can_vote_on_them(room, organizer):
+    position = make_position(room.ada, "For everyone")
+    assert not queries.plenary_positions(room.other_group, room.cleo)
+    with pytest.raises(services.ServiceError):
+        services.cast_vote(participant=room.cleo, position_id=position.pk, choice="agree")
+
+    services.take_into_plenary(actor=organizer, session=room.session, position_ids=[position.pk])
+    assert [p.pk for p in queries.plenary_positions(room.other_group, room.cleo)] == [position.pk]
+    # It leaves its own group's list for the plenary section.
+    assert position not in queries.room_positions(room.group, room.ada)
+    services.cast_vote(participant=room.cleo, position_id=position.pk, choice="agree")
+    assert Vote.objects.get(position=position).participant == room.cleo
+
+
+def test_plenary_votes_are_published_to_every_group(
+    room, organizer, django_capture_on_commit_callbacks
+):
+    position = make_position(room.ada, "For everyone")
+    services.take_into_plenary(actor=organizer, session=room.session, position_ids=[position.pk])
+    before = {g.pk: g.broadcast_seq for g in room.session.groups.all()}
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.cast_vote(participant=room.cleo, position_id=position.pk, choice="agree")
+    after = {g.pk: g.broadcast_seq for g in room.session.groups.all()}
+    assert all(after[pk] == before[pk] + 1 for pk in before)
+    assert len(callbacks) == len(before)
+
+
+def test_take_top_into_plenary_picks_each_groups_most_agreed(room, organizer):
+    liked = make_position(room.ada, "Liked")
+    disliked = make_position(room.ben, "Disliked")
+    elsewhere = make_position(room.cleo, "Elsewhere liked")
+    for person in (room.ada, room.ben):
+        make_vote(person, liked, AGREE)
+        make_vote(person, disliked, DISAGREE)
+    make_vote(room.cleo, elsewhere, AGREE)
+    count = services.take_top_into_plenary(actor=organizer, session=room.session, per_group=1)
+    assert count == 2
+    assert set(Position.objects.filter(plenary=True).values_list("text", flat=True)) == {
+        "Liked",
+        "Elsewhere liked",
+    }
+
+
+def test_setup_demo_activity_plants_opinion_groups_the_synthesis_finds():
+    out = StringIO()
+    call_command("setup_demo", "--password", "x" * 12, "--activity", "90", stdout=out)
+    assert "Added 90 participants" in out.getvalue()
+    assert Participant.objects.count() == 90
+    assert Position.objects.filter(plenary=True).exists()
+    session = Participant.objects.first().session
+    m = matrix.session_matrix(session)
+    result = synthesis.synthesize(m.V, m.breakout, m.n_groups, m.texts, seed=0)
+    assert result.opinion.k == 3
+    assert result.broad_consensus  # the statements every planted group agrees with
+    assert not math.isnan(float(result.positions.support[result.broad_consensus[0]]))
+
+
+def test_curate_view_promotes_one_position_from_its_button(client, room, organizer):
+    position = make_position(room.ada, "Promote me")
+    client.force_login(organizer)
+    response = client.post(
+        reverse("facilitator:curate", args=[room.session.pk]),
+        {"action": f"promote:{position.pk}"},
+        follow=True,
+    )
+    assert "Recommendation added." in response.content.decode()
+    assert Recommendation.objects.get().text == "Promote me"
+
+
+def test_curate_view_refuses_a_stranger_and_unknown_actions(
+    client, room, organizer, django_user_model
+):
+    position = make_position(room.ada, "Promote me")
+    url = reverse("facilitator:curate", args=[room.session.pk])
+    client.force_login(django_user_model.objects.create_user(username="sam"))
+    assert client.post(url, {"action": f"promote:{position.pk}"}).status_code == 403
+    client.force_login(organizer)
+    response = client.post(url, {"action": "explode"}, follow=True)
+    assert "does not exist" in response.content.decode()
+    assert not Recommendation.objects.exists()
