@@ -6,12 +6,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-# The real ASGI server in a subprocess, for pages that use the WebSocket; and the SQLite test
-# database in a file, so that process can open it (the whole run: these tests come first).
+# The real ASGI server in a subprocess, for pages that use the WebSocket.
 from tests.browser.asgi_server import (  # noqa: F401
     asgi_server,
-    django_db_modify_db_settings,
     start_asgi_server,
+    use_a_sqlite_file_for_this_run,
 )
 
 # Playwright's sync API runs an event loop in this thread; the tests still call the ORM
@@ -27,6 +26,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+
+# The server processes must open the test database: on SQLite, a file for the whole run.
+use_a_sqlite_file_for_this_run()
 
 
 def pytest_collection_modifyitems(items):
@@ -46,7 +48,9 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API leaves its event loop marked as running in this thread
+# while it lives, which breaks async tests (pytest-asyncio) that run after the browser tests.
+@pytest.fixture(scope="package")
 def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
