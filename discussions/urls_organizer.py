@@ -44,4 +44,5 @@ urlpatterns = [
         organizer.unassign_facilitator,
         name="unassign_facilitator",
     ),
+    path("sessions/<int:session_id>/export", organizer.export, name="export"),
 ]

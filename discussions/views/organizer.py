@@ -14,9 +14,10 @@ from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from discussions import papers, services
+from discussions import exports, papers, services
 from discussions.models import BreakoutGroup, Paper, Prompt, Question, Section, Session
 from discussions.views.access import organizer_required
 
@@ -389,3 +390,27 @@ def unassign_facilitator(request: HttpRequest, session_id: int, user_id: int) ->
         lambda: services.unassign_facilitator(session=session, user_id=user_id),
         "Facilitator unassigned.",
     )
+
+
+@require_GET
+@organizer_required
+def export(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Download a session's export, at any time, live sessions included."""
+    session = get_object_or_404(Session, pk=session_id)
+    format = request.GET.get("format", "md")
+    if format not in exports.FORMATS:
+        return HttpResponse("Unknown export format.", status=400, content_type="text/plain")
+    group_id = request.GET.get("group", "")
+    group = get_object_or_404(session.groups, pk=int(group_id)) if group_id.isdigit() else None
+    document = exports.build(
+        session,
+        group=group,
+        names=request.GET.get("names") == "1",
+        full=request.GET.get("full") == "1",
+    )
+    content_type, extension = exports.CONTENT_TYPES[format]
+    data = exports.render(document, format)
+    response = HttpResponse(data, content_type=content_type)
+    stem = slugify(f"{session.code} {group.name if group else session.name}") or session.code
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
+    return response
