@@ -57,12 +57,14 @@ def build(
     group: BreakoutGroup | None = None,
     names: bool = False,
     full: bool = False,
+    votes: bool = True,
     progress=None,
 ) -> dict:
     """The whole export as one JSON-ready document (the JSON format is exactly this).
 
     `full` adds hidden, rejected and merged positions and the moderation log: the
-    organizer's own record. `progress(step, total)` is called as the stages finish.
+    organizer's own record. `votes=False` leaves out the long list of votes, which the
+    reports (Markdown, PDF) do not print. `progress(step, total)` is called as stages finish.
     """
     step = _stepper(progress, 5)
     m = matrix.session_matrix(session)
@@ -78,23 +80,11 @@ def build(
     if not full:
         positions = positions.filter(status=Position.Status.VISIBLE)
     positions = [p for p in positions.order_by("pk") if in_scope(p)]
-    counts = _counts([p.pk for p in positions])
+    counts = _counts(positions, m, column)
     step()
     position_rows = [_position_row(p, counts, column, result, m, who) for p in positions]
     position_ids = {p.pk for p in positions}
-    votes = [
-        {
-            "position": position_id,
-            "participant": who[participant_id],
-            "vote": CHOICE_NAMES[choice],
-            "time": cast_at.isoformat(),
-        }
-        for participant_id, position_id, choice, cast_at in Vote.objects.filter(
-            position__in=position_ids
-        )
-        .order_by("position", "participant")
-        .values_list("participant", "position", "choice", "cast_at")
-    ]
+    vote_rows = _votes(position_ids, who) if votes else []
     step()
     groups = [g for g in m.groups if group is None or g.pk == group.pk]
     document = {
@@ -108,9 +98,9 @@ def build(
             "phase": _session_phase(m.groups),
         },
         "paper": _paper(session),
-        "groups": _groups(groups, m, position_rows, votes),
+        "groups": _groups(groups, m, position_rows),
         "positions": position_rows,
-        "votes": votes,
+        "votes": vote_rows,
         "recommendations": _recommendations(session, who),
         "synthesis": _synthesis(result, m, position_ids),
     }
@@ -132,14 +122,44 @@ def _stepper(progress, total: int):
     return step
 
 
-def _counts(position_ids: list[int]) -> dict[int, dict[str, int]]:
-    counts: dict[int, dict[str, int]] = {
-        pk: {"agree": 0, "disagree": 0, "pass": 0} for pk in position_ids
-    }
-    rows = Vote.objects.filter(position__in=position_ids).values_list("position", "choice")
-    for position_id, choice in rows.iterator(chunk_size=10_000):
+def _counts(positions, m, column) -> dict[int, dict[str, int]]:
+    """Agree, disagree and pass per position: read off the vote matrix for visible
+    positions; only the others (in the full record) are counted in the database."""
+    counts = {}
+    for position in positions:
+        j = column.get(position.pk)
+        if j is not None:
+            cast = m.V[:, j]
+            counts[position.pk] = {
+                "agree": int(np.sum(cast == 1)),
+                "disagree": int(np.sum(cast == -1)),
+                "pass": int(np.sum(cast == 0)),
+            }
+    others = [p.pk for p in positions if p.pk not in counts]
+    for pk in others:
+        counts[pk] = {"agree": 0, "disagree": 0, "pass": 0}
+    rows = Vote.objects.filter(position__in=others).values_list("position", "choice")
+    for position_id, choice in rows:
         counts[position_id][CHOICE_NAMES[choice]] += 1
     return counts
+
+
+def _votes(position_ids: set[int], who: dict[int, str]) -> list[dict]:
+    """Votes in long form, one row each."""
+    rows = (
+        Vote.objects.filter(position__in=position_ids)
+        .order_by("position", "participant")
+        .values_list("participant", "position", "choice", "cast_at")
+    )
+    return [
+        {
+            "position": position_id,
+            "participant": who[participant_id],
+            "vote": CHOICE_NAMES[choice],
+            "time": cast_at.isoformat(),
+        }
+        for participant_id, position_id, choice, cast_at in rows.iterator(chunk_size=20_000)
+    ]
 
 
 def _position_row(position, counts, column, result, m, who) -> dict:
@@ -196,17 +216,17 @@ def _paper(session: Session) -> dict:
     }
 
 
-def _groups(groups, m, position_rows, votes) -> list[dict]:
+def _groups(groups, m, position_rows) -> list[dict]:
     members = dict(zip(*np.unique(m.breakout, return_counts=True), strict=True))
     index = {g.pk: i for i, g in enumerate(m.groups)}
-    group_of = {p["id"]: p["group"] for p in position_rows}
     positions_per_group: dict[str, int] = {}
     votes_per_group: dict[str, int] = {}
     for row in position_rows:
-        positions_per_group[row["group"]] = positions_per_group.get(row["group"], 0) + 1
-    for vote in votes:
-        name = group_of[vote["position"]]
-        votes_per_group[name] = votes_per_group.get(name, 0) + 1
+        name = row["group"]
+        positions_per_group[name] = positions_per_group.get(name, 0) + 1
+        votes_per_group[name] = (
+            votes_per_group.get(name, 0) + row["agree"] + row["disagree"] + row["pass"]
+        )
     return [
         {
             "name": group.name,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from django.db import connections
 
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
 
@@ -54,13 +55,15 @@ def session_matrix(session: Session, prompt_id: int | None = None) -> SessionMat
     votes = Vote.objects.filter(position__in=visible_positions(session, prompt_id)).values_list(
         "participant_id", "position_id", "choice"
     )
-
     participant_ids = np.array([pk for pk, _group in people], dtype=np.int64)
-    row = {pk: index for index, pk in enumerate(participant_ids.tolist())}
-    column = {position.pk: index for index, position in enumerate(positions)}
+    position_ids = np.array([position.pk for position in positions], dtype=np.int64)
     V = np.full((len(people), len(positions)), np.nan)
-    for participant_id, position_id, choice in votes.iterator(chunk_size=10_000):
-        V[row[participant_id], column[position_id]] = choice
+    cells = _fetch_ints(votes)
+    # Both id lists are sorted, so a vote's row and column are found by bisection, for all
+    # votes at once: a million votes take a fraction of a second, not a Python loop.
+    V[np.searchsorted(participant_ids, cells[:, 0]), np.searchsorted(position_ids, cells[:, 1])] = (
+        cells[:, 2]
+    )
     return SessionMatrix(
         groups=groups,
         positions=positions,
@@ -69,3 +72,14 @@ def session_matrix(session: Session, prompt_id: int | None = None) -> SessionMat
         breakout=np.array([group_index[group] for _pk, group in people], dtype=np.int64),
         texts=[position.text for position in positions],
     )
+
+
+def _fetch_ints(queryset) -> np.ndarray:
+    """The rows of a values_list of integers as an (n, k) array, without building a Python
+    object per row the way the ORM would."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(queryset.query.values_select) or 1
+    return np.array(rows, dtype=np.int64).reshape(-1, width)

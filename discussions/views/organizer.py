@@ -407,6 +407,7 @@ def export(request: HttpRequest, session_id: int) -> HttpResponse:
         group=group,
         names=request.GET.get("names") == "1",
         full=request.GET.get("full") == "1",
+        votes=format in ("csv", "json"),
     )
     content_type, extension = exports.CONTENT_TYPES[format]
     data = exports.render(document, format)

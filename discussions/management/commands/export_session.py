@@ -46,7 +46,14 @@ class Command(BaseCommand):
             self.stderr.write(f"\r[{bar}] gathering {step}/{total}", ending="")
             self.stderr.flush()
 
-        document = exports.build(session, group=chosen, names=names, full=full, progress=progress)
+        document = exports.build(
+            session,
+            group=chosen,
+            names=names,
+            full=full,
+            votes=format in ("csv", "json"),
+            progress=progress,
+        )
         self.stderr.write(f"\r{' ' * 40}\rRendering {format}…", ending="\n")
         data = exports.render(document, format)
         if output is None:
@@ -56,7 +63,7 @@ class Command(BaseCommand):
         if output.suffix == "":
             output = output.with_suffix("." + EXTENSIONS[format])
         output.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+        votes = sum(g["vote_count"] for g in document["groups"])
         self.stderr.write(
-            f"Wrote {output} ({len(document['positions'])} positions, "
-            f"{len(document['votes'])} votes)."
+            f"Wrote {output} ({len(document['positions'])} positions, {votes} votes)."
         )
