@@ -131,6 +131,12 @@
   // them: "(you)") wins over the broadcast copy, whichever of the two arrives first.
   document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
     const first = event.detail.fragment && event.detail.fragment.firstElementChild;
+    // Screen readers announce others' new positions, not the one you just posted.
+    if (event.detail.target.id === "announcer" && first && first.dataset &&
+        first.dataset.author === room.dataset.participant) {
+      event.detail.shouldSwap = false;
+      return;
+    }
     if (!first || !first.id || !first.id.startsWith("position-")) return;
     const existing = document.getElementById(first.id);
     if (!existing) return;
