@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "conference.urls"
@@ -168,13 +169,42 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", str(11 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
+# Content Security Policy: scripts, styles and sockets from this site only. Inline style
+# *attributes* are allowed (tally bars are sized with style="width: …"); they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
+    # Production is served over HTTPS (a proxy in front may terminate it: then set
+    # SECURE_PROXY_SSL_HEADER_FROM_PROXY so Django trusts its X-Forwarded-Proto).
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "true")
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true")
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "false")
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+    # HSTS for subdomains and the preload list bind the organisation's whole domain, for
+    # years: the deployer decides (the variables above), so the checks do not nag.
+    SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+    if envbool("SECURE_PROXY_SSL_HEADER_FROM_PROXY", "false"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

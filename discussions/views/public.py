@@ -1,9 +1,18 @@
 """Pages anyone may open."""
 
+import asyncio
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+log = logging.getLogger(__name__)
+LAYER_TIMEOUT = 2.0
 
 
 @require_GET
@@ -11,9 +20,31 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
+async def _layer_round_trip() -> None:
+    layer = get_channel_layer()
+    channel = await layer.new_channel("healthz.")
+    await layer.send(channel, {"type": "healthz"})
+    await asyncio.wait_for(layer.receive(channel), LAYER_TIMEOUT)
+
+
 @require_GET
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and the dev script: answers only once the database does."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"ok": True})
+    """For load balancers and scripts: 200 only when the database answers and a message
+    makes a round trip through the channel layer (Redis, when configured)."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as error:
+        log.warning("Health check: database: %s", error)
+        checks["database"] = "unavailable"
+    try:
+        async_to_sync(_layer_round_trip)()
+        checks["channel_layer"] = "ok"
+    except Exception as error:
+        log.warning("Health check: channel layer: %s", error)
+        checks["channel_layer"] = "unavailable"
+    ok = all(value == "ok" for value in checks.values())
+    return JsonResponse({"ok": ok, **checks}, status=200 if ok else 503)
