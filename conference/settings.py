@@ -134,6 +134,23 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The cache holds rate-limit counters: in Redis they are shared by every server process.
+# It uses the next Redis database after the channel layer's, so clearing one never touches
+# the other (REDIS_CACHE_URL chooses another place).
+REDIS_CACHE_URL = os.environ.get("REDIS_CACHE_URL", "")
+if REDIS_URL and not REDIS_CACHE_URL:
+    base, _, db = REDIS_URL.rpartition("/")
+    REDIS_CACHE_URL = f"{base}/{int(db) + 1}" if db.isdigit() else REDIS_URL.rstrip("/") + "/1"
+if REDIS_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_CACHE_URL,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

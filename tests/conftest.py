@@ -2,10 +2,18 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from discussions import services
 
 DEMO_PAPER = Path(settings.BASE_DIR) / "seeds" / "us-multilateralism-discussion-paper.txt"
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with no rate-limit counts (they live in the cache)."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from discussions import queries, services
+from discussions import queries, ratelimit, services
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
 
 SESSION_KEY = "participants"
@@ -72,23 +72,39 @@ def join_start(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("code", "")
     if not code:
         return render(request, "room/join_start.html", {"code": ""})
+    session = _session_for_code(request, code)
+    if isinstance(session, HttpResponse):
+        return session
+    return redirect("join", session.code)
+
+
+def _session_for_code(request: HttpRequest, code: str) -> Session | HttpResponse:
+    """The session a typed code opens, or the page that says why not.
+
+    Wrong codes are counted per network address: a script guessing codes is stopped, while a
+    whole venue behind one address joining with the right code never is.
+    """
+    if ratelimit.over(ratelimit.JOIN, ratelimit.client_address(request)):
+        return render(
+            request,
+            "room/join_start.html",
+            {"code": code, "error": ratelimit.JOIN.message},
+            status=429,
+        )
     try:
-        session = services.find_session(code)
+        return services.find_session(code)
     except services.ServiceError as error:
+        ratelimit.exceeded(ratelimit.JOIN, ratelimit.client_address(request))
         return _back_to_room(request, code) or render(
             request, "room/join_start.html", {"code": code, "error": str(error)}, status=404
         )
-    return redirect("join", session.code)
 
 
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        session = services.find_session(code)
-    except services.ServiceError as error:
-        return _back_to_room(request, code) or render(
-            request, "room/join_start.html", {"code": code, "error": str(error)}, status=404
-        )
+    session = _session_for_code(request, code)
+    if isinstance(session, HttpResponse):
+        return session
     if session.code != code:
         return redirect("join", session.code)
     existing = participant_for(request.session, session.pk)
@@ -199,13 +215,16 @@ def post_position(request: HttpRequest, group_id: int) -> HttpResponse:
     group, participant = member_of(request, group_id)
     text = request.POST.get("text", "")
     try:
+        if ratelimit.exceeded(ratelimit.POST, f"participant-{participant.pk}"):
+            raise ratelimit.Limited(ratelimit.POST.message)
         position = services.post_position(participant=participant, text=text)
     except services.ServiceError as error:
         if not request.htmx:
             return _room_with(request, group, participant, post_error=str(error), post_text=text)
         context = _room_context(group, participant, queries.DEFAULT_SORT)
         context |= {"post_error": str(error), "post_text": text}
-        return render(request, "room/room.html#post_form", context, status=422)
+        status = 429 if isinstance(error, ratelimit.Limited) else 422
+        return render(request, "room/room.html#post_form", context, status=status)
     if not request.htmx:
         return redirect(group)
     # A fresh form, and the new card straight away; the broadcast copy of it is dropped by
@@ -218,8 +237,10 @@ def post_position(request: HttpRequest, group_id: int) -> HttpResponse:
 @require_POST
 def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
     group, participant = member_of(request, group_id)
-    error = ""
+    error, limited = "", False
     try:
+        if ratelimit.exceeded(ratelimit.VOTE, f"participant-{participant.pk}"):
+            raise ratelimit.Limited(ratelimit.VOTE.message)
         services.cast_vote(
             participant=participant,
             position_id=position_id,
@@ -227,6 +248,7 @@ def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
         )
     except services.ServiceError as exc:
         error = str(exc)
+        limited = isinstance(exc, ratelimit.Limited)
     if not request.htmx:
         if error:
             return _room_with(request, group, participant, room_error=error)
@@ -250,7 +272,8 @@ def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
         "vote_choices": queries.VOTE_BUTTONS,
         "vote_error": error,
     }
-    return render(request, "room/_vote.html", context, status=422 if error else 200)
+    status = (429 if limited else 422) if error else 200
+    return render(request, "room/_vote.html", context, status=status)
 
 
 def _room_with(request, group, participant, status: int = 400, **extra) -> HttpResponse:

@@ -1,0 +1,67 @@
+"""Rate limits on joining, posting and voting, shared across server processes.
+
+Fixed windows counted in Django's cache: Redis when REDIS_URL is set (so every process sees
+the same counts), process memory otherwise. The limits are far above what a person does in a
+breakout room and far below what a script guessing join codes or flooding a room needs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+from discussions.services.errors import ServiceError
+
+
+class Limited(ServiceError):
+    """Refused because of a rate limit: the views answer 429 Too Many Requests."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    count: int
+    seconds: int
+    message: str
+
+
+# Wrong join codes per network address (right ones are never limited: a venue shares one).
+JOIN = Limit("join", 30, 60, "Too many wrong join codes from this network: wait a minute.")
+POST = Limit("post", 10, 60, "You are posting very fast: wait a moment before the next one.")
+VOTE = Limit("vote", 120, 60, "You are voting very fast: wait a moment.")
+
+
+def _key(limit: Limit, key: str) -> str:
+    return f"rl:{limit.name}:{key}:{int(time.time()) // limit.seconds}"
+
+
+def over(limit: Limit, key: str) -> bool:
+    """Whether `key` has used up `limit` in the current window (without counting a use)."""
+    return (cache.get(_key(limit, key)) or 0) >= limit.count
+
+
+def exceeded(limit: Limit, key: str) -> bool:
+    """Count one more use of `limit` by `key` in the current window; True once over it."""
+    cache_key = _key(limit, key)
+    # add() only sets a missing key, so two processes never reset each other's count.
+    cache.add(cache_key, 0, timeout=limit.seconds + 1)
+    try:
+        used = cache.incr(cache_key)
+    except ValueError:  # expired between add() and incr(): a fresh window
+        cache.add(cache_key, 1, timeout=limit.seconds + 1)
+        used = 1
+    return used > limit.count
+
+
+def client_address(request) -> str:
+    """The caller's address. Behind a proxy, REMOTE_ADDR is the proxy: deployments that set
+    SECURE_PROXY_SSL_HEADER_FROM_PROXY trust its X-Forwarded-For's last hop too."""
+    from django.conf import settings
+
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "unknown")

@@ -1,0 +1,87 @@
+"""Rate limits: a person never meets them; a script flooding a room or guessing codes does."""
+
+import pytest
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.urls import reverse
+
+from discussions import ratelimit
+from discussions.models import Position, Vote
+from tests.factories import client_for, make_position, make_room
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def room(published_paper):
+    return make_room(published_paper)
+
+
+def test_posting_faster_than_the_limit_gets_429_and_writes_nothing_more(room):
+    ada = client_for(room.ada)
+    url = reverse("post_position", args=[room.group.pk])
+    for n in range(ratelimit.POST.count):
+        response = ada.post(url, {"text": f"Position {n}"}, headers={"HX-Request": "true"})
+        assert response.status_code == 200
+    response = ada.post(url, {"text": "One too many"}, headers={"HX-Request": "true"})
+    assert response.status_code == 429
+    assert ratelimit.POST.message in response.content.decode()
+    assert Position.objects.count() == ratelimit.POST.count
+    # Someone else in the room is not affected.
+    ben = client_for(room.ben)
+    assert ben.post(url, {"text": "Mine"}, headers={"HX-Request": "true"}).status_code == 200
+
+
+def test_voting_faster_than_the_limit_gets_429(room):
+    position = make_position(room.ben, "Vote on me")
+    ada = client_for(room.ada)
+    url = reverse("vote", args=[room.group.pk, position.pk])
+    choices = ["agree", "disagree"]
+    for n in range(ratelimit.VOTE.count):
+        response = ada.post(url, {"choice": choices[n % 2]}, headers={"HX-Request": "true"})
+        assert response.status_code == 200
+    response = ada.post(url, {"choice": "pass"}, headers={"HX-Request": "true"})
+    assert response.status_code == 429
+    assert Vote.objects.get().choice != 0  # the refused "pass" was not recorded
+
+
+def test_guessing_join_codes_is_stopped_but_right_codes_from_the_venue_are_not(client, room):
+    for n in range(ratelimit.JOIN.count):
+        response = client.get(reverse("join_start"), {"code": f"WXYZ{n % 10}A"})
+        assert response.status_code == 404
+    response = client.get(reverse("join", args=[room.session.code]))
+    assert response.status_code == 429
+    assert "wrong join codes" in response.content.decode()
+
+
+def test_right_codes_are_never_counted(client, room):
+    for _ in range(ratelimit.JOIN.count + 5):
+        assert client.get(reverse("join", args=[room.session.code])).status_code == 200
+
+
+def test_counts_are_shared_through_the_cache_between_processes(settings):
+    """With Redis configured, the cache is Redis: another process sees the same count."""
+    if not isinstance(caches["default"], RedisCache):
+        # The embedded default has no Redis: show the same with a Redis cache of our own.
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/2",
+                "KEY_PREFIX": "ratelimit-test",
+            }
+        }
+    from django.core.cache import cache
+
+    cache.clear()
+    limit = ratelimit.Limit("shared", 3, 60, "x")
+    other_process = RedisCache(
+        settings.CACHES["default"]["LOCATION"],
+        {"KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", "")},
+    )
+    assert not ratelimit.exceeded(limit, "k")
+    assert not ratelimit.exceeded(limit, "k")
+    key = ratelimit._key(limit, "k")
+    assert other_process.get(key) == 2
+    other_process.incr(key)
+    assert ratelimit.exceeded(limit, "k")
+    cache.clear()
