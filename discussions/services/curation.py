@@ -58,13 +58,28 @@ def default_dissent(sources: list[Position]) -> str:
             )
         )
         .filter(backing__gt=0)
-        .order_by("-backing", "pk")[:DISSENT_QUOTES]
+        .order_by("-backing", "pk")
     )
     lines = [f"{dissenter_count} participant{'s' if dissenter_count != 1 else ''} voted against."]
     lines += [
-        f"“{p.text}” (agreed by {p.backing} of {dissenter_count} who disagreed)" for p in quoted
+        f"“{p.text}” (agreed by {p.backing} of {dissenter_count} who disagreed)"
+        for p in _distinct_texts(quoted, DISSENT_QUOTES)
     ]
     return "\n".join(lines)
+
+
+def _distinct_texts(positions, limit: int) -> list[Position]:
+    """The first `limit` positions whose wording differs: the same sentence raised in two
+    groups is quoted once."""
+    chosen, seen = [], set()
+    for position in positions[: limit * 10]:
+        key = " ".join(position.text.casefold().split())
+        if key not in seen:
+            seen.add(key)
+            chosen.append(position)
+            if len(chosen) == limit:
+                break
+    return chosen
 
 
 def promote(*, actor, session: Session, position_ids: list[int], text: str = "") -> Recommendation:

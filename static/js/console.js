@@ -26,6 +26,28 @@
     return el && root.contains(el) && el.matches("input:not([type=hidden]), textarea, select");
   }
 
+  // The synthesis recomputes everything: tell it at most every 5 s, at once for the first
+  // change and once more after the last one. (htmx's own throttle drops the events in its
+  // window, so the last change could go unseen, and it forgets its window whenever the
+  // region it sits on is swapped, which every re-fetch does.)
+  const ANY_EVERY = 5000;
+  let anyTimer = null;
+  let anyAgain = false;
+  function anyChanged() {
+    if (anyTimer) {
+      anyAgain = true;
+      return;
+    }
+    htmx.trigger(document.body, "console:any");
+    anyTimer = setTimeout(function () {
+      anyTimer = null;
+      if (anyAgain) {
+        anyAgain = false;
+        anyChanged();
+      }
+    }, ANY_EVERY);
+  }
+
   // Many votes in a second become one re-fetch of the group.
   function changed(groupId) {
     if (pending.has(groupId)) return;
@@ -38,7 +60,7 @@
       }
       pending.delete(groupId);
       htmx.trigger(document.body, "console:group-" + groupId);
-      htmx.trigger(document.body, "console:any"); // the synthesis, throttled on its side
+      anyChanged();
     }, 300));
   }
 
