@@ -242,3 +242,29 @@ def test_curate_view_refuses_a_stranger_and_unknown_actions(
     response = client.post(url, {"action": "explode"}, follow=True)
     assert "does not exist" in response.content.decode()
     assert not Recommendation.objects.exists()
+
+
+def test_dissent_does_not_quote_what_everyone_agrees_with(room, organizer):
+    source = make_position(room.ada, "Leave the WTO.")
+    consensus = make_position(room.ben, "Climate needs shared institutions.")
+    minority = make_position(room.ben, "Reform the WTO instead.")
+    dan, eve = make_participant(room.group, "Dan"), make_participant(room.group, "Eve")
+    for person in (room.ada, room.ben, dan, eve):
+        make_vote(person, consensus, AGREE)
+    for person in (dan, eve):
+        make_vote(person, source, DISAGREE)
+        make_vote(person, minority, AGREE)
+    make_vote(room.ada, minority, DISAGREE)
+    note = services.default_dissent([source])
+    assert "Reform the WTO instead." in note
+    assert "Climate" not in note
+
+
+def test_dissent_quotes_a_sentence_raised_in_two_groups_once(room, organizer):
+    source = make_position(room.ada, "Leave the WTO.")
+    twice = [make_position(room.ben, "Reform it."), make_position(room.cleo, "Reform it.")]
+    dan = make_participant(room.group, "Dan")
+    make_vote(dan, source, DISAGREE)
+    for position in twice:
+        make_vote(dan, position, AGREE)
+    assert services.default_dissent([source]).count("Reform it.") == 1

@@ -33,8 +33,12 @@ def _visible(session: Session, position_ids: list[int]) -> list[Position]:
 
 
 def default_dissent(sources: list[Position]) -> str:
-    """Quote what the minority said: the positions most agreed with by the people who voted
-    against the recommendation's sources, verbatim, with how many of them agreed."""
+    """Quote what the minority said: the positions the people who voted against the
+    recommendation's sources agree with, verbatim, most distinctive first.
+
+    Distinctive: agreed by a larger share of the dissenters than of everyone else who voted
+    on it, so a sentence the whole room agrees with is not passed off as dissent.
+    """
     source_ids = [p.pk for p in sources]
     dissenters = (
         Vote.objects.filter(position__in=source_ids, choice=Vote.Choice.DISAGREE)
@@ -44,7 +48,8 @@ def default_dissent(sources: list[Position]) -> str:
     dissenter_count = dissenters.count()
     if not dissenter_count:
         return "Nobody voted against this recommendation's source positions."
-    quoted = (
+    dissenting = Q(votes__participant__in=dissenters)
+    candidates = (
         Position.objects.filter(
             group__session=sources[0].group.session_id,
             prompt=sources[0].prompt_id,
@@ -52,18 +57,24 @@ def default_dissent(sources: list[Position]) -> str:
         )
         .exclude(pk__in=source_ids)
         .annotate(
-            backing=Count(
-                "votes",
-                filter=Q(votes__choice=Vote.Choice.AGREE, votes__participant__in=dissenters),
-            )
+            backing=Count("votes", filter=Q(votes__choice=Vote.Choice.AGREE) & dissenting),
+            others_agree=Count("votes", filter=Q(votes__choice=Vote.Choice.AGREE) & ~dissenting),
+            others_votes=Count("votes", filter=~dissenting),
         )
         .filter(backing__gt=0)
-        .order_by("-backing", "pk")
+    )
+
+    def lift(p: Position) -> float:
+        others = p.others_agree / p.others_votes if p.others_votes else 0.0
+        return p.backing / dissenter_count - others
+
+    ranked = sorted(
+        (p for p in candidates if lift(p) > 0), key=lambda p: (-lift(p), -p.backing, p.pk)
     )
     lines = [f"{dissenter_count} participant{'s' if dissenter_count != 1 else ''} voted against."]
     lines += [
         f"“{p.text}” (agreed by {p.backing} of {dissenter_count} who disagreed)"
-        for p in _distinct_texts(quoted, DISSENT_QUOTES)
+        for p in _distinct_texts(ranked, DISSENT_QUOTES)
     ]
     return "\n".join(lines)
 

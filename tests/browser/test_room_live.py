@@ -88,8 +88,11 @@ def vote_button(page: Page, position: Position, label: str):
 def settled(page: Page) -> None:
     """Wait until htmx has settled its swaps. New content is wired up (hx-post and so on)
     only at settle, 20 ms after the swap: a form submitted before that is posted natively."""
+    # A function, not a bare expression: Playwright polls an expression with eval, which
+    # the page's Content Security Policy forbids.
     page.wait_for_function(
-        "!document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping, .htmx-request')"
+        "() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping, "
+        ".htmx-request')"
     )
 
 
