@@ -21,8 +21,9 @@ from discussions import matrix, services, synthesis
 from discussions.models import Position, Prompt, Session
 from discussions.views.facilitator import login_first
 
-# Opinion-group colours, each with a letter too: colour is never the only cue.
+# Opinion groups differ by colour, by marker shape and by letter: colour is never the only cue.
 PALETTE = ["#0b5cad", "#b42318", "#1a7f37", "#9a6700", "#6e40c9"]
+SHAPES = ["circle", "square", "triangle", "diamond", "ring"]
 MAP_SIZE = 360
 MAP_MARGIN = 16
 
@@ -107,6 +108,7 @@ def _opinion_map(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> dict:
                     "x": round(MAP_SIZE / 2 + x * scale, 1),
                     "y": round(MAP_SIZE / 2 - y * scale, 1),
                     "colour": PALETTE[label % len(PALETTE)] if label >= 0 else "#8c959f",
+                    "shape": SHAPES[label % len(SHAPES)] if label >= 0 else "dot",
                     "label": label,
                 }
             )
@@ -120,6 +122,7 @@ def _opinion_groups(rows: list[Row], result: synthesis.Synthesis) -> list[dict]:
             "index": g,
             "letter": chr(ord("A") + g),
             "colour": PALETTE[g % len(PALETTE)],
+            "shape": SHAPES[g % len(SHAPES)],
             "size": int(opinion.sizes[g]),
             "representative": [rows[j] for j in opinion.representative[g]],
         }

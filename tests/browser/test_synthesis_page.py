@@ -101,8 +101,10 @@ def test_synthesis_of_a_demo_session(asgi_server, new_page, demo_session, organi
 
     # The opinion map: one dot per participant; three opinion groups, as planted.
     opinion = section(page, "opinion-heading")
-    expect(opinion.locator("svg.opinion-map circle")).to_have_count(PARTICIPANTS)
-    listed = opinion.locator(".opinion-groups h3").filter(has_text=re.compile(r"^\s*Group [A-E] ·"))
+    expect(opinion.locator("svg.opinion-map use")).to_have_count(PARTICIPANTS)
+    listed = opinion.locator(".opinion-groups h3").filter(
+        has_text=re.compile(r"^\s*Group [A-E] \(\w+\) ·")
+    )
     expect(listed).to_have_count(PLANTED_OPINION_GROUPS)
     sizes = [
         int(re.search(r"· (\d+) participants?", text).group(1))
@@ -111,10 +113,11 @@ def test_synthesis_of_a_demo_session(asgi_server, new_page, demo_session, organi
     print(f"opinion groups: {sizes}")
     assert sum(sizes) <= PARTICIPANTS and min(sizes) >= 10
     expect(opinion.locator("desc")).to_contain_text(f"{PLANTED_OPINION_GROUPS} opinion groups")
-    colours = opinion.locator("svg.opinion-map circle").evaluate_all(
-        "dots => [...new Set(dots.map(d => d.getAttribute('fill')))]"
+    markers = opinion.locator("svg.opinion-map use").evaluate_all(
+        "dots => [...new Set(dots.map(d => d.getAttribute('fill') + d.getAttribute('href')))]"
     )
-    assert len([c for c in colours if c != "#8c959f"]) == PLANTED_OPINION_GROUPS, colours
+    # Each group its own colour and its own marker shape (colour is never the only cue).
+    assert len([m for m in markers if "#8c959f" not in m]) == PLANTED_OPINION_GROUPS, markers
 
     # The ranked lists: broad consensus is not empty, nor is the split.
     broad = section(page, "broad-heading").locator("ol > li")
