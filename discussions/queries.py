@@ -34,6 +34,10 @@ class Tally:
     def total(self) -> int:
         return self.agree + self.disagree + self.passed
 
+    @property
+    def votes(self) -> int:
+        return self.total
+
     def percent(self, count: int) -> int:
         return round(100 * count / self.total) if self.total else 0
 

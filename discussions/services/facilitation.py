@@ -283,83 +283,92 @@ def advance_prompt(*, actor, groups: Iterable[BreakoutGroup]) -> None:
             live.publish(group.pk, live.status_and_positions_html(group.pk))
 
 
+TIMER_FIELDS = ["timer_ends_at", "timer_paused_remaining", "timer_then_phase"]
+
+
+def _change_timers(actor, groups, action: str, change, detail: str = "") -> None:
+    """Apply `change(group)` to each group's countdown; where it returns True (something
+    changed), save, log and push the new countdown to the room."""
+    with transaction.atomic():
+        for group in _groups_for(actor, groups):
+            if change(group):
+                group.save(update_fields=TIMER_FIELDS)
+                _log(actor, group, action, detail=detail)
+                live.publish(group.pk, live.status_html_for(group.pk))
+
+
+def _check_seconds(seconds: int, message: str) -> None:
+    if not 1 <= seconds <= MAX_TIMER.total_seconds():
+        raise ServiceError(message)
+
+
 def start_timer(
     *, actor, groups: Iterable[BreakoutGroup], seconds: int, then_phase: str = ""
 ) -> None:
     """Start (or restart) the countdown; when it ends the groups may switch phase by itself."""
-    if not 1 <= seconds <= MAX_TIMER.total_seconds():
-        raise ServiceError("A countdown runs from 1 second to 4 hours.")
+    _check_seconds(seconds, "A countdown runs from 1 second to 4 hours.")
     if then_phase and then_phase not in BreakoutGroup.Phase.values:
         raise ServiceError("Choose what happens when the countdown ends.")
     ends_at = timezone.now() + timedelta(seconds=seconds)
-    with transaction.atomic():
-        for group in _groups_for(actor, groups):
-            group.timer_ends_at = ends_at
-            group.timer_paused_remaining = None
-            group.timer_then_phase = then_phase
-            group.save(
-                update_fields=["timer_ends_at", "timer_paused_remaining", "timer_then_phase"]
-            )
-            _log(actor, group, "timer start", detail=_minutes(seconds))
-            live.publish(group.pk, live.status_html_for(group.pk))
+
+    def start(group: BreakoutGroup) -> bool:
+        group.timer_ends_at, group.timer_paused_remaining = ends_at, None
+        group.timer_then_phase = then_phase
+        return True
+
+    _change_timers(actor, groups, "timer start", start, detail=_minutes(seconds))
 
 
 def pause_timer(*, actor, groups: Iterable[BreakoutGroup]) -> None:
     now = timezone.now()
-    with transaction.atomic():
-        for group in _groups_for(actor, groups):
-            if not group.timer_running:
-                continue
-            group.timer_paused_remaining = group.timer_remaining(now)
-            group.timer_ends_at = None
-            group.save(update_fields=["timer_ends_at", "timer_paused_remaining"])
-            _log(actor, group, "timer pause")
-            live.publish(group.pk, live.status_html_for(group.pk))
+
+    def pause(group: BreakoutGroup) -> bool:
+        if not group.timer_running:
+            return False
+        group.timer_paused_remaining, group.timer_ends_at = group.timer_remaining(now), None
+        return True
+
+    _change_timers(actor, groups, "timer pause", pause)
 
 
 def resume_timer(*, actor, groups: Iterable[BreakoutGroup]) -> None:
     now = timezone.now()
-    with transaction.atomic():
-        for group in _groups_for(actor, groups):
-            if group.timer_running or group.timer_paused_remaining is None:
-                continue
-            group.timer_ends_at = now + group.timer_paused_remaining
-            group.timer_paused_remaining = None
-            group.save(update_fields=["timer_ends_at", "timer_paused_remaining"])
-            _log(actor, group, "timer resume")
-            live.publish(group.pk, live.status_html_for(group.pk))
+
+    def resume(group: BreakoutGroup) -> bool:
+        if group.timer_running or group.timer_paused_remaining is None:
+            return False
+        group.timer_ends_at = now + group.timer_paused_remaining
+        group.timer_paused_remaining = None
+        return True
+
+    _change_timers(actor, groups, "timer resume", resume)
 
 
 def extend_timer(*, actor, groups: Iterable[BreakoutGroup], seconds: int) -> None:
-    if not 1 <= seconds <= MAX_TIMER.total_seconds():
-        raise ServiceError("Extend by 1 second to 4 hours.")
-    now = timezone.now()
-    with transaction.atomic():
-        for group in _groups_for(actor, groups):
-            if group.timer_running:
-                group.timer_ends_at = max(group.timer_ends_at, now) + timedelta(seconds=seconds)
-            elif group.timer_paused_remaining is not None:
-                group.timer_paused_remaining += timedelta(seconds=seconds)
-            else:
-                continue
-            group.save(update_fields=["timer_ends_at", "timer_paused_remaining"])
-            _log(actor, group, "timer extend", detail=_minutes(seconds))
-            live.publish(group.pk, live.status_html_for(group.pk))
+    _check_seconds(seconds, "Extend by 1 second to 4 hours.")
+    now, extra = timezone.now(), timedelta(seconds=seconds)
+
+    def extend(group: BreakoutGroup) -> bool:
+        if group.timer_running:
+            group.timer_ends_at = max(group.timer_ends_at, now) + extra
+        elif group.timer_paused_remaining is not None:
+            group.timer_paused_remaining += extra
+        else:
+            return False
+        return True
+
+    _change_timers(actor, groups, "timer extend", extend, detail=_minutes(seconds))
 
 
 def stop_timer(*, actor, groups: Iterable[BreakoutGroup]) -> None:
-    with transaction.atomic():
-        for group in _groups_for(actor, groups):
-            if not group.timer_running and group.timer_paused_remaining is None:
-                continue
-            group.timer_ends_at = None
-            group.timer_paused_remaining = None
-            group.timer_then_phase = ""
-            group.save(
-                update_fields=["timer_ends_at", "timer_paused_remaining", "timer_then_phase"]
-            )
-            _log(actor, group, "timer stop")
-            live.publish(group.pk, live.status_html_for(group.pk))
+    def stop(group: BreakoutGroup) -> bool:
+        if not group.timer_running and group.timer_paused_remaining is None:
+            return False
+        group.timer_ends_at = group.timer_paused_remaining = None
+        group.timer_then_phase = ""
+        return True
+
+    _change_timers(actor, groups, "timer stop", stop)
 
 
 def apply_due_timer(group: BreakoutGroup) -> BreakoutGroup:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from discussions import matrix, services, synthesis
 from discussions.models import Position, Prompt, Session
+from discussions.queries import Tally
 from discussions.views.facilitator import login_first
 
 # Opinion groups differ by colour, by marker shape and by letter: colour is never the only cue.
@@ -33,33 +34,16 @@ class Row:
     """One position with everything the page shows about it."""
 
     position: Position
-    agree: int
-    disagree: int
-    passed: int
+    tally: Tally
     support: float | None
     participation: float
     consensus: float
     divisiveness: float
     by_group: list[dict] = field(default_factory=list)
 
-    @property
-    def votes(self) -> int:
-        return self.agree + self.disagree + self.passed
-
-    def percent(self, count: int) -> int:
-        return round(100 * count / self.votes) if self.votes else 0
-
-    @property
-    def agree_percent(self) -> int:
-        return self.percent(self.agree)
-
-    @property
-    def disagree_percent(self) -> int:
-        return self.percent(self.disagree)
-
-    @property
-    def pass_percent(self) -> int:
-        return self.percent(self.passed)
+    def __getattr__(self, name: str):
+        # agree, disagree, passed, votes and the *_percent bars come from the tally.
+        return getattr(self.tally, name)
 
 
 def _number(value: float) -> float | None:
@@ -82,9 +66,7 @@ def _rows(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> list[Row]:
         rows.append(
             Row(
                 position=position,
-                agree=int(stats.agree[j]),
-                disagree=int(stats.disagree[j]),
-                passed=int(stats.passed[j]),
+                tally=Tally(int(stats.agree[j]), int(stats.disagree[j]), int(stats.passed[j])),
                 support=_number(stats.support[j]),
                 participation=float(stats.participation[j]),
                 consensus=float(result.consensus[j]),
