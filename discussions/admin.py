@@ -2,7 +2,22 @@
 
 from django.contrib import admin
 
-from .models import BreakoutGroup, Paper, Prompt, Question, Section, Session, SessionPrompt
+from .models import (
+    BreakoutGroup,
+    FacilitatorAssignment,
+    ModerationEntry,
+    Paper,
+    Participant,
+    Position,
+    Presence,
+    Prompt,
+    Question,
+    Recommendation,
+    Section,
+    Session,
+    SessionPrompt,
+    Vote,
+)
 
 
 class SectionInline(admin.TabularInline):
@@ -69,3 +84,59 @@ class SessionAdmin(admin.ModelAdmin):
 class BreakoutGroupAdmin(admin.ModelAdmin):
     list_display = ["name", "session", "position"]
     list_filter = ["session"]
+
+
+@admin.register(Participant)
+class ParticipantAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "session", "group", "joined_at", "removed_at"]
+    list_filter = ["session"]
+    search_fields = ["display_name"]
+    list_select_related = ["session", "group"]
+
+
+@admin.register(Position)
+class PositionAdmin(admin.ModelAdmin):
+    list_display = ["text", "group", "author", "status", "pinned", "plenary", "created_at"]
+    list_filter = ["status", "pinned", "plenary", "group__session"]
+    search_fields = ["text"]
+    list_select_related = ["group", "author"]
+    raw_id_fields = ["author", "merged_into"]
+
+
+@admin.register(Vote)
+class VoteAdmin(admin.ModelAdmin):
+    list_display = ["participant", "position", "choice", "cast_at"]
+    list_filter = ["choice"]
+    list_select_related = ["participant", "position"]
+    raw_id_fields = ["participant", "position"]
+
+
+@admin.register(Presence)
+class PresenceAdmin(admin.ModelAdmin):
+    list_display = ["participant", "group", "channel_name", "last_seen"]
+    list_select_related = ["participant", "group"]
+
+
+@admin.register(FacilitatorAssignment)
+class FacilitatorAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "session"]
+    list_select_related = ["user", "session"]
+    filter_horizontal = ["groups"]
+
+
+@admin.register(ModerationEntry)
+class ModerationEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "session", "group", "actor", "action", "detail"]
+    list_filter = ["action", "session"]
+    search_fields = ["detail"]
+    list_select_related = ["session", "group", "actor"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # the log is a record: read it, do not rewrite it
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(admin.ModelAdmin):
+    list_display = ["text", "session", "position", "updated_at"]
+    list_filter = ["session"]
+    filter_horizontal = ["sources"]
