@@ -140,3 +140,9 @@ class RecommendationAdmin(admin.ModelAdmin):
     list_display = ["text", "session", "position", "updated_at"]
     list_filter = ["session"]
     filter_horizontal = ["sources"]
+
+
+@admin.register(SessionPrompt)
+class SessionPromptAdmin(admin.ModelAdmin):
+    list_display = ["session", "position", "prompt"]
+    list_select_related = ["session", "prompt__question", "prompt__section"]
