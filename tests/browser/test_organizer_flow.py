@@ -13,6 +13,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a long organizer password"
 
 
+def settled(page) -> None:
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping, "
+        ".htmx-request')"
+    )
+
+
 @pytest.fixture
 def logged_in_page(page, live_server, django_user_model):
     django_user_model.objects.create_user(username="olga", password=PASSWORD, is_staff=True)
@@ -46,12 +53,15 @@ def test_organizer_uploads_corrects_and_publishes_the_demo_paper(logged_in_page,
     # Make a section's question a framing question (it moves to the end of the list).
     conclusion_question = page.get_by_role("textbox", name="Question 1 in Conclusion")
     conclusion_question_id = conclusion_question.get_attribute("id").split("-")[1]
+    settled(page)
     page.locator(f"#question-{conclusion_question_id}-frame").click()
     expect(page.locator("#paper-structure [role=status]")).to_contain_text("now a framing question")
     expect(framing).to_have_count(4)
     expect(framing.nth(3)).to_have_value("Is the order still fit for purpose?")
 
-    # Move it up one place, by keyboard: focus stays on the button after the swap.
+    # Move it up one place, by keyboard: focus stays on the button after the swap. Wait for
+    # htmx to wire up the swapped-in forms first (a person is never that quick).
+    settled(page)
     page.locator(f"#question-{conclusion_question_id}-up").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#paper-structure [role=status]")).to_contain_text("moved up")
@@ -59,29 +69,35 @@ def test_organizer_uploads_corrects_and_publishes_the_demo_paper(logged_in_page,
 
     # Add a framing question of our own, and reword another.
     page.get_by_label("New framing question").fill("Which alliances matter most by 2035?")
+    settled(page)
     page.locator("#add-framing-submit").click()
     expect(framing).to_have_count(5)
     first = framing.nth(0)
     first.fill("What contributes to the current trends?")
+    settled(page)
     first.press("Enter")
     expect(page.locator("#paper-structure [role=status]")).to_contain_text("Question saved.")
 
     # Demote a section and merge another into the one before it.
     conclusion_level = page.get_by_label("Level of section 7")
     conclusion_level.select_option("2")
+    settled(page)
     page.get_by_role("button", name="Save section 7").click()
     expect(page.locator("li.section").nth(6)).to_have_class(re.compile("level-2"))
+    settled(page)
     page.get_by_role("button", name="Merge into previous (section 6)").click()
     expect(page.locator("li.section")).to_have_count(6)
 
     # A bad correction says why and changes nothing.
     page.get_by_label("Title", exact=True).fill("   ")
+    settled(page)
     page.get_by_role("button", name="Save title").click()
     # The browser's own required check stops a blank-looking title only when it is empty;
     # spaces reach the server, which refuses them.
     expect(page.get_by_role("alert")).to_contain_text("cannot be empty")
     screenshot(page, "organizer-preview-corrected")
 
+    settled(page)
     page.get_by_role("button", name="Publish this version").click()
     expect(page.get_by_role("heading", name="Discussion prompts")).to_be_visible()
     screenshot(page, "organizer-published")

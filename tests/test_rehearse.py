@@ -1,0 +1,114 @@
+"""The rehearsal tool end to end, small: a real server process (daphne, the test database),
+eight participants in two groups voting for three seconds, and the bare ceiling server.
+
+A correctness test: every participant connects, every vote reaches every other member of
+its group exactly once, nothing is refused. Timings are only checked to be measured (> 0),
+never against a limit: this machine is shared.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from discussions import services
+from discussions.rehearsal.stats import SeqLog, percentiles
+from tests.browser.asgi_server import (  # noqa: F401
+    start_asgi_server,
+    use_a_sqlite_file_for_this_run,
+)
+from tests.conftest import DEMO_PAPER
+
+# The server process must open the test database: on SQLite, a file for the whole run.
+use_a_sqlite_file_for_this_run()
+
+KEYS = {
+    "participants",
+    "groups",
+    "connected",
+    "offered_votes_per_s",
+    "achieved_votes_per_s",
+    "fanout_ms",
+    "lost",
+    "duplicated",
+    "http_errors",
+}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server):  # noqa: F811
+    server = start_asgi_server("rehearsed")
+    paper = services.import_paper(
+        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
+    ).paper
+    session = services.create_session(paper=paper, name="Rehearsal", group_count=2)
+
+    out = io.StringIO()
+    call_command(
+        "rehearse",
+        "--url",
+        server.url,
+        "--participants",
+        "8",
+        "--groups",
+        "2",
+        "--rate",
+        "10",
+        "--duration",
+        "3",
+        "--json",
+        "--code",
+        session.code,
+        "--server-pid",
+        str(server.process.pid),
+        stdout=out,
+    )
+    result = json.loads(out.getvalue())
+    print(json.dumps(result, indent=2))
+
+    for name, figures in (("server", result), ("ceiling", result["ceiling"])):
+        assert figures.keys() >= KEYS, name
+        assert set(figures["fanout_ms"]) == {"p50", "p95", "p99", "max"}, name
+        assert figures["participants"] == 8 and figures["groups"] == 2, name
+        assert figures["connected"] == 8, name
+        assert figures["offered_votes_per_s"] == 10, name
+        assert figures["votes_ok"] == figures["votes_sent"] == 30, name
+        assert figures["achieved_votes_per_s"] > 0, name
+        assert figures["http_errors"] == {}, name
+        assert figures["lost"] == 0, name
+        assert figures["duplicated"] == 0, name
+        # Each vote reached the three other members of its group, each exactly once.
+        assert figures["fanout_deliveries"] == figures["fanout_expected"] == 30 * 3, name
+        assert figures["unmatched_fragments"] == 0, name
+        assert figures["fanout_ms"]["p50"] > 0, name
+    assert result["server"]["rss_mb_max"] > 0
+    assert set(result["ratio_to_ceiling"]) == {"achieved_votes_per_s", "fanout_p50", "fanout_p95"}
+
+
+def test_rehearse_refuses_a_rate_over_the_vote_limit():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="per-participant limit"):
+        call_command(
+            "rehearse",
+            *("--url", "http://127.0.0.1:9", "--participants", "2", "--groups", "1"),
+            *("--rate", "10", "--duration", "1", "--code", "X"),
+        )
+
+
+def test_sequence_log_counts_gaps_and_repeats():
+    log = SeqLog()
+    for seq in (5, 7, 6, 7, 9):  # 6 arrives late: not lost; 7 twice; 8 never
+        log.add(seq)
+    assert log.duplicated == 1
+    assert log.lost(last=10, start_if_empty=0) == 2  # 8 and 10
+    assert SeqLog().lost(last=4, start_if_empty=2) == 2  # nothing arrived after the page's 2
+
+
+def test_percentiles_are_nearest_rank():
+    figures = percentiles([float(n) for n in range(1, 101)])
+    assert figures == {"p50": 50.0, "p95": 95.0, "p99": 99.0, "max": 100.0}
+    assert percentiles([]) == {"p50": None, "p95": None, "p99": None, "max": None}
