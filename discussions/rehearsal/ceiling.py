@@ -1,0 +1,224 @@
+"""The ceiling: a bare asyncio WebSocket broadcast server, no Django and no database.
+
+It answers the handful of URLs the rehearsal uses with the same shapes as the app (join form
+and redirect with cookies, room page with its sequence marker, post, vote, room socket), so
+the very same client code measures both. A vote bumps an in-memory tally and the room's
+sequence number and sends one rendered fragment to every socket of the room, as the app does.
+
+Run as its own process, on 127.0.0.1 only: `python ceiling.py --port P --groups G`.
+Standard library only; it stops on SIGTERM or when its parent closes its stdin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import hashlib
+import itertools
+import re
+import signal
+import struct
+import sys
+import urllib.parse
+
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+CODE = "CEILING"
+MAX_REQUEST = 64 * 1024
+CHOICES = ("agree", "disagree", "pass")
+
+
+class Room:
+    def __init__(self) -> None:
+        self.seq = 0
+        self.sockets: set[asyncio.StreamWriter] = set()
+
+    def broadcast(self, html: str) -> None:
+        """Number the event and write it to every socket now: one frame, built once."""
+        self.seq += 1
+        data = f'<div id="room-seq" hx-swap-oob="true" hidden data-seq="{self.seq}"></div>\n'
+        frame = _frame(0x1, (data + html).encode())
+        for writer in list(self.sockets):
+            if writer.is_closing():
+                self.sockets.discard(writer)
+            else:
+                writer.write(frame)
+
+
+class Ceiling:
+    def __init__(self, groups: int) -> None:
+        self.rooms = {g: Room() for g in range(1, groups + 1)}
+        self.members: dict[str, int] = {}  # sessionid -> room
+        self.positions: dict[int, tuple[int, dict[str, str]]] = {}  # pid -> (room, votes)
+        self.ids = itertools.count(1)
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError):
+                    return
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = (lines[0].split(" ") + ["", ""])[:3]
+                headers = {}
+                for line in lines[1:]:
+                    name, _, value = line.partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                length = int(headers.get("content-length") or 0)
+                if length > MAX_REQUEST:
+                    return
+                body = (await reader.readexactly(length)).decode() if length else ""
+                cookies = dict(
+                    part.strip().split("=", 1)
+                    for part in headers.get("cookie", "").split(";")
+                    if "=" in part
+                )
+                path = urllib.parse.urlsplit(target).path
+                if headers.get("upgrade", "").lower() == "websocket":
+                    await self.websocket(reader, writer, path, headers, cookies)
+                    return
+                form = dict(urllib.parse.parse_qsl(body))
+                writer.write(self.http(method, path, form, cookies))
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    def http(self, method: str, path: str, form: dict, cookies: dict) -> bytes:
+        if path == "/healthz":
+            return _response(200, "ok")
+        if path == f"/join/{CODE}/" and method == "GET":
+            radios = "".join(
+                f'<input type="radio" name="group" id="group-{g}" value="{g}" required>'
+                for g in self.rooms
+            )
+            return _response(200, radios, cookies=["csrftoken=ceiling"])
+        if path == f"/join/{CODE}/" and method == "POST":
+            room = int(form.get("group") or 0)
+            if room not in self.rooms or not form.get("display_name"):
+                return _response(400, "bad join")
+            session = f"s{next(self.ids)}"
+            self.members[session] = room
+            return _response(
+                302, "", headers={"Location": f"/rooms/{room}/"}, cookies=[f"sessionid={session}"]
+            )
+        match = re.fullmatch(r"/rooms/(\d+)/(post|positions/(\d+)/vote)?", path)
+        room = int(match.group(1)) if match else None
+        if room is None or self.members.get(cookies.get("sessionid", "")) != room:
+            return _response(403, "not a member")
+        if match.group(2) is None and method == "GET":
+            seq = self.rooms[room].seq
+            return _response(200, f'<div id="room-seq" hidden data-seq="{seq}"></div>')
+        if method != "POST" or cookies.get("csrftoken") != "ceiling":
+            return _response(403, "csrf")
+        if match.group(2) == "post":
+            pid = next(self.ids)
+            self.positions[pid] = (room, {})
+            card = f'<li id="position-{pid}">{_escape(form.get("text", ""))}</li>'
+            self.rooms[room].broadcast(card)
+            return _response(200, card)
+        pid = int(match.group(3))
+        if self.positions.get(pid, (None,))[0] != room or form.get("choice") not in CHOICES:
+            return _response(422, "bad vote")
+        votes = self.positions[pid][1]
+        votes[cookies["sessionid"]] = form["choice"]
+        counts = [sum(1 for c in votes.values() if c == choice) for choice in CHOICES]
+        self.rooms[room].broadcast(
+            f'<div id="tally-{pid}" class="tally" hx-swap-oob="true">'
+            f"✓ {counts[0]} agree ✗ {counts[1]} disagree – {counts[2]} pass</div>"
+        )
+        return _response(200, f'<div id="vote-{pid}" aria-pressed="true"></div>')
+
+    async def websocket(self, reader, writer, path, headers, cookies) -> None:
+        match = re.fullmatch(r"/ws/rooms/(\d+)/", path)
+        room = int(match.group(1)) if match else None
+        if room is None or self.members.get(cookies.get("sessionid", "")) != room:
+            writer.write(_response(403, "not a member"))
+            return
+        accept = base64.b64encode(
+            hashlib.sha1((headers.get("sec-websocket-key", "") + GUID).encode()).digest()
+        ).decode()
+        writer.write(
+            (
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+            ).encode()
+        )
+        sockets = self.rooms[room].sockets
+        sockets.add(writer)
+        self.rooms[room].broadcast(f'<span id="presence">{len(sockets)} online</span>')
+        try:
+            while True:  # read the client's frames (heartbeats, close) until it goes
+                first, second = await reader.readexactly(2)
+                length = second & 0x7F
+                if length == 126:
+                    length = struct.unpack("!H", await reader.readexactly(2))[0]
+                elif length == 127:
+                    length = struct.unpack("!Q", await reader.readexactly(8))[0]
+                if length > MAX_REQUEST:
+                    return
+                await reader.readexactly(length + (4 if second & 0x80 else 0))
+                if first & 0x0F == 0x8:
+                    writer.write(_frame(0x8, struct.pack("!H", 1000)))
+                    return
+        except (asyncio.IncompleteReadError, OSError):
+            return
+        finally:
+            sockets.discard(writer)
+            if not writer.is_closing():
+                self.rooms[room].broadcast(f'<span id="presence">{len(sockets)} online</span>')
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _frame(opcode: int, payload: bytes) -> bytes:
+    length = len(payload)
+    if length < 126:
+        return bytes([0x80 | opcode, length]) + payload
+    if length < 1 << 16:
+        return bytes([0x80 | opcode, 126]) + struct.pack("!H", length) + payload
+    return bytes([0x80 | opcode, 127]) + struct.pack("!Q", length) + payload
+
+
+def _response(status: int, body: str, *, headers=None, cookies=()) -> bytes:
+    reason = {200: "OK", 302: "Found", 400: "Bad Request", 403: "Forbidden"}.get(status, "X")
+    data = body.encode()
+    lines = [f"HTTP/1.1 {status} {reason}", "Content-Type: text/html; charset=utf-8"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    lines += [f"Set-Cookie: {c}; Path=/" for c in cookies]
+    lines.append(f"Content-Length: {len(data)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
+
+
+async def serve(port: int, groups: int) -> None:
+    ceiling = Ceiling(groups)
+    server = await asyncio.start_server(ceiling.handle, "127.0.0.1", port, backlog=4096)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    # The parent holds our stdin: when it goes (even killed), stdin closes and we stop.
+    loop.add_reader(sys.stdin.fileno(), lambda: sys.stdin.buffer.read1(1) or stop.set())
+    print(f"ceiling listening on 127.0.0.1:{port}", flush=True)  # the parent reads this line
+    async with server:
+        await stop.wait()
+        server.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(server.wait_closed(), 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--groups", type=int, required=True)
+    args = parser.parse_args()
+    asyncio.run(serve(args.port, args.groups))
+
+
+if __name__ == "__main__":
+    main()

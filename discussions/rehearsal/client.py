@@ -1,0 +1,302 @@
+"""A browser's network side, on asyncio streams: HTTP/1.1 with keep-alive and a cookie jar,
+and a receive-mostly WebSocket client (RFC 6455). Standard library only.
+
+Small on purpose: it talks to exactly one origin (the URL under test, or the ceiling server on
+127.0.0.1), follows no redirects by itself, and every read has a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import os
+import struct
+import urllib.parse
+from dataclasses import dataclass, field
+
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+MAX_BODY = 8 * 1024 * 1024
+
+
+class HttpError(Exception):
+    """The exchange failed below HTTP (connection refused, reset, timeout, garbage)."""
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: str
+    set_cookies: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Origin:
+    scheme: str
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, url: str) -> Origin:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"Only http:// URLs are supported, not {url!r}")
+        return cls("http", parts.hostname, parts.port or 80)
+
+    @property
+    def netloc(self) -> str:
+        return self.host if self.port == 80 else f"{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{self.netloc}"
+
+
+class Browser:
+    """One participant's browser: a cookie jar and a few keep-alive connections to one origin."""
+
+    MAX_CONNECTIONS = 4  # browsers open up to six per host; a few is plenty here
+
+    def __init__(self, origin: Origin, *, timeout: float = 30.0) -> None:
+        self.origin = origin
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self._slots = asyncio.Semaphore(self.MAX_CONNECTIONS)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        *,
+        htmx: bool = False,
+        referer: str = "/",
+    ) -> Response:
+        headers = {"Host": self.origin.netloc, "Accept": "text/html"}
+        body = b""
+        if method != "GET":
+            # What htmx sends: the CSRF token from the cookie, and the page's origin.
+            headers["X-CSRFToken"] = self.cookies.get("csrftoken", "")
+            headers["Origin"] = self.origin.url
+            headers["Referer"] = self.origin.url + referer
+            body = urllib.parse.urlencode(form or {}).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers["Content-Length"] = str(len(body))
+        if htmx:
+            headers["HX-Request"] = "true"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        head = f"{method} {path} HTTP/1.1\r\n{lines}"
+        data = head.encode() + b"\r\n" + body
+        async with self._slots:
+            response = await asyncio.wait_for(self._exchange(data, method), self.timeout)
+        for cookie in response.set_cookies:
+            name, _, rest = cookie.partition("=")
+            value = rest.split(";", 1)[0]
+            if value and "max-age=0" not in rest.lower():
+                self.cookies[name.strip()] = value.strip().strip('"')
+        return response
+
+    async def _exchange(self, data: bytes, method: str) -> Response:
+        # A kept-alive connection the server closed meanwhile fails at once: retry once on a
+        # fresh one (only then: a request that may have reached the server is not resent).
+        for attempt in range(2):
+            reused = bool(self._idle)
+            if reused:
+                reader, writer = self._idle.pop()
+            else:
+                try:
+                    reader, writer = await asyncio.open_connection(
+                        self.origin.host, self.origin.port
+                    )
+                except OSError as error:
+                    raise HttpError(f"connect: {error}") from error
+            try:
+                writer.write(data)
+                await writer.drain()
+                response, keep = await _read_response(reader, method)
+            except (OSError, asyncio.IncompleteReadError, HttpError) as error:
+                writer.close()
+                if reused and attempt == 0 and _nothing_read(error):
+                    continue
+                raise HttpError(str(error) or type(error).__name__) from error
+            except BaseException:
+                writer.close()
+                raise
+            if keep:
+                self._idle.append((reader, writer))
+            else:
+                writer.close()
+            return response
+        raise HttpError("unreachable")
+
+    async def close(self) -> None:
+        while self._idle:
+            _, writer = self._idle.pop()
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+
+def _nothing_read(error: BaseException) -> bool:
+    if isinstance(error, asyncio.IncompleteReadError):
+        return not error.partial
+    return isinstance(error, ConnectionError | HttpError)
+
+
+async def _read_response(reader: asyncio.StreamReader, method: str) -> tuple[Response, bool]:
+    status_line = await reader.readuntil(b"\r\n")
+    parts = status_line.decode("latin-1").split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/"):
+        raise HttpError(f"bad status line {status_line[:80]!r}")
+    status = int(parts[1])
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    while True:
+        line = (await reader.readuntil(b"\r\n")).decode("latin-1")
+        if line == "\r\n":
+            break
+        name, _, value = line.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if name == "set-cookie":
+            cookies.append(value)
+        headers[name] = value
+    keep = headers.get("connection", "").lower() != "close" and parts[0] == "HTTP/1.1"
+    if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+        body = b""
+    elif "chunked" in headers.get("transfer-encoding", "").lower():
+        chunks = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
+            if size == 0:
+                while (await reader.readuntil(b"\r\n")) != b"\r\n":
+                    pass
+                break
+            chunks.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+        body = b"".join(chunks)
+    elif "content-length" in headers:
+        length = int(headers["content-length"])
+        if length > MAX_BODY:
+            raise HttpError(f"response of {length} bytes")
+        body = await reader.readexactly(length)
+    else:
+        body = await reader.read(MAX_BODY)
+        keep = False
+    return Response(status, headers, body.decode("utf-8", "replace"), cookies), keep
+
+
+class WebSocketClosed(Exception):
+    pass
+
+
+class WebSocket:
+    """A client socket that mostly listens: text frames in, pings answered, small frames out."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.closed = False
+        self.close_code: int | None = None
+
+    @classmethod
+    async def connect(
+        cls, origin: Origin, path: str, *, cookies: dict[str, str], timeout: float = 30.0
+    ) -> WebSocket:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(origin.host, origin.port), timeout
+        )
+        key = base64.b64encode(os.urandom(16)).decode()
+        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        writer.write(
+            (
+                f"GET {path} HTTP/1.1\r\nHost: {origin.netloc}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                f"Origin: {origin.url}\r\nCookie: {cookie}\r\n\r\n"
+            ).encode()
+        )
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+        except BaseException:
+            writer.close()
+            raise
+        status, *lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        accept = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
+        if " 101 " not in status or headers.get("sec-websocket-accept") != accept:
+            writer.close()
+            raise WebSocketClosed(f"handshake refused: {status}")
+        return cls(reader, writer)
+
+    async def receive(self) -> str:
+        """The next text message; WebSocketClosed when the socket ends."""
+        message = b""
+        try:
+            while True:
+                first, second = await self.reader.readexactly(2)
+                opcode, length = first & 0x0F, second & 0x7F
+                if length == 126:
+                    length = struct.unpack("!H", await self.reader.readexactly(2))[0]
+                elif length == 127:
+                    length = struct.unpack("!Q", await self.reader.readexactly(8))[0]
+                if length > MAX_BODY:
+                    raise WebSocketClosed(f"frame of {length} bytes")
+                if second & 0x80:  # servers do not mask, but accept it
+                    mask = await self.reader.readexactly(4)
+                    raw = await self.reader.readexactly(length)
+                    payload = bytes(b ^ mask[i % 4] for i, b in enumerate(raw))
+                else:
+                    payload = await self.reader.readexactly(length)
+                if opcode == 0x8:
+                    self.close_code = (
+                        struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
+                    )
+                    raise WebSocketClosed(f"closed by the server (code {self.close_code})")
+                if opcode == 0x9:
+                    self._send(0xA, payload)
+                    continue
+                if opcode in (0x0, 0x1, 0x2):
+                    message += payload
+                    if first & 0x80:
+                        return message.decode("utf-8", "replace")
+        except (asyncio.IncompleteReadError, OSError) as error:
+            self.closed = True
+            raise WebSocketClosed(str(error) or type(error).__name__) from error
+        except WebSocketClosed:
+            self.closed = True
+            raise
+
+    def _send(self, opcode: int, payload: bytes) -> None:
+        if self.writer.is_closing():
+            return
+        mask = os.urandom(4)
+        length = len(payload)
+        header = bytes([0x80 | opcode])
+        if length < 126:
+            header += bytes([0x80 | length])
+        elif length < 1 << 16:
+            header += bytes([0x80 | 126]) + struct.pack("!H", length)
+        else:
+            header += bytes([0x80 | 127]) + struct.pack("!Q", length)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.writer.write(header + mask + masked)
+
+    def send_text(self, text: str) -> None:
+        self._send(0x1, text.encode())
+
+    async def close(self) -> None:
+        if not self.closed:
+            with contextlib.suppress(Exception):
+                self._send(0x8, struct.pack("!H", 1000))
+        self.closed = True
+        self.writer.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.writer.wait_closed(), 2)

@@ -1,0 +1,485 @@
+"""The rehearsal itself: join, open sockets, post positions, vote at a fixed offered rate,
+and measure what each socket receives. Runs against one origin; no Django imports.
+
+Fan-out latency: a vote's request start to the arrival of a tally fragment for the same
+position (id="tally-<pid>") at each other member's socket. Every vote the tool casts changes
+the voter's choice, so the app sends exactly one tally per vote; at a socket, the k-th
+fragment for a position is matched with the k-th vote on it (by request start). Two votes on
+one position whose commits cross are attributed in start order: their latencies may swap,
+the distribution stays right.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from discussions.rehearsal.client import Browser, HttpError, Origin, WebSocket, WebSocketClosed
+from discussions.rehearsal.stats import SeqLog, percentiles, process_sample
+
+SEQ = re.compile(r'id="room-seq"[^>]*data-seq="(\d+)"')
+# The tally swapped in by itself (out of band), not the one inside a new position's card.
+TALLY = re.compile(r'id="tally-(\d+)"[^>]*hx-swap-oob')
+GROUP_RADIO = re.compile(r'name="group"[^>]*value="(\d+)"')
+POSITION = re.compile(r'id="position-(\d+)"')
+CHOICES = ("agree", "disagree", "pass")
+
+JOIN_CONCURRENCY = 25
+CONNECT_CONCURRENCY = 50
+POSITIONS_PER_GROUP = 3
+PING_EVERY = 25.0  # the page's heartbeat; the server counts a socket away after 75 s of none
+SETTLE = 1.0  # seconds between posting positions and the first vote
+DRAIN_TIMEOUT = 15.0  # after the last answer, how long sockets may take to catch up
+REQUEST_TIMEOUT = 30.0
+
+
+class RehearsalError(Exception):
+    """The run could not start (no such session, too few groups, server unreachable)."""
+
+
+@dataclass
+class Plan:
+    participants: int
+    groups: int
+    rate: float
+    duration: float
+    seed: int = 7
+    server_pid: int | None = None
+
+
+@dataclass
+class Vote:
+    position: int
+    voter: int
+    started: float
+    ok: bool | None = None
+    answered: float = 0.0
+
+
+@dataclass
+class Member:
+    index: int
+    browser: Browser
+    group: int = 0
+    room_path: str = ""
+    page_seq: int = 0
+    socket: WebSocket | None = None
+    seqs: SeqLog = field(default_factory=SeqLog)
+    matched: dict[int, int] = field(default_factory=dict)  # position -> fragments matched
+    last_choice: dict[int, str] = field(default_factory=dict)
+    reader: asyncio.Task | None = None
+
+
+class Rehearsal:
+    def __init__(self, url: str, code: str, plan: Plan, progress: Callable[[str], None]):
+        self.origin = Origin.parse(url)
+        self.code = code
+        self.plan = plan
+        self.progress = progress
+        self.rng = random.Random(plan.seed)
+        self.members: list[Member] = []
+        self.groups: list[int] = []
+        self.positions: dict[int, list[int]] = {}  # group -> position ids
+        self.votes: dict[int, list[Vote]] = {}  # position -> votes, in start order
+        self.sent: list[Vote] = []
+        self.latencies: list[float] = []
+        self.unmatched = 0
+        self.errors: Counter[str] = Counter()
+        self.ws_failed = 0
+        self.join_times: list[float] = []
+        self.lag_max = 0.0
+        self.phase = "start"
+
+    # --- Steps ------------------------------------------------------------------------------
+
+    async def run(self) -> dict:
+        started = time.monotonic()
+        ticker = asyncio.create_task(self._ticker(started))
+        try:
+            return await self._run()
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            await self._close()
+
+    async def _run(self) -> dict:
+        await self._discover()
+        self.phase = "join"
+        join_started = time.monotonic()
+        gate = asyncio.Semaphore(JOIN_CONCURRENCY)
+        self.members = [
+            Member(i, Browser(self.origin, timeout=REQUEST_TIMEOUT))
+            for i in range(self.plan.participants)
+        ]
+        await asyncio.gather(*(self._join(m, gate) for m in self.members))
+        join_seconds = time.monotonic() - join_started
+        joined = [m for m in self.members if m.room_path]
+
+        self.phase = "connect"
+        gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+        await asyncio.gather(*(self._connect(m, gate) for m in joined))
+
+        self.phase = "post"
+        await self._post_positions(joined)
+        await asyncio.sleep(SETTLE)
+
+        self.phase = "vote"
+        before = self._sample()
+        vote_started = time.monotonic()
+        rss_samples: list[float] = [before[1]] if before else []
+        sampler = asyncio.create_task(self._sample_rss(rss_samples))
+        await self._vote([m for m in joined if m.socket and self.positions.get(m.group)])
+        last_answer = max((v.answered for v in self.sent), default=vote_started)
+        window = max(self.plan.duration, last_answer - vote_started)
+        after = self._sample()
+        sampler.cancel()
+
+        self.phase = "drain"
+        await self._drain(joined)
+        connected = sum(1 for m in joined if m.socket and not m.socket.closed)
+        ok_votes = [v for v in self.sent if v.ok]
+        expected = 0
+        for vote in ok_votes:
+            group = self.members[vote.voter].group
+            expected += sum(
+                1 for m in joined if m.group == group and m.socket and m.index != vote.voter
+            )
+        result = {
+            "url": self.origin.url,
+            "code": self.code,
+            "participants": self.plan.participants,
+            "groups": self.plan.groups,
+            "joined": len(joined),
+            "connected": connected,
+            "ws_failed": self.ws_failed,
+            "join_seconds": round(join_seconds, 2),
+            "join_ms": percentiles([t * 1000 for t in self.join_times]),
+            "duration_s": self.plan.duration,
+            "votes_sent": len(self.sent),
+            "votes_ok": len(ok_votes),
+            "offered_votes_per_s": self.plan.rate,
+            "achieved_votes_per_s": round(len(ok_votes) / window, 2) if window else 0.0,
+            "fanout_ms": percentiles([t * 1000 for t in self.latencies]),
+            "fanout_deliveries": len(self.latencies),
+            "fanout_expected": expected,
+            "unmatched_fragments": self.unmatched,
+            "lost": sum(self._lost(m) for m in joined if m.socket),
+            "duplicated": sum(m.seqs.duplicated for m in joined if m.socket),
+            "http_errors": dict(sorted(self.errors.items())),
+            "client_lag_max_ms": round(self.lag_max * 1000, 1),
+        }
+        if before and after:
+            elapsed = time.monotonic() - vote_started
+            result["server"] = {
+                "pid": self.plan.server_pid,
+                "cpu_percent": round((after[0] - before[0]) / elapsed * 100, 1),
+                "rss_mb_max": round(max(rss_samples + [after[1]]), 1),
+            }
+        return result
+
+    async def _discover(self) -> None:
+        """The session's groups, from the join page as a browser sees it: the first G."""
+        probe = Browser(self.origin, timeout=REQUEST_TIMEOUT)
+        try:
+            page = await probe.request("GET", f"/join/{self.code}/")
+        except (HttpError, TimeoutError) as error:
+            raise RehearsalError(f"{self.origin.url} does not answer: {error}") from error
+        finally:
+            await probe.close()
+        if page.status != 200:
+            raise RehearsalError(f"/join/{self.code}/ answered {page.status}")
+        found = list(dict.fromkeys(int(g) for g in GROUP_RADIO.findall(page.body)))
+        if len(found) < self.plan.groups:
+            raise RehearsalError(
+                f"session {self.code} offers {len(found)} groups; --groups is {self.plan.groups}"
+            )
+        self.groups = found[: self.plan.groups]
+
+    async def _join(self, member: Member, gate: asyncio.Semaphore) -> None:
+        group = self.groups[member.index % len(self.groups)]
+        path = f"/join/{self.code}/"
+        async with gate:
+            started = time.monotonic()
+            form = await self._http(member, "GET", path)
+            if form is None or form.status != 200:
+                return
+            answer = await self._http(
+                member,
+                "POST",
+                path,
+                {"display_name": f"Rehearsal {member.index + 1:04d}", "group": str(group)},
+                referer=path,
+            )
+            if answer is None or answer.status != 302:
+                return
+            room_path = answer.headers.get("location", "")
+            if room_path.startswith(self.origin.url):  # only ever the origin under test
+                room_path = room_path[len(self.origin.url) :]
+            if room_path != f"/rooms/{group}/":
+                self.errors["join_redirect"] += 1
+                return
+            page = await self._http(member, "GET", room_path)
+            if page is None or page.status != 200:
+                return
+            self.join_times.append(time.monotonic() - started)
+        member.group, member.room_path = group, room_path
+        seq = SEQ.search(page.body)
+        member.page_seq = int(seq.group(1)) if seq else 0
+
+    async def _connect(self, member: Member, gate: asyncio.Semaphore) -> None:
+        async with gate:
+            try:
+                member.socket = await WebSocket.connect(
+                    self.origin,
+                    f"/ws{member.room_path}",
+                    cookies=member.browser.cookies,
+                    timeout=REQUEST_TIMEOUT,
+                )
+            except (OSError, TimeoutError, WebSocketClosed):
+                self.ws_failed += 1
+                return
+        member.reader = asyncio.create_task(self._listen(member))
+
+    async def _listen(self, member: Member) -> None:
+        socket = member.socket
+        next_ping = time.monotonic() + PING_EVERY * (0.5 + self.rng.random() / 2)
+        while True:
+            try:
+                wait = max(0.1, next_ping - time.monotonic())
+                message = await asyncio.wait_for(socket.receive(), wait)
+            except TimeoutError:
+                socket.send_text('{"type": "ping"}')
+                next_ping = time.monotonic() + PING_EVERY
+                continue
+            except WebSocketClosed:
+                return
+            arrived = time.monotonic()
+            seq = SEQ.search(message)
+            if seq:
+                member.seqs.add(int(seq.group(1)))
+            for pid in TALLY.findall(message):
+                self._match(member, int(pid), arrived)
+
+    def _match(self, member: Member, pid: int, arrived: float) -> None:
+        votes = self.votes.get(pid, [])
+        k = member.matched.get(pid, 0)
+        while k < len(votes) and votes[k].ok is False:  # refused votes send nothing
+            k += 1
+        if k >= len(votes) or votes[k].started > arrived:
+            self.unmatched += 1
+            return
+        member.matched[pid] = k + 1
+        if votes[k].voter != member.index:
+            self.latencies.append(arrived - votes[k].started)
+
+    async def _post_positions(self, joined: list[Member]) -> None:
+        async def post(member: Member, n: int) -> None:
+            answer = await self._http(
+                member,
+                "POST",
+                f"{member.room_path}post",
+                {"text": f"Rehearsal position {n + 1} of group {member.group}."},
+                htmx=True,
+                referer=member.room_path,
+            )
+            if answer is not None and answer.status == 200:
+                found = POSITION.search(answer.body)
+                if found:
+                    self.positions.setdefault(member.group, []).append(int(found.group(1)))
+
+        posters = []
+        for group in self.groups:
+            members = [m for m in joined if m.group == group]
+            posters += [(m, n) for n, m in enumerate(members[:POSITIONS_PER_GROUP])]
+        await asyncio.gather(*(post(m, n) for m, n in posters))
+
+    async def _vote(self, voters: list[Member]) -> None:
+        if not voters:
+            return
+        order = voters[:]
+        self.rng.shuffle(order)
+        total = int(self.plan.rate * self.plan.duration)
+        tasks: set[asyncio.Task] = set()
+        start = time.monotonic()
+        for k in range(total):
+            due = start + k / self.plan.rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.lag_max = max(self.lag_max, time.monotonic() - due)
+            member = order[k % len(order)]
+            pid = self.rng.choice(self.positions[member.group])
+            # Always a change of mind: the app sends nothing for a vote that changes nothing.
+            choice = self.rng.choice([c for c in CHOICES if c != member.last_choice.get(pid)])
+            member.last_choice[pid] = choice
+            task = asyncio.create_task(self._cast(member, pid, choice))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.wait(tasks, timeout=REQUEST_TIMEOUT + 5)
+
+    async def _cast(self, member: Member, pid: int, choice: str) -> None:
+        vote = Vote(pid, member.index, time.monotonic())
+        self.votes.setdefault(pid, []).append(vote)
+        self.sent.append(vote)
+        answer = await self._http(
+            member,
+            "POST",
+            f"{member.room_path}positions/{pid}/vote",
+            {"choice": choice},
+            htmx=True,
+            referer=member.room_path,
+        )
+        vote.answered = time.monotonic()
+        vote.ok = answer is not None and answer.status == 200
+
+    async def _drain(self, joined: list[Member]) -> None:
+        """Read each group's last sequence number, then let the sockets catch up to it."""
+        self.final: dict[int, int] = {}
+        for group in self.groups:
+            member = next((m for m in joined if m.group == group), None)
+            page = member and await self._http(member, "GET", member.room_path)
+            found = page and page.status == 200 and SEQ.search(page.body)
+            if found:
+                self.final[group] = int(found.group(1))
+        deadline = time.monotonic() + DRAIN_TIMEOUT
+        while time.monotonic() < deadline:
+            behind = [
+                m
+                for m in joined
+                if m.socket and not m.socket.closed and m.seqs.highest < self.final.get(m.group, 0)
+            ]
+            if not behind:
+                break
+            await asyncio.sleep(0.1)
+
+    def _lost(self, member: Member) -> int:
+        last = self.final.get(member.group, member.seqs.highest)
+        return member.seqs.lost(last, member.page_seq)
+
+    # --- Helpers ----------------------------------------------------------------------------
+
+    async def _http(self, member: Member, method: str, path: str, form=None, **kwargs):
+        try:
+            answer = await member.browser.request(method, path, form, **kwargs)
+        except (HttpError, TimeoutError) as error:
+            key = "timeout" if isinstance(error, TimeoutError) else "connection"
+            self.errors[key] += 1
+            return None
+        if answer.status >= 400:
+            self.errors[str(answer.status)] += 1
+        return answer
+
+    def _sample(self) -> tuple[float, float] | None:
+        return process_sample(self.plan.server_pid) if self.plan.server_pid else None
+
+    async def _sample_rss(self, samples: list[float]) -> None:
+        while True:
+            await asyncio.sleep(1)
+            sample = self._sample()
+            if sample:
+                samples.append(sample[1])
+
+    async def _ticker(self, started: float) -> None:
+        while True:
+            self.progress(self._status(time.monotonic() - started))
+            await asyncio.sleep(0.25)
+
+    def _status(self, elapsed: float) -> str:
+        total = max(1, int(self.plan.rate * self.plan.duration))
+        done = sum(1 for v in self.sent if v.ok is not None)
+        width = 24
+        filled = int(width * done / total)
+        sockets = sum(1 for m in self.members if m.socket and not m.socket.closed)
+        joined = sum(1 for m in self.members if m.room_path)
+        return (
+            f"{self.origin.netloc} {self.phase:<7} [{'#' * filled}{'.' * (width - filled)}] "
+            f"votes {done}/{total} joined {joined}/{self.plan.participants} "
+            f"sockets {sockets} errors {sum(self.errors.values())} {elapsed:5.1f}s"
+        )
+
+    async def _close(self) -> None:
+        for member in self.members:
+            if member.socket:
+                await member.socket.close()
+            if member.reader:
+                member.reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await member.reader
+            await member.browser.close()
+
+
+# --- The ceiling ------------------------------------------------------------------------------
+
+
+async def rehearse_ceiling(plan: Plan, progress: Callable[[str], None]) -> dict:
+    """Start the bare server on a free 127.0.0.1 port, run the same rehearsal, stop it."""
+    import socket
+    import sys
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = Path(__file__).with_name("ceiling.py")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        "--port",
+        str(port),
+        "--groups",
+        str(plan.groups),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        probe_browser = Browser(Origin.parse(url), timeout=2)
+        for _ in range(100):  # up to ~10 s to start
+            with contextlib.suppress(HttpError, TimeoutError):
+                if (await probe_browser.request("GET", "/healthz")).status == 200:
+                    break
+            await asyncio.sleep(0.1)
+        else:
+            raise RehearsalError("the ceiling server did not start")
+        await probe_browser.close()
+        ceiling_plan = Plan(**{**plan.__dict__, "server_pid": process.pid})
+        result = await Rehearsal(url, "CEILING", ceiling_plan, progress).run()
+        result.pop("code", None)
+        return result
+    finally:
+        process.stdin.close()
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 5)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+def ratio(ours: dict, ceiling: dict) -> dict:
+    def divide(a, b):
+        return round(a / b, 3) if a is not None and b else None
+
+    return {
+        "achieved_votes_per_s": divide(
+            ours["achieved_votes_per_s"], ceiling["achieved_votes_per_s"]
+        ),
+        "fanout_p50": divide(ours["fanout_ms"]["p50"], ceiling["fanout_ms"]["p50"]),
+        "fanout_p95": divide(ours["fanout_ms"]["p95"], ceiling["fanout_ms"]["p95"]),
+    }
+
+
+async def rehearse(url: str, code: str, plan: Plan, progress: Callable[[str], None]) -> dict:
+    result = await Rehearsal(url, code, plan, progress).run()
+    result["ceiling"] = await rehearse_ceiling(plan, progress)
+    result["ratio_to_ceiling"] = ratio(result, result["ceiling"])
+    return result
