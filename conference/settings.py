@@ -102,7 +102,14 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+        # Connections close after each request by default: under ASGI, database work runs
+        # in thread pools, and a kept connection per thread exhausted PostgreSQL's
+        # max_connections in the capacity rehearsal (docs/capacity.md).
+        DATABASES = {
+            "default": dj_database_url.parse(
+                DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", "0")
+            )
+        }
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     # A connection kept across requests must be checked, or a restarted server breaks pages.
