@@ -14,8 +14,10 @@ import contextlib
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -114,8 +116,48 @@ def find_chromium() -> str:
     )
 
 
+def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def ensure_redis() -> None:
+    """A local Redis for the tests that run several server processes (they share live
+    groups through it), started here if it is installed but not running."""
+    if redis_answers():
+        return
+    if shutil.which("redis-server"):
+        run(
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "6379",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        )
+        for _ in range(40):
+            if redis_answers():
+                return
+            time.sleep(0.25)
+    sys.exit(
+        "Some tests run two server processes that share live updates through Redis, and no "
+        "Redis answers on 127.0.0.1:6379: install it (apt-get install redis-server) and run "
+        "the tests again."
+    )
+
+
 def test_command(pytest_args: list[str]) -> int:
     os.environ["CHROMIUM_PATH"] = find_chromium()
+    ensure_redis()
     bin_dir = VENV / "bin"
     run(bin_dir / "ruff", "check", ".")
     run(bin_dir / "ruff", "format", "--check", ".")
