@@ -114,6 +114,16 @@ if DATABASE_URL:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     # A connection kept across requests must be checked, or a restarted server breaks pages.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A pool of PostgreSQL connections shared by all threads of the process: a burst of
+    # concurrent requests waits for a connection instead of failing with "too many clients".
+    DB_POOL_MAX = envint("DB_POOL_MAX", "0")
+    if DB_POOL_MAX and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2,
+            "max_size": DB_POOL_MAX,
+            "timeout": envint("DB_POOL_TIMEOUT", "20"),
+        }
 else:
     DATABASES = {
         "default": {
@@ -135,7 +145,16 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # Every socket's consumer and every publishing request can hold a connection at
+            # once; the client library's default cap was hit in the capacity rehearsal.
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": envint("REDIS_MAX_CONNECTIONS", "2000"),
+                    }
+                ]
+            },
         }
     }
 else:

@@ -75,3 +75,20 @@ def test_malformed_configuration_stops_start_up_with_a_clear_error(env):
     result = import_settings(**env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
+
+
+def test_db_pool_max_turns_on_a_psycopg_pool_for_postgresql():
+    code = (
+        "import conference.settings as s; d = s.DATABASES['default']; "
+        "print(d['OPTIONS']['pool']['max_size'], d['CONN_MAX_AGE'])"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=clean | {"DATABASE_URL": "postgres://u@127.0.0.1:5432/db", "DB_POOL_MAX": "12"},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["12", "0"]
