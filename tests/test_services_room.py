@@ -415,3 +415,30 @@ def test_one_participant_voting_twice_at_once_keeps_one_row(published_paper, thr
     tally = queries.position_with_tally(position.pk).tally
     assert tally.total == 1
     assert tally.passed == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_plenary_votes_from_different_groups_never_deadlock(published_paper, threads):
+    """A plenary tally is numbered in every room: voters of different groups must take the
+    rooms' locks in the same order, or PostgreSQL aborts one of them as a deadlock."""
+    room = make_room(published_paper)
+    positions = [make_position(room.ada, "Plenary one"), make_position(room.cleo, "Plenary two")]
+    Position.objects.filter(pk__in=[p.pk for p in positions]).update(plenary=True)
+    voters = [
+        make_participant(group, f"{group.name} {i}")
+        for group in (room.group, room.other_group)
+        for i in range(6)
+    ]
+    calls = [
+        lambda voter=voter, position=position: services.cast_vote(
+            participant=voter, position_id=position.pk, choice="agree"
+        )
+        for voter in voters
+        for position in positions
+    ]
+    results = threads.run(calls)
+    assert all(vote.choice == AGREE for vote in results)
+    for position in positions:
+        assert queries.position_with_tally(position.pk).tally.agree == len(voters)
+    # Each of the 24 votes was numbered once in each of the two rooms.
+    assert seq_of(room.group) == seq_of(room.other_group) == len(calls)

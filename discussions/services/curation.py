@@ -168,7 +168,9 @@ def delete_recommendation(*, actor, recommendation_id: int) -> None:
 
 
 def _publish_plenary(session: Session) -> None:
-    for group_id in BreakoutGroup.objects.filter(session=session).values_list("pk", flat=True):
+    # Rooms in id order, as plenary votes lock them (see services.room._locked_group).
+    rooms = BreakoutGroup.objects.filter(session=session).order_by("pk")
+    for group_id in rooms.values_list("pk", flat=True):
         live.publish(group_id, live.positions_refresh_html)
 
 

@@ -23,11 +23,20 @@ def _end_due_countdown(participant: Participant) -> None:
     apply_due_timer(BreakoutGroup.objects.get(pk=participant.group_id))
 
 
-def _locked_group(participant: Participant) -> BreakoutGroup:
+def _locked_group(participant: Participant, *, plenary: bool = False) -> BreakoutGroup:
     """The participant's group, re-read and locked: its phase decides (a countdown that ran
-    out a moment ago counts), and its broadcast number is taken in the same transaction."""
-    group = BreakoutGroup.objects.select_for_update().select_related("session")
-    return group.get(pk=participant.group_id)
+    out a moment ago counts), and its broadcast number is taken in the same transaction.
+
+    For a vote on a plenary position every group of the session is locked, in id order:
+    its tally goes to all of them, and two voters from different groups must never take the
+    same rooms' locks in different orders (PostgreSQL would abort one as a deadlock).
+    """
+    rooms = BreakoutGroup.objects.select_for_update().select_related("session").order_by("pk")
+    if plenary:
+        rooms = rooms.filter(session=participant.session_id)
+    else:
+        rooms = rooms.filter(pk=participant.group_id)
+    return next(room for room in rooms if room.pk == participant.group_id)
 
 
 def post_position(*, participant: Participant, text: str) -> Position:
@@ -79,8 +88,11 @@ def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Vot
     if choice != WITHDRAW and choice not in CHOICES:
         raise ServiceError("A vote is agree, disagree or pass.")
     _end_due_countdown(participant)
+    plenary = Position.objects.filter(
+        pk=position_id, plenary=True, group__session=participant.session_id
+    ).exists()
     with transaction.atomic():
-        group = _locked_group(participant)
+        group = _locked_group(participant, plenary=plenary)
         position = Position.objects.filter(queries.votable_in(group), pk=position_id).first()
         if position is None or not position.is_visible:
             raise ServiceError("That position is not in your group (or was removed).")
@@ -101,7 +113,9 @@ def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Vot
             vote = _create_vote(participant, position, CHOICES[choice])
         # A plenary position is on every group's screen; its own group's otherwise.
         rooms = (
-            BreakoutGroup.objects.filter(session=group.session_id).values_list("pk", flat=True)
+            BreakoutGroup.objects.filter(session=group.session_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
             if position.plenary
             else [position.group_id]
         )
