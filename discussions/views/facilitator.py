@@ -234,7 +234,8 @@ def _respond(
             request, "facilitator/group.html#panel", context, status=422 if error else 200
         )
     if request.htmx:
-        context = _overview_context(request, back.session if hasattr(back, "session") else back)
+        session = back if isinstance(back, Session) else back.session
+        context = _overview_context(request, session)
         context |= {"error": error, "notice": done}
         return render(
             request, "facilitator/overview.html#console", context, status=422 if error else 200
