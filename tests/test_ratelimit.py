@@ -12,6 +12,13 @@ from tests.factories import client_for, make_position, make_room
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def one_window(monkeypatch):
+    """Counts are per fixed window of time: keep the whole test inside one, or a test that
+    straddles a minute boundary starts counting again halfway."""
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_800_000_000.0)
+
+
 @pytest.fixture
 def room(published_paper):
     return make_room(published_paper)
