@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels."""
 
+import asyncio
 import os
 
 from django.core.asgi import get_asgi_application
@@ -13,9 +14,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from discussions import live  # noqa: E402
 from discussions.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
@@ -23,3 +25,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+async def application(scope, receive, send):
+    # Combined tally broadcasts wait on the server's own event loop (live.TallyBatcher).
+    live.tally_batcher.serve_on(asyncio.get_running_loop())
+    await router(scope, receive, send)

@@ -34,6 +34,17 @@ def envint(name: str, default: str) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
+def envfloat(name: str, default: str) -> float:
+    value = os.environ.get(name, default)
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number < 60:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}")
+    return number
+
+
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -160,6 +171,10 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# How long a changed tally waits to go out with the group's other changes (seconds); 0
+# sends one broadcast per vote. See discussions.live.tally_changed.
+LIVE_TALLY_WINDOW = envfloat("LIVE_TALLY_WINDOW", "0.25")
 
 # The cache holds rate-limit counters: in Redis they are shared by every server process.
 # It uses the next Redis database after the channel layer's, so clearing one never touches

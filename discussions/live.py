@@ -9,11 +9,14 @@ update.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -123,9 +126,104 @@ def position_added_html(position_id: int, seq: int) -> str:
     )
 
 
-def tally_html(position_id: int, seq: int) -> str:
-    position = queries.position_with_tally(position_id)
-    return render_event("room/events.html#tally_changed", seq, {"position": position})
+def tallies_html(position_ids: list[int], seq: int) -> str:
+    positions = queries.positions_with_tallies(position_ids)
+    return render_event("room/events.html#tallies_changed", seq, {"positions": positions})
+
+
+# --- Tallies: combined per group, a few broadcasts a second ----------------------------------
+
+
+def tally_changed(group_id: int, position_id: int) -> None:
+    """A vote changed a position's tally in this group: announce it after the commit.
+
+    Inside a server process the announcement waits up to TALLY_WINDOW on the process's
+    event loop and goes out with every other tally of the group that changed meanwhile,
+    numbered and rendered once. A busy room then costs each socket a few messages a second
+    however fast people vote, where one message per vote filled the sockets' queues and
+    fell seconds behind (docs/capacity.md). Elsewhere (a management command, a test
+    without a server) it goes out at once.
+    """
+    transaction.on_commit(lambda: tally_batcher.add(group_id, position_id))
+
+
+class TallyBatcher:
+    """Collects changed tallies per group on the server's event loop and flushes them.
+
+    One per process: each process sends what its own requests wrote. Changes waiting when
+    the process dies are not announced; their tallies ride on the next change of the same
+    position, or on a page's re-fetch.
+    """
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.waiting: dict[int, set[int]] = {}
+        self.flushes: set[asyncio.Task] = set()
+
+    def serve_on(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The ASGI entry point hands over the server's loop with each connection."""
+        self.loop = loop
+
+    def add(self, group_id: int, position_id: int) -> None:
+        loop = self.loop
+        window = settings.LIVE_TALLY_WINDOW
+        if window <= 0 or loop is None or loop.is_closed() or not loop.is_running():
+            _send_tallies_now(group_id, {position_id})
+            return
+        loop.call_soon_threadsafe(self._wait, group_id, position_id, window)
+
+    def _wait(self, group_id: int, position_id: int, window: float) -> None:
+        waiting = self.waiting.setdefault(group_id, set())
+        if not waiting:  # the first change since the last flush opens the window
+            task = asyncio.ensure_future(self._flush_after(group_id, window))
+            self.flushes.add(task)
+            task.add_done_callback(self.flushes.discard)
+        waiting.add(position_id)
+
+    async def _flush_after(self, group_id: int, window: float) -> None:
+        await asyncio.sleep(window)
+        position_ids = self.waiting.pop(group_id, set())
+        try:
+            seq, session_id, html = await _number_and_render(group_id, sorted(position_ids))
+        except Exception:
+            log.exception("Could not number tallies %s of group %s", position_ids, group_id)
+            return
+        try:
+            layer = get_channel_layer()
+            await layer.group_send(
+                room_channel_group(group_id), {"type": ROOM_EVENT, "seq": seq, "html": html}
+            )
+            await layer.group_send(
+                console_channel_group(session_id),
+                {"type": "console.changed", "group_id": group_id},
+            )
+        except Exception:
+            # As in publish: the number is taken, so the pages see the gap and re-fetch.
+            log.exception("Could not publish tallies event %s to group %s", seq, group_id)
+
+
+def _number_and_render_sync(group_id: int, position_ids: list[int]) -> tuple[int, int, str]:
+    with transaction.atomic():
+        seq, session_id = next_seq(group_id)
+    # Rendered after the number is committed: it shows at least everything numbered before.
+    return seq, session_id, tallies_html(position_ids, seq)
+
+
+# Off the thread that runs requests: flushing must not queue behind them.
+_number_and_render = database_sync_to_async(_number_and_render_sync, thread_sensitive=False)
+
+
+def _send_tallies_now(group_id: int, position_ids: set[int]) -> None:
+    try:
+        seq, session_id, html = _number_and_render_sync(group_id, sorted(position_ids))
+        _send(room_channel_group(group_id), {"type": ROOM_EVENT, "seq": seq, "html": html})
+    except Exception:
+        log.exception("Could not publish tallies %s to group %s", position_ids, group_id)
+        return
+    _console(session_id, group_id)
+
+
+tally_batcher = TallyBatcher()
 
 
 def presence_html(group_id: int, seq: int) -> str:

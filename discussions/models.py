@@ -372,6 +372,10 @@ class Position(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="absorbed"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Counts the vote writes on this position. Tallies carry it, so a page (or the
+    # rehearsal tool) can tell which of two tally fragments is newer, and which vote a
+    # combined broadcast already includes.
+    tally_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

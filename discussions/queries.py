@@ -138,6 +138,19 @@ def position_with_tally(position_id: int) -> Position:
     return position
 
 
+def positions_with_tallies(position_ids: list[int]) -> list[Position]:
+    """Several positions with their tallies, in one query, as a broadcast shows them."""
+    positions = list(
+        with_tallies(Position.objects.select_related("group__session"))
+        .filter(pk__in=position_ids)
+        .order_by("pk")
+    )
+    for position in positions:
+        position.tally = tally_of(position)
+        position.tally_hidden = tallies_hidden(position.group)
+    return positions
+
+
 def tallies_hidden(group: BreakoutGroup) -> bool:
     """Participants see no tallies until voting closes, when the session asks for that."""
     return group.session.hide_tallies and group.phase != BreakoutGroup.Phase.CLOSED

@@ -182,7 +182,8 @@ def test_plenary_votes_are_published_to_every_group(
     position = make_position(room.ada, "For everyone")
     services.take_into_plenary(actor=organizer, session=room.session, position_ids=[position.pk])
     before = {g.pk: g.broadcast_seq for g in room.session.groups.all()}
-    with django_capture_on_commit_callbacks() as callbacks:
+    # Tallies are numbered when they go out, after the commit (live.tally_changed).
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.cast_vote(participant=room.cleo, position_id=position.pk, choice="agree")
     after = {g.pk: g.broadcast_seq for g in room.session.groups.all()}
     assert all(after[pk] == before[pk] + 1 for pk in before)

@@ -51,6 +51,7 @@ class Ceiling:
         self.rooms = {g: Room() for g in range(1, groups + 1)}
         self.members: dict[str, int] = {}  # sessionid -> room
         self.positions: dict[int, tuple[int, dict[str, str]]] = {}  # pid -> (room, votes)
+        self.versions: dict[int, int] = {}  # pid -> votes written, as Position.tally_version
         self.ids = itertools.count(1)
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -125,12 +126,15 @@ class Ceiling:
             return _response(422, "bad vote")
         votes = self.positions[pid][1]
         votes[cookies["sessionid"]] = form["choice"]
+        version = self.versions[pid] = self.versions.get(pid, 0) + 1
         counts = [sum(1 for c in votes.values() if c == choice) for choice in CHOICES]
         self.rooms[room].broadcast(
-            f'<div id="tally-{pid}" class="tally" hx-swap-oob="true">'
+            f'<div id="tally-{pid}" class="tally" data-version="{version}" hx-swap-oob="true">'
             f"✓ {counts[0]} agree ✗ {counts[1]} disagree – {counts[2]} pass</div>"
         )
-        return _response(200, f'<div id="vote-{pid}" aria-pressed="true"></div>')
+        return _response(
+            200, f'<form id="vote-{pid}" data-tally-version="{version}" aria-pressed="true">'
+        )
 
     async def websocket(self, reader, writer, path, headers, cookies) -> None:
         match = re.fullmatch(r"/ws/rooms/(\d+)/", path)

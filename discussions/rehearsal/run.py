@@ -1,17 +1,19 @@
 """The rehearsal itself: join, open sockets, post positions, vote at a fixed offered rate,
 and measure what each socket receives. Runs against one origin; no Django imports.
 
-Fan-out latency: a vote's request start to the arrival of a tally fragment for the same
-position (id="tally-<pid>") at each other member's socket. Every vote the tool casts changes
-the voter's choice, so the app sends exactly one tally per vote; at a socket, the k-th
-fragment for a position is matched with the k-th vote on it (by request start). Two votes on
-one position whose commits cross are attributed in start order: their latencies may swap,
-the distribution stays right.
+Fan-out latency: a vote's request start to the arrival, at each other member's socket, of
+the first tally fragment for the same position (id="tally-<pid>") that includes the vote.
+Tallies carry a version (the number of vote writes on the position) and the vote's answer
+says the version it saw, so one combined fragment can answer several votes, and a fragment
+that overtakes the vote's answer still counts. The answer is rendered just after the vote's
+commit: when another vote on the same position commits in between, the version it reports
+is that later one, and the latency measured is at most one broadcast longer than the truth.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import random
 import re
@@ -25,7 +27,8 @@ from discussions.rehearsal.stats import SeqLog, percentiles, process_sample
 
 SEQ = re.compile(r'id="room-seq"[^>]*data-seq="(\d+)"')
 # The tally swapped in by itself (out of band), not the one inside a new position's card.
-TALLY = re.compile(r'id="tally-(\d+)"[^>]*hx-swap-oob')
+TALLY = re.compile(r'id="tally-(\d+)"[^>]*?data-version="(\d+)"[^>]*hx-swap-oob')
+ANSWER_VERSION = re.compile(r'data-tally-version="(\d+)"')
 GROUP_RADIO = re.compile(r'name="group"[^>]*value="(\d+)"')
 POSITION = re.compile(r'id="position-(\d+)"')
 CHOICES = ("agree", "disagree", "pass")
@@ -60,6 +63,7 @@ class Vote:
     started: float
     ok: bool | None = None
     answered: float = 0.0
+    version: int = 0  # the tally version the answer reported
 
 
 @dataclass
@@ -71,7 +75,8 @@ class Member:
     page_seq: int = 0
     socket: WebSocket | None = None
     seqs: SeqLog = field(default_factory=SeqLog)
-    matched: dict[int, int] = field(default_factory=dict)  # position -> fragments matched
+    # position -> (version, arrival) of each tally fragment, in arrival order
+    tallies: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
     last_choice: dict[int, str] = field(default_factory=dict)
     reader: asyncio.Task | None = None
 
@@ -88,8 +93,6 @@ class Rehearsal:
         self.positions: dict[int, list[int]] = {}  # group -> position ids
         self.votes: dict[int, list[Vote]] = {}  # position -> votes, in start order
         self.sent: list[Vote] = []
-        self.latencies: list[float] = []
-        self.unmatched = 0
         self.errors: Counter[str] = Counter()
         self.ws_failed = 0
         self.join_times: list[float] = []
@@ -145,12 +148,7 @@ class Rehearsal:
         await self._drain(joined)
         connected = sum(1 for m in joined if m.socket and not m.socket.closed)
         ok_votes = [v for v in self.sent if v.ok]
-        expected = 0
-        for vote in ok_votes:
-            group = self.members[vote.voter].group
-            expected += sum(
-                1 for m in joined if m.group == group and m.socket and m.index != vote.voter
-            )
+        latencies, expected, unmatched = self._deliveries(joined)
         result = {
             "url": self.origin.url,
             "code": self.code,
@@ -166,10 +164,10 @@ class Rehearsal:
             "votes_ok": len(ok_votes),
             "offered_votes_per_s": self.plan.rate,
             "achieved_votes_per_s": round(len(ok_votes) / window, 2) if window else 0.0,
-            "fanout_ms": percentiles([t * 1000 for t in self.latencies]),
-            "fanout_deliveries": len(self.latencies),
+            "fanout_ms": percentiles([t * 1000 for t in latencies]),
+            "fanout_deliveries": len(latencies),
             "fanout_expected": expected,
-            "unmatched_fragments": self.unmatched,
+            "unmatched_fragments": unmatched,
             "lost": sum(self._lost(m) for m in joined if m.socket),
             "duplicated": sum(m.seqs.duplicated for m in joined if m.socket),
             "http_errors": dict(sorted(self.errors.items())),
@@ -264,20 +262,44 @@ class Rehearsal:
             seq = SEQ.search(message)
             if seq:
                 member.seqs.add(int(seq.group(1)))
-            for pid in TALLY.findall(message):
-                self._match(member, int(pid), arrived)
+            for pid, version in TALLY.findall(message):
+                member.tallies.setdefault(int(pid), []).append((int(version), arrived))
 
-    def _match(self, member: Member, pid: int, arrived: float) -> None:
-        votes = self.votes.get(pid, [])
-        k = member.matched.get(pid, 0)
-        while k < len(votes) and votes[k].ok is False:  # refused votes send nothing
-            k += 1
-        if k >= len(votes) or votes[k].started > arrived:
-            self.unmatched += 1
-            return
-        member.matched[pid] = k + 1
-        if votes[k].voter != member.index:
-            self.latencies.append(arrived - votes[k].started)
+    def _deliveries(self, joined: list[Member]) -> tuple[list[float], int, int]:
+        """Match votes with the fragments that carried them, at every other member's socket.
+
+        Returns (latencies, expected deliveries, fragments for positions of no vote here).
+        """
+        latencies: list[float] = []
+        expected = 0
+        reached: dict[tuple[int, int], tuple[list[int], list[float]]] = {}
+        for member in joined:
+            for pid, fragments in member.tallies.items():
+                # The first fragment at or above a version, by bisecting the running maximum.
+                highest, running = [], 0
+                for version, _ in fragments:
+                    running = max(running, version)
+                    highest.append(running)
+                reached[member.index, pid] = (highest, [t for _, t in fragments])
+        unmatched = sum(
+            len(fragments)
+            for member in joined
+            for pid, fragments in member.tallies.items()
+            if pid not in self.votes
+        )
+        for vote in self.sent:
+            if not vote.ok:
+                continue
+            group = self.members[vote.voter].group
+            for member in joined:
+                if member.group != group or not member.socket or member.index == vote.voter:
+                    continue
+                expected += 1
+                highest, arrivals = reached.get((member.index, vote.position), ([], []))
+                k = bisect.bisect_left(highest, vote.version)
+                if k < len(highest):
+                    latencies.append(arrivals[k] - vote.started)
+        return latencies, expected, unmatched
 
     async def _post_positions(self, joined: list[Member]) -> None:
         async def post(member: Member, n: int) -> None:
@@ -338,10 +360,14 @@ class Rehearsal:
             referer=member.room_path,
         )
         vote.answered = time.monotonic()
-        vote.ok = answer is not None and answer.status == 200
+        version = answer is not None and ANSWER_VERSION.search(answer.body)
+        vote.ok = answer is not None and answer.status == 200 and bool(version)
+        if vote.ok:
+            vote.version = int(version.group(1))
 
     async def _drain(self, joined: list[Member]) -> None:
         """Read each group's last sequence number, then let the sockets catch up to it."""
+        await asyncio.sleep(SETTLE)  # a server may hold tallies back a moment to combine them
         self.final: dict[int, int] = {}
         for group in self.groups:
             member = next((m for m in joined if m.group == group), None)

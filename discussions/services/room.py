@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from discussions import live, queries
 from discussions.models import BreakoutGroup, Participant, Position, Vote
@@ -83,7 +84,8 @@ def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Vot
 
     choice is agree, disagree, pass or withdraw. Casting the vote one already has changes
     nothing and sends nothing. Returns the current vote, or None after a withdrawal.
-    Side effects: after commit, the group's sockets get the position's new tally.
+    Side effects: after commit, the group's sockets get the position's new tally (within
+    a moment, combined with the group's other changed tallies: live.tally_changed).
     """
     if choice != WITHDRAW and choice not in CHOICES:
         raise ServiceError("A vote is agree, disagree or pass.")
@@ -119,8 +121,9 @@ def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Vot
             if position.plenary
             else [position.group_id]
         )
+        Position.objects.filter(pk=position.pk).update(tally_version=F("tally_version") + 1)
         for room in rooms:
-            live.publish(room, lambda seq: live.tally_html(position.pk, seq))
+            live.tally_changed(room, position.pk)
     return vote
 
 

@@ -1,0 +1,109 @@
+"""Tallies go out combined: per group, one broadcast for every vote of a short window."""
+
+import asyncio
+import re
+
+import pytest
+from channels.db import database_sync_to_async
+
+from discussions import live, services
+from discussions.models import BreakoutGroup, Position
+from tests.factories import make_position
+from tests.test_consumers import WAIT, connected, members, seq_in  # noqa: F401 (fixture)
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+WINDOW = 0.3
+TALLY = re.compile(
+    r'id="tally-(\d+)"[^>]*data-version="(\d+)"[^>]*hx-swap-oob[^>]*\s+'
+    r'aria-label="(\d+) agree, (\d+) disagree, (\d+) pass"'
+)
+
+vote = database_sync_to_async(services.cast_vote)
+
+
+def tallies_in(html: str) -> dict[int, tuple[int, int, int, int]]:
+    """position -> (version, agree, disagree, pass), for every tally swapped in."""
+    return {int(m[0]): tuple(int(x) for x in m[1:]) for m in TALLY.findall(html)}
+
+
+@database_sync_to_async
+def two_positions(members):
+    first = make_position(members.ada, "Share the burden")
+    second = make_position(members.ben, "Lead by example")
+    return first.pk, second.pk
+
+
+@database_sync_to_async
+def seq_of(group_id: int) -> int:
+    return BreakoutGroup.objects.get(pk=group_id).broadcast_seq
+
+
+async def test_votes_within_the_window_go_out_as_one_numbered_broadcast(members, settings):
+    settings.LIVE_TALLY_WINDOW = WINDOW
+    first, second = await two_positions(members)
+    ada = await connected(members.group_id, members.cookies["ada"])  # serves on this loop
+    try:
+        before = await seq_of(members.group_id)
+        await vote(participant=members.ben, position_id=first, choice="agree")
+        await vote(participant=members.ada, position_id=first, choice="disagree")
+        await vote(participant=members.ada, position_id=second, choice="pass")
+        html = await ada.receive_from(WAIT)
+        assert seq_in(html) == before + 1 == await seq_of(members.group_id)
+        assert tallies_in(html) == {first: (2, 1, 1, 0), second: (1, 0, 0, 1)}
+        await ada.receive_nothing(2 * WINDOW)  # one broadcast, not three
+
+        # The next vote opens a new window: a second broadcast, with only what changed.
+        await vote(participant=members.ben, position_id=first, choice="pass")
+        html = await ada.receive_from(WAIT)
+        assert seq_in(html) == before + 2
+        assert tallies_in(html) == {first: (3, 0, 1, 1)}
+    finally:
+        await ada.disconnect()
+
+
+async def test_an_unchanged_or_refused_vote_sends_nothing(members, settings):
+    settings.LIVE_TALLY_WINDOW = WINDOW
+    first, _ = await two_positions(members)
+    await vote(participant=members.ben, position_id=first, choice="agree")
+    ada = await connected(members.group_id, members.cookies["ada"])
+    try:
+        await vote(participant=members.ben, position_id=first, choice="agree")  # no change
+        with pytest.raises(services.ServiceError):
+            await vote(participant=members.ben, position_id=first, choice="maybe")
+        await ada.receive_nothing(2 * WINDOW)
+        version = await database_sync_to_async(
+            lambda: Position.objects.get(pk=first).tally_version
+        )()
+        assert version == 1
+    finally:
+        await ada.disconnect()
+
+
+async def test_without_a_window_each_vote_is_its_own_broadcast(members, settings):
+    settings.LIVE_TALLY_WINDOW = 0
+    first, _ = await two_positions(members)
+    ada = await connected(members.group_id, members.cookies["ada"])
+    try:
+        await vote(participant=members.ben, position_id=first, choice="agree")
+        await vote(participant=members.ada, position_id=first, choice="agree")
+        one, two = await ada.receive_from(WAIT), await ada.receive_from(WAIT)
+        assert seq_in(two) == seq_in(one) + 1
+        assert tallies_in(one)[first][:2] == (1, 1)
+        assert tallies_in(two)[first][:2] == (2, 2)
+    finally:
+        await ada.disconnect()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_loop_that_has_stopped_serving_makes_changes_go_out_at_once(members, settings):
+    # The batcher keeps the loop of the last connection; once that loop is closed (a
+    # server shutting down, a finished test), a change must not wait on it.
+    settings.LIVE_TALLY_WINDOW = WINDOW
+    first, _ = await two_positions(members)
+    stopped = asyncio.new_event_loop()
+    stopped.close()
+    live.tally_batcher.serve_on(stopped)
+    before = await seq_of(members.group_id)
+    await vote(participant=members.ben, position_id=first, choice="agree")
+    assert await seq_of(members.group_id) == before + 1  # numbered and sent already
