@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # WhiteNoise right after SecurityMiddleware, so static files skip the rest of the stack.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session lookup: PostgreSQL cannot even compare text containing NUL.
+    "discussions.middleware.RefuseNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,6 +153,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # In-memory channel layer by default (one process); REDIS_URL shares groups across processes.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds a socket stays in its channel groups without renewing its membership. A consumer
+# removes itself when its socket closes, but a server process that is killed never runs
+# that: its sockets would stay in Redis's groups (and be sent every broadcast) for the
+# library's default of a day. Room consumers renew their membership at every heartbeat
+# (25 s, slower in a background tab), so a live socket is never dropped, and a dead
+# process's entries go after this long. Several heartbeats long, with room for throttled
+# timers in background tabs (Chrome runs them once a minute).
+CHANNEL_GROUP_EXPIRY = envint("CHANNEL_GROUP_EXPIRY", "300")
+if CHANNEL_GROUP_EXPIRY < 1:
+    raise ImproperlyConfigured("CHANNEL_GROUP_EXPIRY must be at least 1 (seconds)")
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"REDIS_URL must start with redis://, not {REDIS_URL!r}")
@@ -164,13 +176,25 @@ if REDIS_URL:
                     {
                         "address": REDIS_URL,
                         "max_connections": envint("REDIS_MAX_CONNECTIONS", "2000"),
+                        # A consumer waits for its next message with BZPOPMIN for 5 s
+                        # (channels-redis's brpop_timeout); redis-py 8 gives up reading a
+                        # reply after 5 s by default, so every socket that heard nothing for
+                        # 5 s crashed and was closed (found by tests/faults). Longer than 5 s.
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 5,
                     }
-                ]
+                ],
+                "group_expiry": CHANNEL_GROUP_EXPIRY,
             },
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"group_expiry": CHANNEL_GROUP_EXPIRY},
+        }
+    }
 
 # How long a changed tally waits to go out with the group's other changes (seconds); 0
 # sends one broadcast per vote. See discussions.live.tally_changed.

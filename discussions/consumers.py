@@ -35,27 +35,36 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.group_id = int(self.scope["url_route"]["kwargs"]["group_id"])
         self.participant_id = await self.member_id()
         if self.participant_id is None:
+            log.warning("Room socket refused: not a member of group %s", self.group_id)
             await self.close(code=FORBIDDEN)
             return
         # Join the groups before accepting, so no event sent after the page's fetch is missed.
-        await self.channel_layer.group_add(
-            live.room_channel_group(self.group_id), self.channel_name
-        )
-        await self.channel_layer.group_add(
-            live.participant_channel_group(self.participant_id), self.channel_name
-        )
+        await self.join_groups()
         await self.accept()
         await self.arrive()
+
+    def channel_groups(self) -> list[str]:
+        return [
+            live.room_channel_group(self.group_id),
+            live.participant_channel_group(self.participant_id),
+        ]
+
+    async def join_groups(self) -> None:
+        """Join (or, at a heartbeat, renew) this socket's groups: memberships not renewed
+        within settings.CHANNEL_GROUP_EXPIRY are dropped, which clears the sockets of a
+        server process that was killed before it could remove them."""
+        for name in self.channel_groups():
+            await self.channel_layer.group_add(name, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         if self.participant_id is None:
             return
-        await self.channel_layer.group_discard(
-            live.room_channel_group(self.group_id), self.channel_name
-        )
-        await self.channel_layer.group_discard(
-            live.participant_channel_group(self.participant_id), self.channel_name
-        )
+        try:
+            for name in self.channel_groups():
+                await self.channel_layer.group_discard(name, self.channel_name)
+        except Exception:
+            # Redis unreachable: the memberships expire by themselves. Still count out.
+            log.warning("Could not leave the channel groups of group %s", self.group_id)
         await self.leave()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
@@ -64,13 +73,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=FORBIDDEN)
             return
         if message is None:
+            log.warning("Unreadable message on a room socket of group %s", self.group_id)
             await self.send(
                 text_data=_notice("The server could not read a message from this page.")
             )
             return
         if message.get("type") == "ping":
+            await self.join_groups()
             await self.touch()
             return
+        log.warning("Unknown message on a room socket of group %s", self.group_id)
         await self.send(text_data=_notice("Unknown message: nothing was changed."))
 
     async def room_event(self, event: dict) -> None:
@@ -199,6 +211,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.group_ids = await self.facilitated_groups()
         if not self.group_ids:
+            log.warning("Console socket refused: no group of session %s", self.session_id)
             await self.close(code=FORBIDDEN)
             return
         await self.channel_layer.group_add(
@@ -219,7 +232,13 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             return
         message = _parse(text_data, bytes_data)
         if message is None or message.get("type") != "ping":
+            log.warning("Unreadable or unknown message on a console socket")
             await self.send(text_data=json.dumps({"type": "error", "message": "Unknown message."}))
+            return
+        # Renew the membership at each heartbeat (see RoomConsumer.join_groups).
+        await self.channel_layer.group_add(
+            live.console_channel_group(self.session_id), self.channel_name
+        )
 
     async def console_changed(self, event: dict) -> None:
         if event["group_id"] in self.group_ids:
@@ -246,6 +265,7 @@ class ScreenConsumer(AsyncWebsocketConsumer):
         kwargs = self.scope["url_route"]["kwargs"]
         self.token = kwargs["token"]
         if not await self.token_opens(int(kwargs["group_id"])):
+            log.warning("Screen socket refused: wrong token for group %s", kwargs["group_id"])
             await self.close(code=FORBIDDEN)
             return
         self.group_id = int(kwargs["group_id"])
@@ -263,10 +283,17 @@ class ScreenConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         if not await self.token_opens(self.group_id):
             await self.close(code=FORBIDDEN)
+            return
+        # Renew the membership at each heartbeat (see RoomConsumer.join_groups).
+        await self.channel_layer.group_add(
+            live.room_channel_group(self.group_id), self.channel_name
+        )
 
     async def room_event(self, event: dict) -> None:
         await self.send(text_data=event["html"])
 
     @database_sync_to_async
     def token_opens(self, group_id: int) -> bool:
+        if "\x00" in self.token:  # PostgreSQL cannot even compare it: no token has one
+            return False
         return BreakoutGroup.objects.filter(pk=group_id, session__screen_token=self.token).exists()

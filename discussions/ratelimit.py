@@ -7,12 +7,15 @@ breakout room and far below what a script guessing join codes or flooding a room
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
 
 from discussions.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 
 class Limited(ServiceError):
@@ -31,6 +34,12 @@ class Limit:
 JOIN = Limit("join", 30, 60, "Too many wrong join codes from this network: wait a minute.")
 POST = Limit("post", 10, 60, "You are posting very fast: wait a moment before the next one.")
 VOTE = Limit("vote", 120, 60, "You are voting very fast: wait a moment.")
+# The same per network address, against a script that joins many participants to flood a room.
+# A venue shares one address, so these are sized for a full one (2,000 people, 200 votes/s).
+POST_ADDRESS = Limit(
+    "post-address", 1000, 60, "Too many positions from this network: wait a moment."
+)
+VOTE_ADDRESS = Limit("vote-address", 15000, 60, "Too many votes from this network: wait a moment.")
 
 
 def _key(limit: Limit, key: str) -> str:
@@ -53,6 +62,24 @@ def exceeded(limit: Limit, key: str) -> bool:
         cache.add(cache_key, 1, timeout=limit.seconds + 1)
         used = 1
     return used > limit.count
+
+
+def refuse(limit: Limit, key: str) -> Limited:
+    """The refusal to raise or show; logged once per key and window, so a flood of refused
+    requests does not become a flood of log lines."""
+    if cache.add(f"{_key(limit, key)}:logged", 1, timeout=limit.seconds + 1):
+        log.warning("Rate limit %r reached by %s", limit.name, key)
+    return Limited(limit.message)
+
+
+def check(request, participant_id: int, per_participant: Limit, per_address: Limit) -> None:
+    """Count one write by this participant and from the caller's address: Limited if either
+    is over its limit."""
+    if exceeded(per_participant, f"participant-{participant_id}"):
+        raise refuse(per_participant, f"participant-{participant_id}")
+    address = client_address(request)
+    if exceeded(per_address, address):
+        raise refuse(per_address, address)
 
 
 def client_address(request) -> str:
