@@ -8,8 +8,11 @@ from channels.db import database_sync_to_async
 
 from discussions import live, services
 from discussions.models import BreakoutGroup, Position
+from tests import test_consumers
 from tests.factories import make_position
-from tests.test_consumers import WAIT, connected, members, seq_in  # noqa: F401 (fixture)
+from tests.test_consumers import WAIT, connected, seq_in
+
+members = test_consumers.members  # the fixture: Ada, Ben and their sockets' cookies
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

@@ -138,20 +138,23 @@ def test_post_position_refuses_a_group_without_a_prompt(room):
 
 
 def test_cast_vote_records_changes_and_withdraws_one_row(room, position):
-    vote = services.cast_vote(participant=room.ada, position_id=position.pk, choice="agree")
+    vote = services.cast_vote(participant=room.ada, position_id=position.pk, choice="agree").vote
     assert (vote.participant, vote.position, vote.choice) == (room.ada, position, AGREE)
-    for choice, value in [("disagree", DISAGREE), ("pass", PASS), ("agree", AGREE)]:
-        changed = services.cast_vote(participant=room.ada, position_id=position.pk, choice=choice)
-        assert changed.pk == vote.pk
+    assert Vote.objects.get().pk == vote.pk
+    for version, (choice, value) in enumerate(
+        [("disagree", DISAGREE), ("pass", PASS), ("agree", AGREE)], start=2
+    ):
+        ballot = services.cast_vote(participant=room.ada, position_id=position.pk, choice=choice)
+        assert ballot.vote.pk == vote.pk
+        assert ballot.position.tally_version == version
         assert list(Vote.objects.values_list("pk", "choice")) == [(vote.pk, value)]
-    assert services.cast_vote(participant=room.ada, position_id=position.pk, choice="withdraw") is (
-        None
-    )
+    withdraw = {"participant": room.ada, "position_id": position.pk, "choice": "withdraw"}
+    assert services.cast_vote(**withdraw).vote is None
     assert not Vote.objects.exists()
     # Withdrawing a vote one does not have is a no-op, not an error.
-    assert services.cast_vote(participant=room.ada, position_id=position.pk, choice="withdraw") is (
-        None
-    )
+    assert services.cast_vote(**withdraw).vote is None
+    position.refresh_from_db()
+    assert position.tally_version == 5  # four changes; the second withdrawal changed nothing
 
 
 def test_cast_vote_counts_each_participant_once(room, position):
@@ -167,9 +170,9 @@ def test_cast_vote_of_the_vote_one_already_has_changes_and_publishes_nothing(
     services.cast_vote(participant=room.ada, position_id=position.pk, choice="agree")
     before = (seq_of(room.group), list(Vote.objects.values_list("pk", "choice", "cast_at")))
     with django_capture_on_commit_callbacks() as callbacks:
-        vote = services.cast_vote(participant=room.ada, position_id=position.pk, choice="agree")
+        ballot = services.cast_vote(participant=room.ada, position_id=position.pk, choice="agree")
         services.cast_vote(participant=room.ben, position_id=position.pk, choice="withdraw")
-    assert vote.choice == AGREE
+    assert ballot.vote.choice == AGREE
     assert callbacks == []
     assert (seq_of(room.group), list(Vote.objects.values_list("pk", "choice", "cast_at"))) == before
 
@@ -386,7 +389,9 @@ def test_many_concurrent_votes_never_lose_a_count(published_paper, threads):
                 for voter in voters
             ]
         )
-        assert all(vote.choice == AGREE for vote in results)
+        assert all(ballot.vote.choice == AGREE for ballot in results)
+        # Each vote's version is its own: twenty votes, twenty versions, no two alike.
+        assert sorted(ballot.position.tally_version for ballot in results) == list(range(1, 21))
         tally = queries.position_with_tally(position.pk).tally
         assert tally == queries.Tally(agree=20, disagree=0, passed=0)
         assert Vote.objects.filter(position=position, choice=AGREE).count() == 20
@@ -437,7 +442,7 @@ def test_concurrent_plenary_votes_from_different_groups_never_deadlock(published
         for position in positions
     ]
     results = threads.run(calls)
-    assert all(vote.choice == AGREE for vote in results)
+    assert all(ballot.vote.choice == AGREE for ballot in results)
     for position in positions:
         assert queries.position_with_tally(position.pk).tally.agree == len(voters)
     # Each of the 24 votes was numbered once in each of the two rooms.

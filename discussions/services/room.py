@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from dataclasses import dataclass
+
+from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from discussions import live, queries
 from discussions.models import BreakoutGroup, Participant, Position, Vote
@@ -79,17 +82,30 @@ def post_position(*, participant: Participant, text: str) -> Position:
     return position
 
 
-def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Vote | None:
+@dataclass
+class Ballot:
+    """What a vote left behind: the position (with the tally version this vote made) and
+    the voter's vote on it now (None after a withdrawal)."""
+
+    position: Position
+    vote: Vote | None
+
+
+def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Ballot:
     """Record the participant's vote on a position of their own group.
 
     choice is agree, disagree, pass or withdraw. Casting the vote one already has changes
-    nothing and sends nothing. Returns the current vote, or None after a withdrawal.
-    Side effects: after commit, the group's sockets get the position's new tally (within
-    a moment, combined with the group's other changed tallies: live.tally_changed).
+    nothing and sends nothing. Side effects: after commit, the group's sockets get the
+    position's new tally (within a moment, combined with the group's other changed tallies:
+    live.tally_changed).
+
+    This is the hottest write of a conference, so it keeps its round trips to the database
+    few: the caller's group row (participant.group, fresh from the request) decides whether
+    a countdown is due, and one statement inserts or updates the vote.
     """
     if choice != WITHDRAW and choice not in CHOICES:
         raise ServiceError("A vote is agree, disagree or pass.")
-    _end_due_countdown(participant)
+    apply_due_timer(participant.group)
     plenary = Position.objects.filter(
         pk=position_id, plenary=True, group__session=participant.session_id
     ).exists()
@@ -103,16 +119,20 @@ def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Vot
         vote = Vote.objects.filter(participant=participant, position=position).first()
         if choice == WITHDRAW:
             if vote is None:
-                return None
+                return Ballot(position, None)
             vote.delete()
             vote = None
         elif vote is not None and vote.choice == CHOICES[choice]:
-            return vote
+            return Ballot(position, vote)
         elif vote is not None:
             vote.choice = CHOICES[choice]
             vote.save(update_fields=["choice", "cast_at"])
         else:
-            vote = _create_vote(participant, position, CHOICES[choice])
+            vote = _record_vote(participant, position, CHOICES[choice])
+        # Every vote on a position holds its group's lock (a plenary one holds them all), so
+        # the version read under the lock plus one is exactly this vote's.
+        Position.objects.filter(pk=position.pk).update(tally_version=F("tally_version") + 1)
+        position.tally_version += 1
         # A plenary position is on every group's screen; its own group's otherwise.
         rooms = (
             BreakoutGroup.objects.filter(session=group.session_id)
@@ -121,20 +141,19 @@ def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Vot
             if position.plenary
             else [position.group_id]
         )
-        Position.objects.filter(pk=position.pk).update(tally_version=F("tally_version") + 1)
         for room in rooms:
             live.tally_changed(room, position.pk)
+    return Ballot(position, vote)
+
+
+def _record_vote(participant: Participant, position: Position, choice: int) -> Vote:
+    """Insert a new vote. Should another tab of the same participant have inserted one
+    meanwhile, that row takes this choice: one statement, and no savepoint to recover."""
+    vote = Vote(participant=participant, position=position, choice=choice, cast_at=timezone.now())
+    Vote.objects.bulk_create(
+        [vote],
+        update_conflicts=True,
+        unique_fields=["participant", "position"],
+        update_fields=["choice", "cast_at"],
+    )
     return vote
-
-
-def _create_vote(participant: Participant, position: Position, choice: int) -> Vote:
-    try:
-        with transaction.atomic():
-            return Vote.objects.create(participant=participant, position=position, choice=choice)
-    except IntegrityError:
-        # Two tabs of the same participant voted at once; the group lock makes this rare,
-        # the unique constraint makes it harmless: keep one row, with the latest choice.
-        vote = Vote.objects.get(participant=participant, position=position)
-        vote.choice = choice
-        vote.save(update_fields=["choice", "cast_at"])
-        return vote

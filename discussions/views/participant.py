@@ -84,17 +84,14 @@ def _session_for_code(request: HttpRequest, code: str) -> Session | HttpResponse
     Wrong codes are counted per network address: a script guessing codes is stopped, while a
     whole venue behind one address joining with the right code never is.
     """
-    if ratelimit.over(ratelimit.JOIN, ratelimit.client_address(request)):
-        return render(
-            request,
-            "room/join_start.html",
-            {"code": code, "error": ratelimit.JOIN.message},
-            status=429,
-        )
+    address = ratelimit.client_address(request)
+    if ratelimit.over(ratelimit.JOIN, address):
+        error = str(ratelimit.refuse(ratelimit.JOIN, address))
+        return render(request, "room/join_start.html", {"code": code, "error": error}, status=429)
     try:
         return services.find_session(code)
     except services.ServiceError as error:
-        ratelimit.exceeded(ratelimit.JOIN, ratelimit.client_address(request))
+        ratelimit.exceeded(ratelimit.JOIN, address)
         return _back_to_room(request, code) or render(
             request, "room/join_start.html", {"code": code, "error": str(error)}, status=404
         )
@@ -215,8 +212,7 @@ def post_position(request: HttpRequest, group_id: int) -> HttpResponse:
     group, participant = member_of(request, group_id)
     text = request.POST.get("text", "")
     try:
-        if ratelimit.exceeded(ratelimit.POST, f"participant-{participant.pk}"):
-            raise ratelimit.Limited(ratelimit.POST.message)
+        ratelimit.check(request, participant.pk, ratelimit.POST, ratelimit.POST_ADDRESS)
         position = services.post_position(participant=participant, text=text)
     except services.ServiceError as error:
         if not request.htmx:
@@ -237,11 +233,10 @@ def post_position(request: HttpRequest, group_id: int) -> HttpResponse:
 @require_POST
 def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
     group, participant = member_of(request, group_id)
-    error, limited = "", False
+    error, limited, ballot = "", False, None
     try:
-        if ratelimit.exceeded(ratelimit.VOTE, f"participant-{participant.pk}"):
-            raise ratelimit.Limited(ratelimit.VOTE.message)
-        services.cast_vote(
+        ratelimit.check(request, participant.pk, ratelimit.VOTE, ratelimit.VOTE_ADDRESS)
+        ballot = services.cast_vote(
             participant=participant,
             position_id=position_id,
             choice=request.POST.get("choice", ""),
@@ -253,19 +248,26 @@ def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
         if error:
             return _room_with(request, group, participant, room_error=error)
         return redirect(f"{group.get_absolute_url()}#position-{position_id}")
-    # Just this card's buttons: not the whole list, which may be on another prompt by now.
-    position = Position.objects.filter(
-        queries.votable_in(group), pk=position_id, status=Position.Status.VISIBLE
-    ).first()
-    if position is None:
-        # Hidden or never in this group: say so where the buttons were.
-        error = error or "That position is not in your group (or was removed)."
-        return HttpResponse(
-            format_html('<p class="error" role="alert" id="vote-{}">{}</p>', position_id, error),
-            status=422,
-        )
-    mine = Vote.objects.filter(participant=participant, position=position)
-    position.my_choice = mine.values_list("choice", flat=True).first()
+    if ballot is not None:
+        # Just this card's buttons, from what the vote itself read: no query more.
+        position = ballot.position
+        position.my_choice = ballot.vote.choice if ballot.vote else None
+    else:
+        # Not the whole list, which may be on another prompt by now.
+        position = Position.objects.filter(
+            queries.votable_in(group), pk=position_id, status=Position.Status.VISIBLE
+        ).first()
+        if position is None:
+            # Hidden or never in this group: say so where the buttons were.
+            error = error or "That position is not in your group (or was removed)."
+            return HttpResponse(
+                format_html(
+                    '<p class="error" role="alert" id="vote-{}">{}</p>', position_id, error
+                ),
+                status=422,
+            )
+        mine = Vote.objects.filter(participant=participant, position=position)
+        position.my_choice = mine.values_list("choice", flat=True).first()
     context = {
         "group": group,
         "position": position,

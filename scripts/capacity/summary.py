@@ -1,0 +1,24 @@
+"""Print the figures of one `rehearse --json` result as a table row: summary.py FILE..."""
+
+import json
+import sys
+
+for path in sys.argv[1:]:
+    with open(path) as file:
+        r = json.load(file)
+    c = r["ceiling"]
+    f, cf = r["fanout_ms"], c["fanout_ms"]
+    print(
+        f"{path}: joined {r['joined']}/{r['participants']} in {r['join_seconds']} s "
+        f"(p95 {r['join_ms']['p95']} ms), connected {r['connected']}, "
+        f"votes {r['votes_ok']}/{r['votes_sent']}, "
+        f"{r['achieved_votes_per_s']}/{r['offered_votes_per_s']} votes/s, "
+        f"fan-out p50/p95/p99/max {f['p50']}/{f['p95']}/{f['p99']}/{f['max']} ms, "
+        f"delivered {r['fanout_deliveries']}/{r['fanout_expected']}, "
+        f"lost {r['lost']}, dup {r['duplicated']}, errors {r['http_errors']}, "
+        f"client lag {r['client_lag_max_ms']} ms, server {r.get('server')}, "
+        f"probe {r.get('probe')}\n"
+        f"  ceiling: {c['achieved_votes_per_s']} votes/s, p50/p95/p99/max "
+        f"{cf['p50']}/{cf['p95']}/{cf['p99']}/{cf['max']} ms, lost {c['lost']}, "
+        f"server {c.get('server')}; ratio {r.get('ratio_to_ceiling')}"
+    )
