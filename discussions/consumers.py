@@ -87,11 +87,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def room_event(self, event: dict) -> None:
         """A broadcast to the room: already rendered, once, by the publisher."""
-        await self.send(text_data=event["html"])
+        await forward(self, event["html"])
 
     async def participant_event(self, event: dict) -> None:
         """Something for this participant alone (their position was reviewed)."""
-        await self.send(text_data=event["html"])
+        await forward(self, event["html"])
 
     async def participant_away(self, event: dict) -> None:
         """Moved to another group or removed: send the page on, then close this socket."""
@@ -177,6 +177,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 participant_id=self.participant_id,
                 group_id=self.group_id,
             )
+
+
+async def forward(consumer: AsyncWebsocketConsumer, html: str) -> None:
+    """Send a broadcast on; if the socket closed while it was on its way, drop it.
+
+    uvicorn refuses a send after the client has gone (RuntimeError, or ClientDisconnected,
+    an OSError), where daphne ignores it. Raised here, it ended the consumer before it read
+    the disconnect, so the socket's Presence row and group memberships stayed behind
+    (found by tests/faults/test_storm.py). The disconnect that follows does the cleaning.
+    """
+    try:
+        await consumer.send(text_data=html)
+    except (RuntimeError, OSError):
+        log.info("A broadcast reached a socket that had just closed")
 
 
 def _parse(text_data: str | None, bytes_data: bytes | None) -> dict | None:
@@ -290,7 +304,7 @@ class ScreenConsumer(AsyncWebsocketConsumer):
         )
 
     async def room_event(self, event: dict) -> None:
-        await self.send(text_data=event["html"])
+        await forward(self, event["html"])
 
     @database_sync_to_async
     def token_opens(self, group_id: int) -> bool:

@@ -17,6 +17,16 @@
   let pingTimer = null;
   let retry = 0;
 
+  // Reconnection delays. The extension's default ("full-jitter") waits up to 2^n s after n
+  // failed tries, so after an outage of a minute a page could sit another minute before
+  // trying again. Here: a random wait up to 1 s, 2 s, 4 s, then 8 s at most, still spread
+  // at random so a restarted server is not hit by every page at the same instant.
+  const RECONNECT_CAP_MS = 8000;
+  function reconnectDelay(tries) {
+    return 250 + Math.random() * Math.min(RECONNECT_CAP_MS, 1000 * Math.pow(2, tries));
+  }
+  htmx.config.wsReconnectDelay = reconnectDelay;
+
   function setState(state, text) {
     const el = document.getElementById("connection");
     if (!el || el.dataset.state === state) return;
@@ -70,7 +80,7 @@
     // that shuts down cleanly (1001) or any other close is retried here.
     if ([1006, 1011, 1012, 1013].indexOf(code) === -1) {
       retry += 1;
-      const delay = Math.min(30000, 500 * Math.pow(2, retry)) * (0.5 + Math.random() / 2);
+      const delay = reconnectDelay(retry);
       setTimeout(function () {
         event.detail.socketWrapper.reconnect();
       }, delay);

@@ -1,0 +1,329 @@
+"""What the fault drills share: a session to vote in, HTTP voters, and what screens show."""
+
+from __future__ import annotations
+
+import random
+import re
+import select
+import threading
+import time
+import urllib.error
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from django.db import connections
+from playwright.sync_api import Page, expect
+
+from discussions import services
+from discussions.models import Participant as ParticipantRow
+from discussions.models import Position, Session, Vote
+from tests.test_two_processes import Participant
+
+CHOICES = {"agree": 1, "disagree": -1, "pass": 0}
+LABELS = {1: "agree", -1: "disagree", 0: "pass"}
+
+
+DRILL_PAPER = b"""# Drill paper
+
+What should allies pay for? How should trade disputes be settled?
+
+## Alliances
+
+Alliances are multilateral organizations.
+
+## Trade
+
+Trade rules need enforcement.
+"""
+
+
+def make_session(groups: int = 2) -> Session:
+    """A session on a small paper (the demo paper takes seconds to import)."""
+    paper = services.import_paper(data=DRILL_PAPER, filename="drill.md", publish=True).paper
+    return services.create_session(paper=paper, name="Fault drill", group_count=groups)
+
+
+def open_room(page: Page, client: Participant) -> Page:
+    """Open a joined HTTP participant's room in a browser page (its cookies, no join pages)
+    and wait until it is live."""
+    page.context.add_cookies(
+        [
+            {"name": cookie.name, "value": cookie.value, "url": client.server.url}
+            for cookie in client.cookies
+        ]
+    )
+    page.goto(client.server.url + client.room_path)
+    expect(page.locator("#connection")).to_have_text("Live")
+    return page
+
+
+def open_screen(page: Page, server, session: Session, group_id: int) -> Page:
+    """The projector's view of one group."""
+    page.goto(f"{server.url}/screen/{session.screen_token}/groups/{group_id}/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    return page
+
+
+def post_positions(session: Session, group_id: int, texts: list[str]) -> list[Position]:
+    """Positions by a participant of their own, before any page opens.
+
+    In a thread of its own: Playwright's event loop runs in the test's thread, where the
+    after-commit publish (async_to_sync) is refused.
+    """
+
+    def write() -> list[Position]:
+        try:
+            author = services.join_session(
+                session=session, display_name="Author", group_id=group_id
+            )
+            return [services.post_position(participant=author, text=text) for text in texts]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(write).result()
+
+
+@dataclass
+class Attempt:
+    voter: int  # participant id
+    position: int
+    choice: int
+    started: float
+    status: int | str  # HTTP status, or the error's name when there was no answer
+    elapsed: float = 0.0
+
+
+@dataclass
+class Voters:
+    """HTTP voters, each in a thread of its own, one vote at a time (as a person clicks).
+
+    Each vote changes the voter's mind on a random position, so the app always writes.
+    Every attempt is recorded with its answer.
+    """
+
+    clients: list[Participant]
+    positions: list[int]
+    group_id: int
+    interval: float
+    seed: int = 7
+    attempts: list[Attempt] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> None:
+        for index, client in enumerate(self.clients):
+            thread = threading.Thread(target=self._run, args=(index, client), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    def _run(self, index: int, client: Participant) -> None:
+        rng = random.Random(self.seed * 1000 + index)
+        voter = int(client.participant_id)
+        mine: dict[int, int] = {}
+        # Spread the voters' clocks so their requests interleave.
+        self._stop.wait(self.interval * index / max(1, len(self.clients)))
+        while not self._stop.is_set():
+            position = rng.choice(self.positions)
+            choice = rng.choice([c for c in CHOICES.values() if c != mine.get(position)])
+            started = time.monotonic()
+            try:
+                client.request(
+                    f"/rooms/{self.group_id}/positions/{position}/vote",
+                    {"choice": LABELS[choice]},
+                    htmx=True,
+                )
+                status: int | str = 200
+            except urllib.error.HTTPError as error:
+                status = error.code
+            except OSError as error:  # refused, reset, timed out
+                status = type(error).__name__
+            self.attempts.append(
+                Attempt(voter, position, choice, started, status, time.monotonic() - started)
+            )
+            if status == 200:
+                mine[position] = choice
+            self._stop.wait(self.interval)
+
+    def acknowledged(self) -> list[Attempt]:
+        return [a for a in self.attempts if a.status == 200]
+
+    def failed(self) -> list[Attempt]:
+        return [a for a in self.attempts if a.status != 200]
+
+    def check_database(self) -> list[str]:
+        """Every acknowledged vote is in the database: for each (voter, position), the row
+        holds the last acknowledged choice, unless a later attempt went unanswered (it may
+        have been written or not: then the row holds one of those choices)."""
+        rows = {
+            (v.participant_id, v.position_id): v.choice
+            for v in Vote.objects.filter(position_id__in=self.positions)
+        }
+        problems = []
+        by_pair: dict[tuple[int, int], list[Attempt]] = {}
+        for attempt in sorted(self.attempts, key=lambda a: a.started):
+            by_pair.setdefault((attempt.voter, attempt.position), []).append(attempt)
+        for pair, attempts in by_pair.items():
+            acked = [i for i, a in enumerate(attempts) if a.status == 200]
+            if not acked:
+                continue
+            last = acked[-1]
+            allowed = {attempts[last].choice} | {a.choice for a in attempts[last + 1 :]}
+            if rows.get(pair) not in allowed:
+                problems.append(
+                    f"voter {pair[0]} on position {pair[1]}: database has {rows.get(pair)}, "
+                    f"last acknowledged {attempts[last].choice}, allowed {sorted(allowed)}"
+                )
+        return problems
+
+
+def join_clients(
+    server, session: Session, group_id: int, count: int, prefix: str = "Voter"
+) -> list[Participant]:
+    """HTTP participants who joined through the join pages; `.participant_id` set."""
+    clients = []
+    for n in range(count):
+        client = Participant(server)
+        name = f"{prefix} {n + 1}"
+        client.join(session.code, name, group_id)
+        client.participant_id = ParticipantRow.objects.get(session=session, display_name=name).pk
+        clients.append(client)
+    return clients
+
+
+def database_tallies(position_ids: list[int]) -> dict[int, str]:
+    """{position id: "a agree, d disagree, p pass"}, as the tallies' aria-labels say it."""
+    counts = Counter(
+        (v.position_id, v.choice) for v in Vote.objects.filter(position_id__in=position_ids)
+    )
+    return {
+        pid: f"{counts[pid, 1]} agree, {counts[pid, -1]} disagree, {counts[pid, 0]} pass"
+        for pid in position_ids
+    }
+
+
+def screen_tallies(page: Page, position_ids: list[int]) -> dict[int, str | None]:
+    return page.evaluate(
+        """ids => Object.fromEntries(ids.map(id => {
+            const el = document.getElementById("tally-" + id);
+            return [id, el ? el.getAttribute("aria-label") : null];
+        }))""",
+        position_ids,
+    )
+
+
+def wait_until_screens_match(pages: dict[str, Page], position_ids, timeout: float) -> float:
+    """Poll until every page shows the database's tallies; return how long it took, or
+    raise AssertionError listing what each page shows against the database."""
+    started = time.monotonic()
+    while True:
+        expected = {str(k): v for k, v in database_tallies(position_ids).items()}
+        shown = {name: screen_tallies(page, position_ids) for name, page in pages.items()}
+        wrong = {name: tallies for name, tallies in shown.items() if tallies != expected}
+        if not wrong:
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            raise AssertionError(
+                f"after {timeout} s, screens differ from the database {expected}: {wrong}"
+            )
+        time.sleep(0.25)
+
+
+STATE_RECORDER = """() => {
+    const el = document.getElementById("connection");
+    window.__states = [[el.dataset.state, performance.now()]];
+    new MutationObserver(() => {
+        const last = window.__states[window.__states.length - 1];
+        const state = el.dataset.state;
+        if (last[0] !== state) window.__states.push([state, performance.now()]);
+    }).observe(el, {attributes: true, attributeFilter: ["data-state"]});
+}"""
+
+
+def record_connection_states(page: Page) -> None:
+    """Keep the history of the page's connection state (live, reconnecting ...)."""
+    page.evaluate(STATE_RECORDER)
+
+
+def connection_states(page: Page) -> list[str]:
+    return [state for state, _ in page.evaluate("window.__states")]
+
+
+SEQ = re.compile(r'id="room-seq"[^>]*data-seq="(\d+)"')
+TALLY = re.compile(r'id="tally-(\d+)"[^>]*?aria-label="([^"]*)"', re.S)
+
+
+class Member:
+    """A room socket in a thread of its own, as a page keeps one: it answers the server's
+    pings, sends the page's heartbeat every `heartbeat` seconds, and records every
+    broadcast's sequence number and the last tally it saw per position. `reconnect=True`
+    opens a new socket when the server drops this one (the page's reconnection)."""
+
+    def __init__(self, client: Participant, *, heartbeat: float = 25.0, reconnect: bool = False):
+        self.client = client
+        self.heartbeat = heartbeat
+        self.reconnect = reconnect
+        self.seqs: list[int] = []
+        self.tallies: dict[int, str] = {}
+        self.messages: list[str] = []
+        self.drops = 0
+        self.errors: list[str] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.socket = client.socket()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        last_ping = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([self.socket.sock], [], [], 0.2)
+                if ready or self.socket.buffer:
+                    self._take(self.socket.receive(timeout=5))
+                if time.monotonic() - last_ping >= self.heartbeat:
+                    with self._lock:
+                        self.socket.send_text('{"type": "ping"}')
+                    last_ping = time.monotonic()
+            except (OSError, ConnectionError) as error:
+                if self._stop.is_set():
+                    return
+                self.drops += 1
+                if not self.reconnect:
+                    self.errors.append(repr(error))
+                    return
+                self._reopen()
+
+    def _reopen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.socket = self.client.socket()
+                self.reopened_at = time.monotonic()
+                return
+            except (OSError, AssertionError):
+                self._stop.wait(0.2)
+
+    def _take(self, message: str) -> None:
+        self.messages.append(message)
+        if match := SEQ.search(message):
+            self.seqs.append(int(match[1]))
+        for pid, label in TALLY.findall(message):
+            self.tallies[int(pid)] = label
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.socket.close()
+
+    def gaps(self) -> list[int]:
+        """Numbers between this socket's first and last broadcast that never arrived."""
+        if not self.seqs:
+            return []
+        seen = set(self.seqs)
+        return [n for n in range(min(seen), max(seen) + 1) if n not in seen]

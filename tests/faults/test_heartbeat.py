@@ -1,0 +1,92 @@
+"""Sockets that die without a close frame, and servers that die with sockets open.
+
+- A peer that stops answering (it completed the handshake, then never reads: a laptop
+  that vanished from the network) is closed by uvicorn's WebSocket ping; the consumer's
+  disconnect runs, so its Presence row goes, the room hears the new count, and it leaves
+  Redis's group.
+- A worker killed outright never runs its consumers' disconnect: their entries stay in
+  Redis's groups. Live sockets renew theirs at every heartbeat, so with a finite
+  CHANNEL_GROUP_EXPIRY the dead entries go and the live ones stay: membership is bounded.
+
+Short intervals here (pings every second, a 4-second expiry) stand for production's 20 s
+ping and 300 s expiry.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from discussions.models import Presence
+from tests.faults.helpers import Member, join_clients, make_session
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PING = ["--ws-ping-interval", "1", "--ws-ping-timeout", "1"]
+
+
+def group_key(group_id: int) -> str:
+    # channels-redis keeps a group as a sorted set (channel name -> time added) under
+    # "<prefix>:group:<name>", prefix "asgi".
+    return f"asgi:group:room.{group_id}"
+
+
+def wait_for(predicate, timeout: float, what: str) -> float:
+    started = time.monotonic()
+    while not predicate():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"not within {timeout} s: {what}")
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def test_a_quiet_socket_stays_open(start_uvicorn, throwaway_redis):
+    """Nothing to hear for longer than the consumer's 5-second wait on Redis. redis-py 8
+    gave up reading after 5 s, the consumer crashed and the socket closed: every idle
+    page reconnected every few seconds (fixed with the channel layer's socket_timeout)."""
+    server = start_uvicorn(workers=1, wait=False, REDIS_URL=throwaway_redis.url)
+    session = make_session()
+    group = session.groups.order_by("position").first()
+    server.wait_until_ready()
+    (client,) = join_clients(server, session, group.pk, 1)
+    member = Member(client)  # no heartbeat within the test
+    try:
+        wait_for(lambda: member.messages, 5, "the presence broadcast")
+        time.sleep(8)
+        assert member.drops == 0, member.errors
+        assert throwaway_redis.client().zcard(group_key(group.pk)) == 1
+    finally:
+        member.close()
+
+
+def test_a_peer_that_stops_answering_is_evicted_by_the_ping(start_uvicorn, throwaway_redis):
+    server = start_uvicorn(workers=1, options=PING, wait=False, REDIS_URL=throwaway_redis.url)
+    session = make_session()
+    group = session.groups.order_by("position").first()
+    server.wait_until_ready()
+    ana_client, gone_client = join_clients(server, session, group.pk, 2)
+    redis = throwaway_redis.client()
+
+    ana = Member(ana_client)
+    dead = gone_client.socket()  # handshake done; from now on it never reads nor answers
+    try:
+        wait_for(lambda: Presence.objects.filter(group=group).count() == 2, 5, "2 present")
+        assert redis.zcard(group_key(group.pk)) == 2
+        assert wait_for(lambda: any("2 online" in m for m in ana.messages), 5, "2 online") >= 0
+
+        started = time.monotonic()
+        wait_for(
+            lambda: not Presence.objects.filter(participant_id=gone_client.participant_id),
+            15,
+            "the silent socket's Presence row removed",
+        )
+        evicted = time.monotonic() - started
+        wait_for(lambda: redis.zcard(group_key(group.pk)) == 1, 5, "Redis group back to 1")
+        wait_for(lambda: "1 online" in ana.messages[-1], 5, "the room told: 1 online")
+        print(f"silent peer evicted {evicted:.1f} s after it stopped answering (ping 1 s + 1 s)")
+        assert Presence.objects.filter(participant_id=ana_client.participant_id).count() == 1
+        assert ana.errors == [] and ana.drops == 0, "the live socket was dropped too"
+    finally:
+        ana.close()
+        dead.sock.close()

@@ -1,0 +1,102 @@
+"""Redis dies and comes back (empty) while a room votes.
+
+Two uvicorn workers share the room through a throwaway Redis. Six HTTP voters vote
+steadily; three participants' browsers and the projector screen watch. Redis is killed
+(SIGKILL; it keeps no snapshot, so its groups and rate-limit counters are gone) and
+started again on the same port.
+
+- Every vote answered 200 is in the database (votes refused during the outage are not).
+- Every page drops to "reconnecting", comes back "Live" by itself, and catches up.
+- Afterwards every screen's tallies equal the database's.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.faults.helpers import (
+    Voters,
+    connection_states,
+    database_tallies,
+    join_clients,
+    make_session,
+    open_room,
+    open_screen,
+    post_positions,
+    record_connection_states,
+    wait_until_screens_match,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+OUTAGE = 2.0  # seconds Redis is down
+RECONNECT_LIMIT = 15.0  # seconds from Redis's return to every page live again
+
+
+def test_a_redis_restart_loses_no_acknowledged_vote_and_every_screen_catches_up(
+    start_uvicorn, throwaway_redis, new_page
+):
+    server = start_uvicorn(workers=2, wait=False, REDIS_URL=throwaway_redis.url)
+    session = make_session()
+    group = session.groups.order_by("position").first()
+    positions = post_positions(
+        session, group.pk, ["Alliances pay for themselves.", "Trade needs teeth.", "Fund the UN."]
+    )
+    ids = [p.pk for p in positions]
+    server.wait_until_ready()
+
+    watchers = join_clients(server, session, group.pk, 3, prefix="Watcher")
+    pages = {f"watcher {n}": open_room(new_page(), c) for n, c in enumerate(watchers, 1)}
+    pages["screen"] = open_screen(new_page(), server, session, group.pk)
+    for page in pages.values():
+        record_connection_states(page)
+
+    voters = Voters(
+        clients=join_clients(server, session, group.pk, 6),
+        positions=ids,
+        group_id=group.pk,
+        interval=0.6,  # under the per-participant limit of 2 votes/s
+    )
+    voters.start()
+    try:
+        time.sleep(1.5)
+        before = len(voters.acknowledged())
+        killed = time.monotonic()
+        throwaway_redis.stop(kill=True)
+        for name, page in pages.items():
+            expect(page.locator("#connection"), name).to_have_attribute(
+                "data-state", "reconnecting"
+            )
+        time.sleep(OUTAGE - (time.monotonic() - killed))
+        throwaway_redis.start()
+        back = time.monotonic()
+        for name, page in pages.items():
+            expect(page.locator("#connection"), name).to_have_text(
+                "Live", timeout=RECONNECT_LIMIT * 1000
+            )
+        reconnected = time.monotonic() - back
+        time.sleep(1.5)  # voting goes on through the new Redis
+    finally:
+        voters.stop()
+
+    acknowledged, failed = voters.acknowledged(), voters.failed()
+    during = [a for a in voters.attempts if killed <= a.started < back]
+    print(
+        f"votes: {len(voters.attempts)} sent, {len(acknowledged)} acknowledged "
+        f"({before} before the outage), {len(failed)} refused "
+        f"({sorted({str(a.status) for a in failed})}); {len(during)} sent during the outage; "
+        f"every page live again {reconnected:.1f} s after Redis returned"
+    )
+    assert before >= 5, "the voting did not get going before the outage"
+    assert [a for a in acknowledged if a.started > back], "no vote went through afterwards"
+    assert voters.check_database() == []
+
+    took = wait_until_screens_match(pages, ids, timeout=10)
+    print(f"every screen showed the database's tallies {took:.1f} s after voting stopped")
+    print(f"final tallies: {database_tallies(ids)}")
+    for name, page in pages.items():
+        states = connection_states(page)
+        assert "reconnecting" in states and states[-1] == "live", (name, states)
