@@ -48,26 +48,53 @@ def _key(limit: Limit, key: str) -> str:
 
 def over(limit: Limit, key: str) -> bool:
     """Whether `key` has used up `limit` in the current window (without counting a use)."""
-    return (cache.get(_key(limit, key)) or 0) >= limit.count
+    try:
+        return (cache.get(_key(limit, key)) or 0) >= limit.count
+    except Exception:
+        _counters_unreachable()
+        return False
 
 
 def exceeded(limit: Limit, key: str) -> bool:
-    """Count one more use of `limit` by `key` in the current window; True once over it."""
+    """Count one more use of `limit` by `key` in the current window; True once over it.
+
+    With the counters unreachable (Redis restarting) the use is let through: refusing every
+    vote of a conference for want of a counter would lose far more than a flood could.
+    """
     cache_key = _key(limit, key)
-    # add() only sets a missing key, so two processes never reset each other's count.
-    cache.add(cache_key, 0, timeout=limit.seconds + 1)
     try:
-        used = cache.incr(cache_key)
-    except ValueError:  # expired between add() and incr(): a fresh window
-        cache.add(cache_key, 1, timeout=limit.seconds + 1)
-        used = 1
+        # add() only sets a missing key, so two processes never reset each other's count.
+        cache.add(cache_key, 0, timeout=limit.seconds + 1)
+        try:
+            used = cache.incr(cache_key)
+        except ValueError:  # expired between add() and incr(): a fresh window
+            cache.add(cache_key, 1, timeout=limit.seconds + 1)
+            used = 1
+    except Exception:
+        _counters_unreachable()
+        return False
     return used > limit.count
+
+
+_last_outage_log = 0.0
+
+
+def _counters_unreachable() -> None:
+    """Log the outage (at most every 10 s: every request of the conference meets it)."""
+    global _last_outage_log
+    if time.monotonic() - _last_outage_log > 10:
+        _last_outage_log = time.monotonic()
+        log.exception("Rate-limit counters unreachable: letting requests through")
 
 
 def refuse(limit: Limit, key: str) -> Limited:
     """The refusal to raise or show; logged once per key and window, so a flood of refused
     requests does not become a flood of log lines."""
-    if cache.add(f"{_key(limit, key)}:logged", 1, timeout=limit.seconds + 1):
+    try:
+        first = cache.add(f"{_key(limit, key)}:logged", 1, timeout=limit.seconds + 1)
+    except Exception:
+        first = True
+    if first:
         log.warning("Rate limit %r reached by %s", limit.name, key)
     return Limited(limit.message)
 

@@ -92,3 +92,26 @@ def test_counts_are_shared_through_the_cache_between_processes(settings):
     other_process.incr(key)
     assert ratelimit.exceeded(limit, "k")
     cache.clear()
+
+
+class UnreachableCache:
+    """A cache whose server is down: every call raises, as RedisCache does then."""
+
+    def __getattr__(self, name):
+        def unreachable(*args, **kwargs):
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+        return unreachable
+
+
+def test_with_the_counters_unreachable_votes_are_saved_and_the_outage_logged(
+    room, monkeypatch, caplog
+):
+    position = make_position(room.ben, "Vote on me while Redis restarts")
+    monkeypatch.setattr(ratelimit, "cache", UnreachableCache())
+    monkeypatch.setattr(ratelimit, "_last_outage_log", 0.0)
+    url = reverse("vote", args=[room.group.pk, position.pk])
+    response = client_for(room.ada).post(url, {"choice": "agree"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert Vote.objects.get(position=position).choice == 1
+    assert "Rate-limit counters unreachable" in caplog.text

@@ -13,7 +13,7 @@ export DEBUG=false SECRET_KEY=${SECRET_KEY:-capacity-rehearsal-not-secret-012345
 export SECURE_SSL_REDIRECT=false SECURE_COOKIES=false SECURE_HSTS_SECONDS=0
 export ALLOWED_HOSTS=127.0.0.1,localhost DB_POOL_MAX=${DB_POOL_MAX:-20}
 db=${DATABASE_URL##*/}; base=${DATABASE_URL%/*}
-psql "$base/postgres" -qc "drop database if exists $db" -c "create database $db" >/dev/null
+psql "$base/postgres" -qc "drop database if exists $db with (force)" -c "create database $db" >/dev/null
 redis_db=${REDIS_URL##*/}
 redis-cli -n "$redis_db" flushdb >/dev/null; redis-cli -n $((redis_db + 1)) flushdb >/dev/null
 .venv/bin/python manage.py migrate -v0

@@ -27,6 +27,27 @@
   }
   htmx.config.wsReconnectDelay = reconnectDelay;
 
+  // A write the server could not save (it answered 5xx, or nothing at all): htmx swaps
+  // nothing then, so say so where the page announces its state, never a silent "saved".
+  function notSaved(event) {
+    const xhr = event.detail.xhr;
+    const notice = document.getElementById("live-notice");
+    if (!notice || (xhr && xhr.status && xhr.status < 500)) return;
+    const method = (event.detail.requestConfig && event.detail.requestConfig.verb) || "";
+    if (method.toLowerCase() !== "post") return;
+    notice.textContent = "That was not saved: the server did not answer. Try again in a moment.";
+    notice.className = "message error";
+  }
+  document.body.addEventListener("htmx:responseError", notSaved);
+  document.body.addEventListener("htmx:sendError", notSaved);
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    const notice = document.getElementById("live-notice");
+    if (notice && event.detail.successful && notice.classList.contains("error")) {
+      notice.textContent = "";
+      notice.className = "";
+    }
+  });
+
   function setState(state, text) {
     const el = document.getElementById("connection");
     if (!el || el.dataset.state === state) return;

@@ -16,7 +16,7 @@ from django.db import connections
 from playwright.sync_api import Page, expect
 
 from discussions import services
-from discussions.models import Participant, Position, Session
+from discussions.models import Participant, Position, Session, Vote
 from tests.conftest import DEMO_PAPER
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -307,3 +307,32 @@ def test_room_layout_keyboard_and_announcements(asgi_server, new_page, live_sess
         assert width[0] <= width[1]
         expect(page.locator("h1")).to_have_count(1)
     assert_same_document(ana, ben)
+
+
+def test_a_vote_the_server_could_not_save_says_so(asgi_server, new_page, live_session):
+    """A 5xx (the database restarting) or no answer at all: the page says the vote was not
+    saved, never shows it as cast, and the message goes with the next write that works."""
+    base, code = asgi_server.url, live_session.code
+    ana = join(new_page(), base, code, "Ana", "Group 1")
+    ana.get_by_label("Your position").fill("Keep the alliances")
+    ana.get_by_role("button", name="Post position").click()
+    position = Position.objects.get(text="Keep the alliances")
+    notice = ana.locator("#live-notice")
+
+    ana.route("**/vote", lambda route: route.fulfill(status=503, body="Service Unavailable"))
+    vote(ana, position, "Agree")
+    expect(notice).to_have_text(re.compile("not saved"))
+    expect_my_vote(ana, position, None)
+    ana.unroute("**/vote")
+
+    ana.route("**/vote", lambda route: route.abort("connectionrefused"))
+    notice.evaluate("el => { el.textContent = ''; }")
+    vote(ana, position, "Agree")
+    expect(notice).to_have_text(re.compile("not saved"))
+    ana.unroute("**/vote")
+
+    vote(ana, position, "Agree")
+    expect_my_vote(ana, position, "Agree")
+    expect(notice).to_have_text("")
+    assert Vote.objects.get(position=position).choice == 1
+    assert_same_document(ana)
