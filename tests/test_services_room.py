@@ -424,8 +424,9 @@ def test_one_participant_voting_twice_at_once_keeps_one_row(published_paper, thr
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_plenary_votes_from_different_groups_never_deadlock(published_paper, threads):
-    """A plenary tally is numbered in every room: voters of different groups must take the
-    rooms' locks in the same order, or PostgreSQL aborts one of them as a deadlock."""
+    """A plenary tally is numbered in every room: voters of different groups must never
+    hold the rooms' locks in different orders, or PostgreSQL aborts one as a deadlock. (A
+    vote locks only its position; each room's number is taken after the commit, alone.)"""
     room = make_room(published_paper)
     positions = [make_position(room.ada, "Plenary one"), make_position(room.cleo, "Plenary two")]
     Position.objects.filter(pk__in=[p.pk for p in positions]).update(plenary=True)

@@ -27,20 +27,12 @@ def _end_due_countdown(participant: Participant) -> None:
     apply_due_timer(BreakoutGroup.objects.get(pk=participant.group_id))
 
 
-def _locked_group(participant: Participant, *, plenary: bool = False) -> BreakoutGroup:
+def _locked_group(participant: Participant) -> BreakoutGroup:
     """The participant's group, re-read and locked: its phase decides (a countdown that ran
-    out a moment ago counts), and its broadcast number is taken in the same transaction.
-
-    For a vote on a plenary position every group of the session is locked, in id order:
-    its tally goes to all of them, and two voters from different groups must never take the
-    same rooms' locks in different orders (PostgreSQL would abort one as a deadlock).
-    """
-    rooms = BreakoutGroup.objects.select_for_update().select_related("session").order_by("pk")
-    if plenary:
-        rooms = rooms.filter(session=participant.session_id)
-    else:
-        rooms = rooms.filter(pk=participant.group_id)
-    return next(room for room in rooms if room.pk == participant.group_id)
+    out a moment ago counts), and its broadcast number is taken in the same transaction."""
+    return BreakoutGroup.objects.select_for_update().select_related("session").get(
+        pk=participant.group_id
+    )
 
 
 def post_position(*, participant: Participant, text: str) -> Position:
@@ -100,18 +92,24 @@ def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Bal
     live.tally_changed).
 
     This is the hottest write of a conference, so it keeps its round trips to the database
-    few: the caller's group row (participant.group, fresh from the request) decides whether
-    a countdown is due, and one statement inserts or updates the vote.
+    few and its lock small: the position's row, not the group's. Votes on one position
+    queue behind each other (that numbers them: tally_version), votes on the rest of the
+    room do not, and numbering broadcasts happens after the commit (live.tally_changed).
+    The group is read, not locked: a vote racing the facilitator's "voting closed" by a
+    few milliseconds may still count, as a paper ballot handed in at the bell would.
     """
     if choice != WITHDRAW and choice not in CHOICES:
         raise ServiceError("A vote is agree, disagree or pass.")
     apply_due_timer(participant.group)
-    plenary = Position.objects.filter(
-        pk=position_id, plenary=True, group__session=participant.session_id
-    ).exists()
     with transaction.atomic():
-        group = _locked_group(participant, plenary=plenary)
-        position = Position.objects.filter(queries.votable_in(group), pk=position_id).first()
+        # Read again: the caller's copy may predate a phase change.
+        group = BreakoutGroup.objects.get(pk=participant.group_id)
+        # of=("self",): lock the position's row only, not the group and session it joins.
+        position = (
+            Position.objects.select_for_update(of=("self",))
+            .filter(queries.votable_in(group), pk=position_id)
+            .first()
+        )
         if position is None or not position.is_visible:
             raise ServiceError("That position is not in your group (or was removed).")
         if not group.accepts_votes:
@@ -129,13 +127,13 @@ def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Bal
             vote.save(update_fields=["choice", "cast_at"])
         else:
             vote = _record_vote(participant, position, CHOICES[choice])
-        # Every vote on a position holds its group's lock (a plenary one holds them all), so
-        # the version read under the lock plus one is exactly this vote's.
+        # Every vote on the position holds its row's lock, so the version read under the
+        # lock plus one is exactly this vote's.
         Position.objects.filter(pk=position.pk).update(tally_version=F("tally_version") + 1)
         position.tally_version += 1
         # A plenary position is on every group's screen; its own group's otherwise.
         rooms = (
-            BreakoutGroup.objects.filter(session=group.session_id)
+            BreakoutGroup.objects.filter(session=participant.session_id)
             .order_by("pk")
             .values_list("pk", flat=True)
             if position.plenary
