@@ -153,38 +153,38 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # In-memory channel layer by default (one process); REDIS_URL shares groups across processes.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Seconds a socket stays in its channel groups without renewing its membership. A consumer
-# removes itself when its socket closes, but a server process that is killed never runs
-# that: its sockets would stay in Redis's groups (and be sent every broadcast) for the
-# library's default of a day. Room consumers renew their membership at every heartbeat
-# (25 s, slower in a background tab), so a live socket is never dropped, and a dead
-# process's entries go after this long. Several heartbeats long, with room for throttled
-# timers in background tabs (Chrome runs them once a minute).
+# Seconds a socket stays in its channel groups without renewing its membership, where the
+# layer keeps memberships that can outlive a socket (the in-memory layer; with Redis, the
+# publish/subscribe layer below keeps them in each process, gone with it). Consumers renew
+# theirs at every heartbeat (25 s, slower in a background tab), so a live socket is never
+# dropped; several heartbeats long, with room for throttled timers in background tabs.
 CHANNEL_GROUP_EXPIRY = envint("CHANNEL_GROUP_EXPIRY", "300")
 if CHANNEL_GROUP_EXPIRY < 1:
     raise ImproperlyConfigured("CHANNEL_GROUP_EXPIRY must be at least 1 (seconds)")
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"REDIS_URL must start with redis://, not {REDIS_URL!r}")
+    # Redis publish/subscribe: a broadcast to a room is one message to each server process,
+    # which hands it to its own sockets, where the list-based RedisChannelLayer queued one
+    # message per socket in Redis, to be popped one round trip at a time. In the capacity
+    # rehearsal that layer fell seconds behind and dropped messages (its per-process queue
+    # holds 100) at 20 votes/s; see docs/capacity.md. Group memberships live in each
+    # process, so a killed process leaves nothing behind in Redis. Nothing is stored: a
+    # page that misses a message while Redis restarts sees the gap in the numbers and
+    # re-fetches (static/js/live.js).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # Every socket's consumer and every publishing request can hold a connection at
-            # once; the client library's default cap was hit in the capacity rehearsal.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
                         "address": REDIS_URL,
-                        "max_connections": envint("REDIS_MAX_CONNECTIONS", "2000"),
-                        # A consumer waits for its next message with BZPOPMIN for 5 s
-                        # (channels-redis's brpop_timeout); redis-py 8 gives up reading a
-                        # reply after 5 s by default, so every socket that heard nothing for
-                        # 5 s crashed and was closed (found by tests/faults). Longer than 5 s.
+                        # Longer than redis-py's 5 s default: a quiet subscription must not
+                        # time out (found by tests/faults with the list-based layer).
                         "socket_timeout": 15,
                         "socket_connect_timeout": 5,
                     }
                 ],
-                "group_expiry": CHANNEL_GROUP_EXPIRY,
             },
         }
     }

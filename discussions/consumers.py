@@ -50,9 +50,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         ]
 
     async def join_groups(self) -> None:
-        """Join (or, at a heartbeat, renew) this socket's groups: memberships not renewed
-        within settings.CHANNEL_GROUP_EXPIRY are dropped, which clears the sockets of a
-        server process that was killed before it could remove them."""
+        """Join (or, at a heartbeat, renew) this socket's groups: where the layer expires
+        memberships (settings.CHANNEL_GROUP_EXPIRY), a live socket's never do."""
         for name in self.channel_groups():
             await self.channel_layer.group_add(name, self.channel_name)
 
@@ -63,7 +62,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             for name in self.channel_groups():
                 await self.channel_layer.group_discard(name, self.channel_name)
         except Exception:
-            # Redis unreachable: the memberships expire by themselves. Still count out.
+            # Redis unreachable: the memberships go with the socket anyway. Still count out.
             log.warning("Could not leave the channel groups of group %s", self.group_id)
         await self.leave()
 
@@ -81,6 +80,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if message.get("type") == "ping":
             await self.join_groups()
             await self.touch()
+            await self.send(text_data=_latest(await latest_seq(self.group_id)))
             return
         log.warning("Unknown message on a room socket of group %s", self.group_id)
         await self.send(text_data=_notice("Unknown message: nothing was changed."))
@@ -203,6 +203,18 @@ def _parse(text_data: str | None, bytes_data: bytes | None) -> dict | None:
     return message if isinstance(message, dict) else None
 
 
+@database_sync_to_async
+def latest_seq(group_id: int) -> int:
+    return BreakoutGroup.objects.values_list("broadcast_seq", flat=True).get(pk=group_id)
+
+
+def _latest(seq: int) -> str:
+    """The answer to a heartbeat: the room's latest broadcast number. A page behind it
+    missed a broadcast (Redis restarting drops them; nothing else may follow to reveal the
+    gap) and re-fetches: every page catches up within one heartbeat."""
+    return format_html('<div id="room-latest" hidden data-latest="{}"></div>', seq)
+
+
 def _away(url: str) -> str:
     return format_html('<div id="room-away" hx-swap-oob="true" data-href="{}"></div>', url)
 
@@ -302,6 +314,9 @@ class ScreenConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(
             live.room_channel_group(self.group_id), self.channel_name
         )
+        message = _parse(text_data, bytes_data)
+        if message is not None and message.get("type") == "ping":
+            await self.send(text_data=_latest(await latest_seq(self.group_id)))
 
     async def room_event(self, event: dict) -> None:
         await forward(self, event["html"])

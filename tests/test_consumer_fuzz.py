@@ -161,9 +161,11 @@ def test_the_room_socket_survives_any_frames(cast, loop, caplog):
             for frame in sent:
                 await send(ada, frame)
                 await send(ada, PROBE)
-                if not is_heartbeat(frame):
-                    answer = await ada.receive_from(WAIT)
-                    assert 'id="live-notice"' in answer, (frame, answer)
+                answer = await ada.receive_from(WAIT)
+                # A heartbeat is answered with the room's latest number, anything else
+                # with a notice.
+                expected = 'id="room-latest"' if is_heartbeat(frame) else 'id="live-notice"'
+                assert expected in answer, (frame, answer)
                 assert "could not read" in await ada.receive_from(WAIT)
             assert await database_sync_to_async(snapshot)() == before
         finally:
@@ -205,7 +207,7 @@ def test_the_console_socket_survives_any_frames(cast, loop):
     fuzz()
 
 
-def test_the_screen_socket_stays_silent_under_any_frames(cast, loop):
+def test_the_screen_socket_answers_only_heartbeats_under_any_frames(cast, loop):
     path = f"/ws/screen/{cast.session.screen_token}/groups/{cast.group.pk}/"
     room_group = live.room_channel_group(cast.group.pk)
 
@@ -216,6 +218,8 @@ def test_the_screen_socket_stays_silent_under_any_frames(cast, loop):
             before = await database_sync_to_async(snapshot)()
             for frame in sent:
                 await send(screen, frame)
+                if is_heartbeat(frame):  # answered with the room's latest number only
+                    assert 'id="room-latest"' in await screen.receive_from(WAIT)
             # Still open and listening: a broadcast gets through, and nothing else came.
             event = {"type": live.ROOM_EVENT, "seq": 0, "html": "<p id='probe'></p>"}
             await get_channel_layer().group_send(room_group, event)

@@ -169,6 +169,10 @@ class Rehearsal:
             "fanout_expected": expected,
             "unmatched_fragments": unmatched,
             "lost": sum(self._lost(m) for m in joined if m.socket),
+            # Where the losses were: a few sockets missing everything (closed) or many
+            # sockets missing a little (dropped messages) are different problems.
+            "sockets_with_losses": sum(1 for m in joined if m.socket and self._lost(m)),
+            "sockets_closed": sum(1 for m in joined if m.socket and m.socket.closed),
             "duplicated": sum(m.seqs.duplicated for m in joined if m.socket),
             "http_errors": dict(sorted(self.errors.items())),
             "client_lag_max_ms": round(self.lag_max * 1000, 1),

@@ -30,8 +30,10 @@ def _end_due_countdown(participant: Participant) -> None:
 def _locked_group(participant: Participant) -> BreakoutGroup:
     """The participant's group, re-read and locked: its phase decides (a countdown that ran
     out a moment ago counts), and its broadcast number is taken in the same transaction."""
-    return BreakoutGroup.objects.select_for_update().select_related("session").get(
-        pk=participant.group_id
+    return (
+        BreakoutGroup.objects.select_for_update()
+        .select_related("session")
+        .get(pk=participant.group_id)
     )
 
 

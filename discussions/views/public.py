@@ -3,8 +3,10 @@
 import asyncio
 import logging
 
+import redis.asyncio
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -21,15 +23,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 async def _layer_answers() -> None:
-    """Redis layers: every Redis server behind the layer answers a PING. The in-memory layer:
-    a message makes a round trip. (Not a receive on Redis: a receive cut short by a timeout
-    can leave the layer's shared receive loop waiting, which is worse than no check.)"""
-    layer = get_channel_layer()
-    hosts = getattr(layer, "hosts", None)
-    if hosts is not None and hasattr(layer, "connection"):
-        for index in range(len(hosts)):
-            await layer.connection(index).ping()
+    """With Redis: the layer's Redis server answers a PING (its own short-lived client: a
+    probe through the publish/subscribe layer would leave a subscription behind at every
+    check). The in-memory layer: a message makes a round trip."""
+    if settings.REDIS_URL:
+        client = redis.asyncio.Redis.from_url(settings.REDIS_URL, socket_timeout=LAYER_TIMEOUT)
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
         return
+    layer = get_channel_layer()
     channel = await layer.new_channel("healthz.")
     await layer.send(channel, {"type": "healthz"})
     await layer.receive(channel)

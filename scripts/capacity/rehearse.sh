@@ -3,6 +3,7 @@
 #   scripts/capacity/rehearse.sh SERVER GROUPS PARTICIPANTS RATE DURATION OUT.json
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+if pgrep -f "manage.py rehearse" >/dev/null; then echo "another rehearsal is running" >&2; exit 1; fi
 SERVER=$1; NGROUPS=$2; N=$3; RATE=$4; DURATION=$5; OUT=$6
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cap}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/4}

@@ -109,6 +109,13 @@
   });
 
   room.addEventListener("htmx:wsBeforeMessage", function (event) {
+    // The answer to a heartbeat: the room's latest number. Behind it, fetch what we missed.
+    const latest = /id="room-latest"[^>]*data-latest="(\d+)"/.exec(event.detail.message);
+    if (latest) {
+      event.preventDefault();
+      if (Number(latest[1]) > lastSeq) setTimeout(resync, 0);
+      return;
+    }
     const seq = seqOf(event.detail.message);
     if (seq === null) return;
     if (seq <= lastSeq) {

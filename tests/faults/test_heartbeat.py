@@ -3,13 +3,13 @@
 - A peer that stops answering (it completed the handshake, then never reads: a laptop
   that vanished from the network) is closed by uvicorn's WebSocket ping; the consumer's
   disconnect runs, so its Presence row goes, the room hears the new count, and it leaves
-  Redis's group.
-- A worker killed outright never runs its consumers' disconnect: their entries stay in
-  Redis's groups. Live sockets renew theirs at every heartbeat, so with a finite
-  CHANNEL_GROUP_EXPIRY the dead entries go and the live ones stay: membership is bounded.
+  the room's group.
+- Group membership is bounded: with the publish/subscribe channel layer, Redis holds one
+  subscription per server process and room, taken with the first socket and released with
+  the last (a killed process's go with its connection); the sockets themselves are listed
+  only in their own process.
 
-Short intervals here (pings every second, a 4-second expiry) stand for production's 20 s
-ping and 300 s expiry.
+Short intervals here (pings every second) stand for production's 20 s ping.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PING = ["--ws-ping-interval", "1", "--ws-ping-timeout", "1"]
 
 
-def group_key(group_id: int) -> str:
-    # channels-redis keeps a group as a sorted set (channel name -> time added) under
-    # "<prefix>:group:<name>", prefix "asgi".
-    return f"asgi:group:room.{group_id}"
+def subscribers(redis, group_id: int) -> int:
+    """Server processes subscribed to a room's group (channels-redis's pubsub layer names
+    the Redis channel "<prefix>__group__<group>", prefix "asgi")."""
+    ((_, count),) = redis.pubsub_numsub(f"asgi__group__room.{group_id}")
+    return count
 
 
 def wait_for(predicate, timeout: float, what: str) -> float:
@@ -55,7 +56,7 @@ def test_a_quiet_socket_stays_open(start_uvicorn, throwaway_redis):
         wait_for(lambda: member.messages, 5, "the presence broadcast")
         time.sleep(8)
         assert member.drops == 0, member.errors
-        assert throwaway_redis.client().zcard(group_key(group.pk)) == 1
+        assert subscribers(throwaway_redis.client(), group.pk) == 1
     finally:
         member.close()
 
@@ -72,7 +73,7 @@ def test_a_peer_that_stops_answering_is_evicted_by_the_ping(start_uvicorn, throw
     dead = gone_client.socket()  # handshake done; from now on it never reads nor answers
     try:
         wait_for(lambda: Presence.objects.filter(group=group).count() == 2, 5, "2 present")
-        assert redis.zcard(group_key(group.pk)) == 2
+        assert subscribers(redis, group.pk) == 1  # one process, two sockets
         assert wait_for(lambda: any("2 online" in m for m in ana.messages), 5, "2 online") >= 0
 
         started = time.monotonic()
@@ -82,11 +83,13 @@ def test_a_peer_that_stops_answering_is_evicted_by_the_ping(start_uvicorn, throw
             "the silent socket's Presence row removed",
         )
         evicted = time.monotonic() - started
-        wait_for(lambda: redis.zcard(group_key(group.pk)) == 1, 5, "Redis group back to 1")
         wait_for(lambda: "1 online" in ana.messages[-1], 5, "the room told: 1 online")
         print(f"silent peer evicted {evicted:.1f} s after it stopped answering (ping 1 s + 1 s)")
         assert Presence.objects.filter(participant_id=ana_client.participant_id).count() == 1
         assert ana.errors == [] and ana.drops == 0, "the live socket was dropped too"
+        assert subscribers(redis, group.pk) == 1
+        ana.close()
+        wait_for(lambda: subscribers(redis, group.pk) == 0, 5, "the last socket unsubscribed")
     finally:
         ana.close()
         dead.sock.close()

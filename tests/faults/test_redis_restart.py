@@ -6,7 +6,10 @@ steadily; three participants' browsers and the projector screen watch. Redis is 
 started again on the same port.
 
 - Every vote answered 200 is in the database (votes refused during the outage are not).
-- Every page drops to "reconnecting", comes back "Live" by itself, and catches up.
+  The rate-limit counters live in Redis too: while it is away they let votes through.
+- The sockets stay open (the publish/subscribe channel layer resubscribes by itself);
+  broadcasts sent while Redis was away are lost, and each page sees the gap in the numbers
+  at the next broadcast (or heartbeat) and re-fetches.
 - Afterwards every screen's tallies equal the database's.
 """
 
@@ -66,10 +69,6 @@ def test_a_redis_restart_loses_no_acknowledged_vote_and_every_screen_catches_up(
         before = len(voters.acknowledged())
         killed = time.monotonic()
         throwaway_redis.stop(kill=True)
-        for name, page in pages.items():
-            expect(page.locator("#connection"), name).to_have_attribute(
-                "data-state", "reconnecting"
-            )
         time.sleep(OUTAGE - (time.monotonic() - killed))
         throwaway_redis.start()
         back = time.monotonic()
@@ -78,7 +77,7 @@ def test_a_redis_restart_loses_no_acknowledged_vote_and_every_screen_catches_up(
                 "Live", timeout=RECONNECT_LIMIT * 1000
             )
         reconnected = time.monotonic() - back
-        time.sleep(1.5)  # voting goes on through the new Redis
+        time.sleep(3)  # voting goes on through the new Redis
     finally:
         voters.stop()
 
@@ -99,4 +98,4 @@ def test_a_redis_restart_loses_no_acknowledged_vote_and_every_screen_catches_up(
     print(f"final tallies: {database_tallies(ids)}")
     for name, page in pages.items():
         states = connection_states(page)
-        assert "reconnecting" in states and states[-1] == "live", (name, states)
+        assert states[-1] == "live", (name, states)
