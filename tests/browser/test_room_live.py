@@ -316,6 +316,7 @@ def test_a_vote_the_server_could_not_save_says_so(asgi_server, new_page, live_se
     ana = join(new_page(), base, code, "Ana", "Group 1")
     ana.get_by_label("Your position").fill("Keep the alliances")
     ana.get_by_role("button", name="Post position").click()
+    ana.locator("#positions-list > li.position", has_text="Keep the alliances").wait_for()
     position = Position.objects.get(text="Keep the alliances")
     notice = ana.locator("#live-notice")
 
