@@ -39,7 +39,7 @@ KEYS = {
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server):  # noqa: F811
+def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server, organizer):  # noqa: F811
     server = start_asgi_server("rehearsed")
     paper = services.import_paper(
         data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
@@ -64,10 +64,18 @@ def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server):  # no
         session.code,
         "--server-pid",
         str(server.process.pid),
+        "--facilitator",
+        "olga:a long organizer password",
         stdout=out,
     )
     result = json.loads(out.getvalue())
     print(json.dumps(result, indent=2))
+    # The facilitator's pages were timed while the votes ran (3 s: a few rounds each).
+    probe = result["probe"]
+    assert probe["errors"] == {}
+    for page in ("synthesis_page", "synthesis_results", "export_md", "export_csv"):
+        assert probe[page]["p50"] > 0, page
+    assert "probe" not in result["ceiling"]
 
     for name, figures in (("server", result), ("ceiling", result["ceiling"])):
         assert figures.keys() >= KEYS, name

@@ -40,6 +40,7 @@ PING_EVERY = 25.0  # the page's heartbeat; the server counts a socket away after
 SETTLE = 1.0  # seconds between posting positions and the first vote
 DRAIN_TIMEOUT = 15.0  # after the last answer, how long sockets may take to catch up
 REQUEST_TIMEOUT = 30.0
+PROBE_EVERY = 1.0
 
 
 class RehearsalError(Exception):
@@ -54,6 +55,10 @@ class Plan:
     duration: float
     seed: int = 7
     server_pid: int | None = None
+    # A facilitator (username, password) and the session's id: while the votes run, the
+    # synthesis pages and exports are fetched every PROBE_EVERY seconds and timed.
+    facilitator: tuple[str, str] | None = None
+    session_id: int | None = None
 
 
 @dataclass
@@ -98,6 +103,8 @@ class Rehearsal:
         self.join_times: list[float] = []
         self.lag_max = 0.0
         self.phase = "start"
+        self.probe_ms: dict[str, list[float]] = {}
+        self.probe_errors: Counter[str] = Counter()
 
     # --- Steps ------------------------------------------------------------------------------
 
@@ -138,7 +145,12 @@ class Rehearsal:
         vote_started = time.monotonic()
         rss_samples: list[float] = [before[1]] if before else []
         sampler = asyncio.create_task(self._sample_rss(rss_samples))
+        prober = asyncio.create_task(self._probe()) if self.plan.facilitator else None
         await self._vote([m for m in joined if m.socket and self.positions.get(m.group)])
+        if prober:
+            prober.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await prober
         last_answer = max((v.answered for v in self.sent), default=vote_started)
         window = max(self.plan.duration, last_answer - vote_started)
         after = self._sample()
@@ -177,6 +189,11 @@ class Rehearsal:
             "http_errors": dict(sorted(self.errors.items())),
             "client_lag_max_ms": round(self.lag_max * 1000, 1),
         }
+        if self.plan.facilitator:
+            result["probe"] = {
+                **{name: percentiles(times) for name, times in self.probe_ms.items()},
+                "errors": dict(sorted(self.probe_errors.items())),
+            }
         if before and after:
             elapsed = time.monotonic() - vote_started
             result["server"] = {
@@ -390,6 +407,45 @@ class Rehearsal:
                 break
             await asyncio.sleep(0.1)
 
+    async def _probe(self) -> None:
+        """A facilitator watching the synthesis and downloading exports while the room votes:
+        each page's time to answer, in ms."""
+        browser = Browser(self.origin, timeout=REQUEST_TIMEOUT)
+        user, password = self.plan.facilitator
+        sid = self.plan.session_id
+        try:
+            await browser.request("GET", "/accounts/login/")
+            answer = await browser.request(
+                "POST",
+                "/accounts/login/",
+                {"username": user, "password": password},
+                referer="/accounts/login/",
+            )
+        except (HttpError, TimeoutError):
+            answer = None
+        if answer is None or answer.status != 302:
+            self.probe_errors["login"] += 1
+            return
+        pages = {
+            "synthesis_page": f"/facilitate/sessions/{sid}/synthesis",
+            "synthesis_results": f"/facilitate/sessions/{sid}/synthesis/results",
+            "export_md": f"/organizer/sessions/{sid}/export?format=md",
+            "export_csv": f"/organizer/sessions/{sid}/export?format=csv",
+        }
+        while True:
+            for name, path in pages.items():
+                started = time.monotonic()
+                try:
+                    page = await browser.request("GET", path)
+                except (HttpError, TimeoutError):
+                    self.probe_errors[name] += 1
+                    continue
+                if page.status != 200:
+                    self.probe_errors[f"{name} {page.status}"] += 1
+                    continue
+                self.probe_ms.setdefault(name, []).append((time.monotonic() - started) * 1000)
+            await asyncio.sleep(PROBE_EVERY)
+
     def _lost(self, member: Member) -> int:
         last = self.final.get(member.group, member.seqs.highest)
         return member.seqs.lost(last, member.page_seq)
@@ -480,7 +536,8 @@ async def rehearse_ceiling(plan: Plan, progress: Callable[[str], None]) -> dict:
         else:
             raise RehearsalError("the ceiling server did not start")
         await probe_browser.close()
-        ceiling_plan = Plan(**{**plan.__dict__, "server_pid": process.pid})
+        # The bare server has no synthesis or facilitators: no probe there.
+        ceiling_plan = Plan(**{**plan.__dict__, "server_pid": process.pid, "facilitator": None})
         result = await Rehearsal(url, "CEILING", ceiling_plan, progress).run()
         result.pop("code", None)
         return result

@@ -11,5 +11,5 @@ eval "$(scripts/capacity/serve.sh "$SERVER" 8070 "$NGROUPS")"
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 .venv/bin/python manage.py rehearse --url http://127.0.0.1:8070 --participants "$N" \
     --groups "$NGROUPS" --rate "$RATE" --duration "$DURATION" --code "$code" \
-    --server-pid "$pid" --json --no-progress > "$OUT"
+    --server-pid "$pid" --facilitator organizer:capacity-rehearsal --json --no-progress > "$OUT"
 python3 scripts/capacity/summary.py "$OUT"

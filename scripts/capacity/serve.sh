@@ -18,7 +18,7 @@ redis_db=${REDIS_URL##*/}
 redis-cli -n "$redis_db" flushdb >/dev/null; redis-cli -n $((redis_db + 1)) flushdb >/dev/null
 .venv/bin/python manage.py migrate -v0
 .venv/bin/python manage.py collectstatic --no-input -v0
-code=$(.venv/bin/python manage.py setup_demo --groups "$NGROUPS" | sed -n 's#.*/join/\([A-Z0-9]*\)/.*#\1#p' | head -1)
+code=$(.venv/bin/python manage.py setup_demo --groups "$NGROUPS" --password capacity-rehearsal | sed -n 's#.*/join/\([A-Z0-9]*\)/.*#\1#p' | head -1)
 case $SERVER in
   uvicorn-*) .venv/bin/uvicorn conference.asgi:application --host 127.0.0.1 --port "$PORT" \
       --workers "${SERVER#uvicorn-}" --no-access-log --ws-ping-interval 20 --ws-ping-timeout 20 \

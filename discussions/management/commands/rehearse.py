@@ -40,6 +40,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--server-pid", type=int, default=None, help="Read this process's CPU and memory."
         )
+        parser.add_argument(
+            "--facilitator",
+            default="",
+            metavar="USER:PASSWORD",
+            help="Also time the synthesis pages and exports, as this user, while votes run.",
+        )
+        parser.add_argument(
+            "--session-id", type=int, default=None, help="For --facilitator (default: by code)."
+        )
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
         parser.add_argument("--no-progress", action="store_true")
@@ -55,6 +64,12 @@ class Command(BaseCommand):
         )
         self._check(plan)
         code = options["code"] or self._newest_code()
+        if options["facilitator"]:
+            user, sep, password = options["facilitator"].partition(":")
+            if not sep:
+                raise CommandError("--facilitator takes USER:PASSWORD.")
+            plan.facilitator = (user, password)
+            plan.session_id = options["session_id"] or self._session_id(code)
         progress = (lambda line: None) if options["no_progress"] else _progress
         try:
             result = asyncio.run(rehearse(options["url"].rstrip("/"), code, plan, progress))
@@ -80,6 +95,12 @@ class Command(BaseCommand):
                 f"{per_participant:.2f} votes/s each, over the app's per-participant limit "
                 f"({ratelimit.VOTE.count} a minute): add participants or lower the rate."
             )
+
+    def _session_id(self, code: str) -> int:
+        session = Session.objects.filter(code=code).first()
+        if session is None:
+            raise CommandError(f"No session {code} in this database: pass --session-id.")
+        return session.pk
 
     def _newest_code(self) -> str:
         session = Session.objects.order_by("-pk").first()
