@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 
@@ -37,27 +36,39 @@ def listener(room):
 
 
 class Listener:
-    """A socket's view of a room: a channel added to the room's channel-layer group."""
+    """A socket's view of a room: a channel added to the room's channel-layer group.
+
+    Its layer calls all run on one event loop of its own, in a thread: the Redis
+    publish/subscribe layer keeps channels per event loop, and async_to_sync would start a
+    new loop for every call."""
 
     def __init__(self, group_id: int):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
         self.layer = get_channel_layer()
         self.group = live.room_channel_group(group_id)
-        self.channel = async_to_sync(self.layer.new_channel)()
-        async_to_sync(self.layer.group_add)(self.group, self.channel)
+        self.channel = self._run(self.layer.new_channel())
+        self._run(self.layer.group_add(self.group, self.channel))
+
+    def _run(self, coroutine, timeout: float = 10):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     def next(self) -> dict:
-        async def receive():
-            return await asyncio.wait_for(self.layer.receive(self.channel), 5)
-
-        return async_to_sync(receive)()
+        return self._run(asyncio.wait_for(self.layer.receive(self.channel), 5))
 
     def assert_nothing_received(self) -> None:
         """Send a marker to the group: if nothing came before it, nothing was published."""
-        async_to_sync(self.layer.group_send)(self.group, {"type": "test.marker"})
+        self._run(self.layer.group_send(self.group, {"type": "test.marker"}))
         assert self.next() == {"type": "test.marker"}
 
     def close(self) -> None:
-        async_to_sync(self.layer.group_discard)(self.group, self.channel)
+        try:
+            self._run(self.layer.group_discard(self.group, self.channel))
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(10)
+            self.loop.close()
 
 
 def seq_of(group: BreakoutGroup) -> int:
