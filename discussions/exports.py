@@ -323,13 +323,24 @@ POSITION_COLUMNS = [
 VOTE_COLUMNS = ["position", "participant", "vote", "time"]
 
 
+# A cell starting with one of these is a formula to a spreadsheet program: a participant's
+# "=HYPERLINK(...)" would run on the organizer's machine. OWASP's advice: a leading quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(rows: list[dict], columns: list[str]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(
         buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n"
     )
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
     # A byte-order mark, so spreadsheet programs read the file as UTF-8.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

@@ -150,6 +150,18 @@ def test_csv_keeps_commas_quotes_and_line_breaks_in_text(small):
     assert 'He said "no", then\nleft; ünïcode' in texts
 
 
+def test_csv_text_a_spreadsheet_would_run_as_a_formula_is_quoted(small):
+    positions = Position.objects.filter(group__session=small, status="visible")[:2]
+    Position.objects.filter(pk=positions[0].pk).update(text='=HYPERLINK("http://e.vil","x")')
+    Position.objects.filter(pk=positions[1].pk).update(text="-2 is fine, +1 too")
+    archive = zipfile.ZipFile(io.BytesIO(exports.to_csv_zip(exports.build(small))))
+    text = archive.read("positions.csv").decode("utf-8-sig")
+    texts = [row["text"] for row in csv.DictReader(io.StringIO(text, newline=""))]
+    assert '\'=HYPERLINK("http://e.vil","x")' in texts
+    assert "'-2 is fine, +1 too" in texts
+    assert not any(t.startswith(("=", "+", "-", "@")) for t in texts)
+
+
 def test_markdown_report_matches_the_golden_file(small):
     report = exports.to_markdown(exports.build(small))
     assert report == GOLDEN.read_text(encoding="utf-8"), (
