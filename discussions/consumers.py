@@ -30,6 +30,7 @@ MAX_FRAME = 1024  # the browser only ever sends small heartbeats
 class RoomConsumer(AsyncWebsocketConsumer):
     group_id: int
     participant_id: int | None = None
+    latest_seq: int = 0  # the room's broadcast number at the last membership check
 
     async def connect(self) -> None:
         self.group_id = int(self.scope["url_route"]["kwargs"]["group_id"])
@@ -80,7 +81,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if message.get("type") == "ping":
             await self.join_groups()
             await self.touch()
-            await self.send(text_data=_latest(await latest_seq(self.group_id)))
+            await self.send(text_data=_latest(self.latest_seq))
             return
         log.warning("Unknown message on a room socket of group %s", self.group_id)
         await self.send(text_data=_notice("Unknown message: nothing was changed."))
@@ -102,9 +103,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def member_id(self) -> int | None:
-        group = BreakoutGroup.objects.filter(pk=self.group_id).only("session_id").first()
+        group = (
+            BreakoutGroup.objects.filter(pk=self.group_id)
+            .only("session_id", "broadcast_seq")
+            .first()
+        )
         if group is None:
             return None
+        # Read with the membership check, for the heartbeat's answer: no query of its own.
+        self.latest_seq = group.broadcast_seq
         participant = participant_for(self.scope.get("session") or {}, group.session_id)
         if participant is None or participant.group_id != self.group_id or participant.removed_at:
             return None

@@ -137,12 +137,12 @@ def tallies_html(position_ids: list[int], seq: int) -> str:
 def tally_changed(group_id: int, position_id: int) -> None:
     """A vote changed a position's tally in this group: announce it after the commit.
 
-    Inside a server process the announcement waits up to TALLY_WINDOW on the process's
-    event loop and goes out with every other tally of the group that changed meanwhile,
-    numbered and rendered once. A busy room then costs each socket a few messages a second
-    however fast people vote, where one message per vote filled the sockets' queues and
-    fell seconds behind (docs/capacity.md). Elsewhere (a management command, a test
-    without a server) it goes out at once.
+    Inside a server process the announcement waits up to settings.LIVE_TALLY_WINDOW on the
+    process's event loop and goes out with every other tally of the group that changed
+    meanwhile, numbered and rendered once. A busy room then costs each socket a few
+    messages a second however fast people vote, where one message per vote filled the
+    sockets' queues and fell seconds behind (docs/capacity.md). Elsewhere (a management
+    command, a test without a server) it goes out at once.
     """
     transaction.on_commit(lambda: tally_batcher.add(group_id, position_id))
 
