@@ -1,16 +1,21 @@
-"""Refuse requests carrying a NUL character, which no browser form sends.
+"""Middleware of our own: requests carrying a NUL character, and the database away.
 
-PostgreSQL can neither store nor look up text containing NUL: without this, "/screen/%00/"
-or a position containing one raised DataError in whichever query met it first (500), on
-PostgreSQL only. One check at the door instead of one in every view and service.
+RefuseNulCharacters: no browser form sends NUL, and PostgreSQL can neither store nor look up
+text containing it: without this, "/screen/%00/" or a position containing one raised
+DataError in whichever query met it first (500), on PostgreSQL only. One check at the door
+instead of one in every view and service.
+
+DatabaseUnavailable: a request that finds the database gone answers 503 "nothing was saved".
 """
 
 from __future__ import annotations
 
 import logging
 
+import psycopg
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import HttpRequest, HttpResponseBadRequest
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 log = logging.getLogger(__name__)
 
@@ -60,3 +65,76 @@ def _nul_in(request: HttpRequest) -> str | None:
 
 def _nul_in_form(data) -> bool:
     return any(NUL in key or any(NUL in v for v in values) for key, values in data.lists())
+
+
+# --- The database away ---------------------------------------------------------------------
+
+DATABASE_AWAY = "The database is not answering just now: nothing was saved. Try again in a moment."
+
+
+class DatabaseUnavailable:
+    """A request that finds the database gone (restarted, unreachable, its connection pool
+    exhausted while it comes back) answers 503 with a plain sentence, not a 500 page.
+
+    The write it was making is rolled back with its transaction, so "nothing was saved" is
+    true; the room's script shows "not saved" on any 5xx. One warning line per request,
+    not a traceback: an outage would otherwise fill the log with identical ones. The
+    connection pool replaces the broken connections by itself, so the next request after
+    the database is back succeeds without restarting the server (tests/faults/
+    test_postgres_restart.py).
+
+    `process_exception` sees what the view raised (sessions and participants are read
+    there, lazily); an error raised by another middleware is not covered.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest):
+        if self.is_async:
+            return self._acall(request)
+        return self.get_response(request)
+
+    async def _acall(self, request: HttpRequest):
+        return await self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not _database_away(exception):
+            return None
+        log.warning(
+            "Database unavailable, answered 503 to %s %s: %s",
+            request.method,
+            request.path,
+            _first_line(exception),
+        )
+        response = HttpResponse(
+            DATABASE_AWAY,
+            status=503,
+            content_type="text/plain; charset=utf-8",
+            headers={"Retry-After": "5"},
+        )
+        # Logged above, with the reason: not again as django.request's "Service Unavailable"
+        # error (the flag its log_response sets on a response it has logged).
+        response._has_been_logged = True
+        return response
+
+
+def _database_away(exception: BaseException) -> bool:
+    # Django wraps the driver's errors (psycopg's, the pool's PoolTimeout, sqlite3's
+    # "database is locked") in its own classes; psycopg's are checked too, for code that
+    # talks to a raw connection.
+    return isinstance(
+        exception,
+        OperationalError | InterfaceError | psycopg.OperationalError | psycopg.InterfaceError,
+    )
+
+
+def _first_line(exception: BaseException) -> str:
+    text = str(exception).strip()
+    return text.splitlines()[0] if text else type(exception).__name__
