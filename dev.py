@@ -155,9 +155,27 @@ def ensure_redis() -> None:
     )
 
 
+def ensure_postgres_binaries() -> None:
+    """initdb and pg_ctl, for the drill that stops a PostgreSQL cluster of its own (on the
+    SQLite run too): installed if missing, as the browser is."""
+    if list(Path("/usr/lib/postgresql").glob("*/bin/initdb")) or shutil.which("initdb"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", "postgresql", env=env)
+        return
+    sys.exit(
+        "The PostgreSQL restart drill runs a throwaway cluster and needs PostgreSQL's server "
+        "binaries (initdb, pg_ctl): run `sudo apt-get install postgresql`, then run the "
+        "tests again."
+    )
+
+
 def test_command(pytest_args: list[str]) -> int:
     os.environ["CHROMIUM_PATH"] = find_chromium()
     ensure_redis()
+    ensure_postgres_binaries()
     bin_dir = VENV / "bin"
     run(bin_dir / "ruff", "check", ".")
     run(bin_dir / "ruff", "format", "--check", ".")

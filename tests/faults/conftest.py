@@ -4,6 +4,9 @@ Helpers shared by the drills in this package:
 
 - `throwaway_redis`: a redis-server of the test's own on a free port (no persistence), which
   the test may stop, kill and start again. The shared Redis on 6379 is never touched.
+- `throwaway_postgres`: a PostgreSQL cluster of the test's own (initdb in a temporary
+  directory, a free port), which the test may stop and start again; on both backends. The
+  shared PostgreSQL on 5432 is never touched.
 - `start_uvicorn`: the production server, `uvicorn --workers N`, on the test database (as
   tests/browser/asgi_server.py does for daphne); `worker_pids()` and `sockets_by_worker()`
   tell which worker holds which connection, so a drill can kill the busiest one.
@@ -16,9 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -122,6 +127,116 @@ def throwaway_redis(tmp_path: Path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.stop()
+
+
+def postgres_bin() -> Path:
+    """The directory of initdb and pg_ctl: Debian keeps them off PATH, by major version."""
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0,
+    )
+    if candidates:
+        return candidates[-1].parent
+    if found := shutil.which("initdb"):
+        return Path(found).parent
+    pytest.fail(
+        "PostgreSQL's server binaries (initdb, pg_ctl) are missing: `python3 dev.py test` "
+        "installs them (apt-get install postgresql). The drill is not skipped.",
+        pytrace=False,
+    )
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on a free port: trust authentication, no fsync.
+
+    initdb refuses to run as root, so as root the cluster belongs to the `postgres` user
+    and its commands run through runuser. Its directory is under /tmp, not pytest's
+    tmp_path, which is private to the user running the tests.
+    """
+
+    DATABASE = "drill"
+
+    def __init__(self) -> None:
+        self.bin = postgres_bin()
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="drill-postgres-"))
+        self.data = self.directory / "data"
+        self.log_path = self.directory / "postgres.log"
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/{self.DATABASE}"
+        self.as_owner: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+            self.as_owner = ["runuser", "-u", "postgres", "--"]
+        self.running = False
+
+    def _run(self, program: str, *args: str) -> None:
+        result = subprocess.run(
+            [*self.as_owner, str(self.bin / program), *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if result.returncode:
+            pytest.fail(
+                f"{program} failed ({result.returncode}): {result.stdout}{result.stderr}\n"
+                f"{self.log()}",
+                pytrace=False,
+            )
+
+    def create(self) -> None:
+        """initdb, start, and create the database."""
+        self._run(
+            "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
+            "--encoding=UTF8", "--locale=C", "--no-sync",
+        )  # fmt: skip
+        self.start()
+        import psycopg
+
+        with psycopg.connect(
+            f"postgresql://postgres@127.0.0.1:{self.port}/postgres", autocommit=True
+        ) as connection:
+            connection.execute(f"CREATE DATABASE {self.DATABASE}")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            "pg_ctl", "start", "-D", str(self.data), "-l", str(self.log_path),
+            "-w", "-t", "30", "-o", options,
+        )  # fmt: skip
+        self.running = True
+
+    def stop(self, mode: str = "immediate") -> None:
+        """`immediate`: every backend is killed at once, as a crash does (recovery at the
+        next start); `fast`: a clean shutdown."""
+        if self.running:
+            self._run("pg_ctl", "stop", "-D", str(self.data), "-m", mode, "-w", "-t", "30")
+            self.running = False
+
+    def connect(self):
+        import psycopg
+
+        return psycopg.connect(self.url.replace("postgres://", "postgresql://"), autocommit=True)
+
+    def log(self) -> str:
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            return self.log_path.read_text(errors="replace")[-4000:]
+        return "(no log)"
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@pytest.fixture
+def throwaway_postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    try:
+        server.create()
+        yield server
+    finally:
+        server.stop("fast")
+        print(f"--- log of the throwaway PostgreSQL on port {server.port} ---\n{server.log()}")
+        server.remove()
 
 
 class UvicornServer(AsgiServer):

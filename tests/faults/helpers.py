@@ -93,6 +93,11 @@ class Attempt:
     started: float
     status: int | str  # HTTP status, or the error's name when there was no answer
     elapsed: float = 0.0
+    answer: str = ""  # the body of an error answer
+
+    @property
+    def answered(self) -> float:
+        return self.started + self.elapsed
 
 
 @dataclass
@@ -133,6 +138,7 @@ class Voters:
             position = rng.choice(self.positions)
             choice = rng.choice([c for c in CHOICES.values() if c != mine.get(position)])
             started = time.monotonic()
+            answer = ""
             try:
                 client.request(
                     f"/rooms/{self.group_id}/positions/{position}/vote",
@@ -142,10 +148,13 @@ class Voters:
                 status: int | str = 200
             except urllib.error.HTTPError as error:
                 status = error.code
+                answer = error.read().decode(errors="replace")[:500]
             except OSError as error:  # refused, reset, timed out
                 status = type(error).__name__
             self.attempts.append(
-                Attempt(voter, position, choice, started, status, time.monotonic() - started)
+                Attempt(
+                    voter, position, choice, started, status, time.monotonic() - started, answer
+                )
             )
             if status == 200:
                 mine[position] = choice
@@ -157,28 +166,40 @@ class Voters:
     def failed(self) -> list[Attempt]:
         return [a for a in self.attempts if a.status != 200]
 
-    def check_database(self) -> list[str]:
+    def check_database(
+        self, rows: dict[tuple[int, int], int] | None = None, *, strict: bool = False
+    ) -> list[str]:
         """Every acknowledged vote is in the database: for each (voter, position), the row
         holds the last acknowledged choice, unless a later attempt went unanswered (it may
-        have been written or not: then the row holds one of those choices)."""
-        rows = {
-            (v.participant_id, v.position_id): v.choice
-            for v in Vote.objects.filter(position_id__in=self.positions)
-        }
+        have been written or not: then the row holds one of those choices).
+
+        `strict`: and no refused vote is: a later attempt the server answered with an error
+        does not count as possibly written, and a pair with no acknowledged vote has no row.
+        `rows`: {(voter, position): choice} read elsewhere (a database of the server's own),
+        instead of the test database's."""
+        if rows is None:
+            rows = {
+                (v.participant_id, v.position_id): v.choice
+                for v in Vote.objects.filter(position_id__in=self.positions)
+            }
         problems = []
         by_pair: dict[tuple[int, int], list[Attempt]] = {}
         for attempt in sorted(self.attempts, key=lambda a: a.started):
             by_pair.setdefault((attempt.voter, attempt.position), []).append(attempt)
         for pair, attempts in by_pair.items():
             acked = [i for i, a in enumerate(attempts) if a.status == 200]
-            if not acked:
+            if not acked and not strict:
                 continue
-            last = acked[-1]
-            allowed = {attempts[last].choice} | {a.choice for a in attempts[last + 1 :]}
+            last = acked[-1] if acked else -1
+            later = attempts[last + 1 :]
+            if strict:
+                later = [a for a in later if not isinstance(a.status, int)]
+            allowed = {attempts[last].choice if acked else None} | {a.choice for a in later}
             if rows.get(pair) not in allowed:
                 problems.append(
                     f"voter {pair[0]} on position {pair[1]}: database has {rows.get(pair)}, "
-                    f"last acknowledged {attempts[last].choice}, allowed {sorted(allowed)}"
+                    f"last acknowledged {attempts[last].choice if acked else None}, "
+                    f"allowed {sorted(allowed, key=str)}"
                 )
         return problems
 

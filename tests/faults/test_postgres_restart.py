@@ -1,0 +1,195 @@
+"""PostgreSQL stops (as a crash does) and comes back while a room votes.
+
+Two uvicorn workers on a PostgreSQL cluster of the test's own, through the connection pool
+as in production (DB_POOL_MAX, with a short DB_POOL_TIMEOUT), and a throwaway Redis. The
+server's database is not pytest's: the session is created by a `manage.py shell` against
+it, participants join over HTTP, and the votes are read back with psycopg. Six HTTP voters
+vote steadily; PostgreSQL is stopped with `pg_ctl stop -m immediate` (every backend killed
+at once) for a few seconds and started again.
+
+- While it is away, every vote is refused with 503 and a sentence saying nothing was saved:
+  never 200, never a bare 500.
+- Once it is back, votes go through again without restarting the server: the pool replaces
+  its broken connections by itself.
+- Every vote answered 200 is in the database, and no refused vote is.
+
+The same run on both backends: the cluster is the test's own either way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import time
+import urllib.error
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError
+
+from discussions.middleware import DATABASE_AWAY
+from tests.browser.asgi_server import server_env
+from tests.faults.helpers import DRILL_PAPER, Voters
+from tests.test_two_processes import Participant
+
+OUTAGE = 4.0  # seconds PostgreSQL is down
+# Seconds a request waits for a pooled connection before it is refused: shorter than the
+# outage, so requests made during it are refused rather than all waiting it out.
+POOL_TIMEOUT = 2
+RECOVERY_LIMIT = 20.0  # seconds from PostgreSQL's return to the first acknowledged vote
+AFTER = 4.0  # seconds of voting after the recovery, every vote of which must go through
+
+# Run by `manage.py shell` against the throwaway database: the schema, a session of one
+# group, three positions by an author of their own. Prints what the drill needs as JSON.
+SETUP = f"""
+import json
+from django.core.management import call_command
+from discussions import services
+
+call_command("migrate", verbosity=0)
+paper = services.import_paper(data={DRILL_PAPER!r}, filename="drill.md", publish=True).paper
+session = services.create_session(paper=paper, name="Database drill", group_count=1)
+group = session.groups.get()
+author = services.join_session(session=session, display_name="Author", group_id=group.pk)
+positions = [
+    services.post_position(participant=author, text=text).pk
+    for text in ("Alliances pay for themselves.", "Trade needs teeth.", "Fund the UN.")
+]
+print(json.dumps({{"code": session.code, "group": group.pk, "positions": positions}}))
+"""
+
+
+def set_up_database(env: dict[str, str]) -> dict:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SETUP],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"setting up the drill's database failed:\n{result.stderr}"
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def join(server, database, code: str, group_id: int, count: int) -> list[Participant]:
+    """Voters who joined through the join pages, `.participant_id` read from the database."""
+    clients = []
+    for n in range(1, count + 1):
+        client = Participant(server)
+        client.join(code, f"Voter {n}", group_id)
+        client.participant_id = database.execute(
+            "SELECT id FROM discussions_participant WHERE display_name = %s", [f"Voter {n}"]
+        ).fetchone()[0]
+        clients.append(client)
+    return clients
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_postgresql_restart_refuses_writes_clearly_and_the_app_recovers_by_itself(
+    start_uvicorn, throwaway_postgres, throwaway_redis
+):
+    env = server_env(DATABASE_URL=throwaway_postgres.url, REDIS_URL=throwaway_redis.url)
+    drill = set_up_database(env)
+    server = start_uvicorn(
+        workers=2,
+        DATABASE_URL=throwaway_postgres.url,
+        REDIS_URL=throwaway_redis.url,
+        DB_POOL_MAX="10",
+        DB_POOL_TIMEOUT=str(POOL_TIMEOUT),
+    )
+    ids = drill["positions"]
+    with throwaway_postgres.connect() as database:
+        voters = Voters(
+            clients=join(server, database, drill["code"], drill["group"], 6),
+            positions=ids,
+            group_id=drill["group"],
+            interval=0.6,  # under the per-participant limit of 2 votes/s
+        )
+    voters.start()
+    try:
+        time.sleep(1.5)
+        before = len(voters.acknowledged())
+        stopped = time.monotonic()
+        throwaway_postgres.stop("immediate")
+        time.sleep(max(0.0, OUTAGE - (time.monotonic() - stopped)))
+        throwaway_postgres.start()
+        back = time.monotonic()
+        deadline = back + RECOVERY_LIMIT
+        while not [a for a in voters.acknowledged() if a.started >= back]:
+            assert time.monotonic() < deadline, (
+                f"no vote went through within {RECOVERY_LIMIT:.0f} s of PostgreSQL's return"
+            )
+            time.sleep(0.1)
+        recovered = min(a.answered for a in voters.acknowledged() if a.started >= back)
+        time.sleep(AFTER)
+    finally:
+        voters.stop()
+
+    # A refused vote in front of a person: the status and the words the room shows.
+    probe = voters.clients[0]
+    throwaway_postgres.stop("immediate")
+    try:
+        probe.request(f"/rooms/{drill['group']}/positions/{ids[0]}/vote", {"choice": "pass"})
+        pytest.fail("a vote while PostgreSQL was down answered 200")
+    except urllib.error.HTTPError as error:
+        probe_answer = (error.code, error.headers.get_content_type(), error.read().decode())
+    finally:
+        throwaway_postgres.start()
+
+    acknowledged, failed = voters.acknowledged(), voters.failed()
+    during = [a for a in voters.attempts if stopped <= a.answered < back]
+    after_recovery = [a for a in voters.attempts if a.started >= recovered]
+    print(
+        f"votes: {len(voters.attempts)} sent, {len(acknowledged)} acknowledged ({before} before "
+        f"the outage), {len(failed)} refused ({sorted({str(a.status) for a in failed})}); "
+        f"{len(during)} answered during the {OUTAGE:.0f} s outage, all refused; first vote "
+        f"through {recovered - back:.1f} s after PostgreSQL returned "
+        f"({recovered - stopped:.1f} s after it stopped); {len(after_recovery)} sent after "
+        f"that, {len([a for a in after_recovery if a.status != 200])} refused"
+    )
+    assert before >= 5, "the voting did not get going before the outage"
+    assert during, "no vote was answered during the outage"
+    assert [a for a in during if a.status == 200] == [], "a vote was 'saved' with no database"
+    for attempt in failed:
+        assert (attempt.status, attempt.answer) == (503, DATABASE_AWAY), attempt
+    assert probe_answer == (503, "text/plain", DATABASE_AWAY)
+    assert len(after_recovery) >= 10
+    assert [a for a in after_recovery if a.status != 200] == [], "votes failed after recovery"
+
+    with throwaway_postgres.connect() as database:
+        rows = {
+            (voter, position): choice
+            for voter, position, choice in database.execute(
+                "SELECT participant_id, position_id, choice FROM discussions_vote"
+                " WHERE position_id = ANY(%s)",
+                [ids],
+            )
+        }
+    assert voters.check_database(rows, strict=True) == []
+    assert "Database unavailable, answered 503" in server.log()
+
+
+def test_a_request_that_finds_the_database_gone_answers_503_and_logs_one_warning(
+    client, caplog, monkeypatch
+):
+    def gone(*args, **kwargs):
+        raise OperationalError("connection refused\n\tIs the server running?")
+
+    monkeypatch.setattr("discussions.views.participant.member_of", gone)
+    with caplog.at_level(logging.WARNING):
+        response = client.post(
+            "/rooms/1/positions/2/vote", {"choice": "agree"}, headers={"HX-Request": "true"}
+        )
+    assert response.status_code == 503
+    assert response.content.decode() == DATABASE_AWAY
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "discussions.middleware",
+            "WARNING",
+            "Database unavailable, answered 503 to POST /rooms/1/positions/2/vote: "
+            "connection refused",
+        )
+    ]
