@@ -1,0 +1,145 @@
+"""A server process is killed (SIGKILL) while a room votes.
+
+Two uvicorn workers share the room through a throwaway Redis. Six HTTP voters vote
+steadily; two participants' browsers and the projector screen watch. The worker holding
+the most of their sockets is killed outright: no close frames, no disconnect handlers,
+whatever it was sending lost.
+
+- The pages on it notice at once (the kernel resets their connections), reconnect to the
+  remaining process, and are "Live" again; the supervisor starts a new worker meanwhile.
+- Voting goes on. A vote the killed worker was answering gets no answer: it may have been
+  written or not. Every vote answered 200 is in the database.
+- Afterwards every screen's tallies equal the database's: a page that missed broadcasts
+  (its socket was gone, or the dead worker never sent them) catches up.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.faults.helpers import (
+    Voters,
+    connection_states,
+    database_tallies,
+    join_clients,
+    make_session,
+    open_room,
+    open_screen,
+    post_positions,
+    record_connection_states,
+    wait_until_screens_match,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RECONNECT_LIMIT = 15.0  # seconds from the kill to every page live again
+AFTER = 3.0  # seconds of voting after every page is live again
+
+# Since `since` (performance.now() on the page's own clock): did the page leave "live", is it
+# live now, and when did it last become live.
+SINCE = """since => {
+    const after = window.__states.filter(([, at]) => at >= since);
+    const live = after.filter(([state]) => state === "live");
+    return {dropped: after.some(([state]) => state !== "live"),
+            live: window.__states[window.__states.length - 1][0] === "live",
+            at: live.length ? live[live.length - 1][1] : null};
+}"""
+
+
+def page_sockets(server) -> dict[int, int]:
+    """{worker pid: the pages' sockets it holds}: the fewest connections each held in a few
+    looks, so that votes in flight do not count."""
+    looks = []
+    for _ in range(5):
+        looks.append(server.sockets_by_worker())
+        time.sleep(0.1)
+    return {pid: min(look.get(pid, 0) for look in looks) for pid in looks[0]}
+
+
+def test_a_killed_worker_s_pages_reconnect_to_the_other_and_every_screen_catches_up(
+    throwaway_redis, start_uvicorn, new_page
+):
+    # Idle keep-alive connections close after 1 s (5 s by default): then the connections a
+    # worker holds are the pages' sockets, and votes in flight.
+    server = start_uvicorn(
+        workers=2,
+        wait=False,
+        options=["--timeout-keep-alive", "1"],
+        REDIS_URL=throwaway_redis.url,
+    )
+    session = make_session()
+    group = session.groups.order_by("position").first()
+    positions = post_positions(
+        session, group.pk, ["Alliances pay for themselves.", "Trade needs teeth.", "Fund the UN."]
+    )
+    ids = [p.pk for p in positions]
+    server.wait_until_ready()
+
+    watchers = join_clients(server, session, group.pk, 2, prefix="Watcher")
+    pages = {f"watcher {n}": open_room(new_page(), c) for n, c in enumerate(watchers, 1)}
+    pages["screen"] = open_screen(new_page(), server, session, group.pk)
+    for page in pages.values():
+        record_connection_states(page)
+
+    voters = Voters(
+        clients=join_clients(server, session, group.pk, 6),
+        positions=ids,
+        group_id=group.pk,
+        interval=0.6,  # under the per-participant limit of 2 votes/s
+    )
+    voters.start()
+    try:
+        time.sleep(1.5)
+        before = len(voters.acknowledged())
+        sockets = page_sockets(server)
+        victim = max(sockets, key=sockets.get)
+        page_clocks = {name: page.evaluate("performance.now()") for name, page in pages.items()}
+        killed = time.monotonic()
+        os.kill(victim, signal.SIGKILL)
+
+        # The pages on the killed worker drop (at once: the kernel resets their sockets),
+        # then come back; the others never leave "Live".
+        deadline = killed + RECONNECT_LIMIT
+        while True:
+            seen = {name: page.evaluate(SINCE, page_clocks[name]) for name, page in pages.items()}
+            dropped = [name for name, s in seen.items() if s["dropped"]]
+            if len(dropped) >= sockets[victim] and all(s["live"] for s in seen.values()):
+                break
+            assert time.monotonic() < deadline, (
+                f"{RECONNECT_LIMIT:.0f} s after the kill: pages that dropped {dropped}, "
+                f"states {[connection_states(p) for p in pages.values()]}"
+            )
+            time.sleep(0.1)
+        reconnected = {name: (seen[name]["at"] - page_clocks[name]) / 1000 for name in dropped}
+        time.sleep(AFTER)  # voting goes on through the remaining process
+    finally:
+        voters.stop()
+
+    acknowledged, failed = voters.acknowledged(), voters.failed()
+    restarted = [pid for pid in server.worker_pids() if pid not in sockets]
+    print(
+        f"killed worker {victim}, which held {sockets[victim]} of the {len(pages)} pages' "
+        f"sockets ({sockets}); pages back live after "
+        f"{', '.join(f'{name} {s:.1f} s' for name, s in reconnected.items())}; supervisor "
+        f"started {len(restarted)} new worker(s); votes: {len(voters.attempts)} sent, "
+        f"{len(acknowledged)} acknowledged ({before} before the kill), {len(failed)} unanswered "
+        f"or refused ({sorted({str(a.status) for a in failed})})"
+    )
+    assert before >= 5, "the voting did not get going before the kill"
+    assert sum(sockets.values()) == len(pages), f"one socket per page: {sockets}"
+    assert [a for a in acknowledged if a.started > killed + 1], "no vote went through afterwards"
+    for attempt in failed:  # only what the killed worker was answering
+        assert not isinstance(attempt.status, int), attempt
+        assert killed - 1 < attempt.started < killed + 1, attempt
+    assert voters.check_database() == []
+
+    took = wait_until_screens_match(pages, ids, timeout=15)
+    print(f"every screen showed the database's tallies {took:.1f} s after voting stopped")
+    print(f"final tallies: {database_tallies(ids)}")
+    for name, page in pages.items():
+        expect(page.locator("#connection"), name).to_have_text("Live")
