@@ -89,7 +89,7 @@ def join(server, database, code: str, group_id: int, count: int) -> list[Partici
 
 @pytest.mark.django_db(transaction=True)
 def test_a_postgresql_restart_refuses_writes_clearly_and_the_app_recovers_by_itself(
-    start_uvicorn, throwaway_postgres, throwaway_redis
+    throwaway_postgres, throwaway_redis, start_uvicorn
 ):
     env = server_env(DATABASE_URL=throwaway_postgres.url, REDIS_URL=throwaway_redis.url)
     drill = set_up_database(env)
