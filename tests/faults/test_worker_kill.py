@@ -38,6 +38,7 @@ from tests.faults.helpers import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 RECONNECT_LIMIT = 15.0  # seconds from the kill to every page live again
+NOTICE = 1.0  # seconds by which every page on the killed worker has seen its socket close
 AFTER = 3.0  # seconds of voting after every page is live again
 
 # Since `since` (performance.now() on the page's own clock): did the page leave "live", is it
@@ -52,8 +53,9 @@ SINCE = """since => {
 
 
 def page_sockets(server) -> dict[int, int]:
-    """{worker pid: the pages' sockets it holds}: the fewest connections each held in a few
-    looks, so that votes in flight do not count."""
+    """{worker pid: connections it holds}, the fewest of a few looks so that votes in flight
+    do not count: the pages' sockets, and maybe a connection the browser opened ahead of
+    need (no request on it yet, so the keep-alive timeout does not close it)."""
     looks = []
     for _ in range(5):
         looks.append(server.sockets_by_worker())
@@ -102,13 +104,14 @@ def test_a_killed_worker_s_pages_reconnect_to_the_other_and_every_screen_catches
         killed = time.monotonic()
         os.kill(victim, signal.SIGKILL)
 
-        # The pages on the killed worker drop (at once: the kernel resets their sockets),
-        # then come back; the others never leave "Live".
+        # The pages on the killed worker drop at once (the kernel resets their sockets), then
+        # come back; the others never leave "Live".
         deadline = killed + RECONNECT_LIMIT
         while True:
             seen = {name: page.evaluate(SINCE, page_clocks[name]) for name, page in pages.items()}
             dropped = [name for name, s in seen.items() if s["dropped"]]
-            if len(dropped) >= sockets[victim] and all(s["live"] for s in seen.values()):
+            noticed = time.monotonic() > killed + NOTICE
+            if noticed and dropped and all(s["live"] for s in seen.values()):
                 break
             assert time.monotonic() < deadline, (
                 f"{RECONNECT_LIMIT:.0f} s after the kill: pages that dropped {dropped}, "
@@ -123,19 +126,18 @@ def test_a_killed_worker_s_pages_reconnect_to_the_other_and_every_screen_catches
     acknowledged, failed = voters.acknowledged(), voters.failed()
     restarted = [pid for pid in server.worker_pids() if pid not in sockets]
     print(
-        f"killed worker {victim}, which held {sockets[victim]} of the {len(pages)} pages' "
-        f"sockets ({sockets}); pages back live after "
+        f"killed worker {victim} (connections by worker: {sockets}); {len(dropped)} of "
+        f"{len(pages)} pages had their socket on it, back live after "
         f"{', '.join(f'{name} {s:.1f} s' for name, s in reconnected.items())}; supervisor "
         f"started {len(restarted)} new worker(s); votes: {len(voters.attempts)} sent, "
         f"{len(acknowledged)} acknowledged ({before} before the kill), {len(failed)} unanswered "
         f"or refused ({sorted({str(a.status) for a in failed})})"
     )
     assert before >= 5, "the voting did not get going before the kill"
-    assert sum(sockets.values()) == len(pages), f"one socket per page: {sockets}"
     assert [a for a in acknowledged if a.started > killed + 1], "no vote went through afterwards"
-    for attempt in failed:  # only what the killed worker was answering
+    for attempt in failed:  # only what the killed worker was answering when it died
         assert not isinstance(attempt.status, int), attempt
-        assert killed - 1 < attempt.started < killed + 1, attempt
+        assert attempt.started < killed + 0.5 and attempt.answered >= killed, attempt
     assert voters.check_database() == []
 
     took = wait_until_screens_match(pages, ids, timeout=15)
