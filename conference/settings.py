@@ -197,9 +197,15 @@ else:
         }
     }
 
-# How long a changed tally waits to go out with the group's other changes (seconds); 0
-# sends one broadcast per vote. See discussions.live.tally_changed.
-LIVE_TALLY_WINDOW = envfloat("LIVE_TALLY_WINDOW", "0.25")
+# The shortest time between two broadcasts of a group's tallies and presence (seconds): a
+# change within it of the last one waits and goes out with the group's other changes; 0
+# sends one broadcast per change. See discussions.live.RoomChanges.
+LIVE_TALLY_WINDOW = envfloat("LIVE_TALLY_WINDOW", "0.15")
+
+# Threads per server process that run HTTP requests (conference.http). Each may hold a
+# database connection, so keep DB_POOL_MAX above it (the sockets' database work and the
+# tally broadcasts use a few more).
+HTTP_THREADS = envint("HTTP_THREADS", "8")
 
 # The cache holds rate-limit counters: in Redis they are shared by every server process.
 # It uses the next Redis database after the channel layer's, so clearing one never touches

@@ -7,6 +7,7 @@ of a group cannot keep listening by sending heartbeats.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 
@@ -25,6 +26,12 @@ log = logging.getLogger(__name__)
 # Close code for "not allowed": before accept() Channels answers the handshake with 403.
 FORBIDDEN = 4403
 MAX_FRAME = 1024  # the browser only ever sends small heartbeats
+
+# The sockets' database work (membership checks, heartbeats, presence) in a pool of threads.
+# database_sync_to_async's default runs every socket's work of the process on one single
+# thread: with 2,000 sockets, heartbeats and arrivals queued behind one another for seconds
+# (docs/capacity.md). Each call is independent (its own connection, closed after it).
+in_db_thread = functools.partial(database_sync_to_async, thread_sensitive=False)
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -101,7 +108,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # --- Database helpers ---------------------------------------------------------------------
 
-    @database_sync_to_async
+    @in_db_thread
     def member_id(self) -> int | None:
         group = (
             BreakoutGroup.objects.filter(pk=self.group_id)
@@ -118,38 +125,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return participant.pk
 
     async def arrive(self) -> None:
-        await self.announce_presence(await self.count_in())
+        if await self.count_in():
+            live.presence_changed(self.group_id)
 
     async def leave(self) -> None:
-        await self.announce_presence(await self.count_out())
+        if await self.count_out():
+            live.presence_changed(self.group_id)
 
-    async def announce_presence(self, numbered: tuple[int, int] | None) -> None:
-        """Tell the room (and its consoles) that the number online changed.
-
-        Sent from here with await, not by live.publish from the database thread: a thread in
-        async_to_sync waits on this event loop, which stops for good when the server shuts
-        down, and a server with sockets open then never exited on SIGTERM.
-        """
-        if numbered is None:
-            return
-        seq, session_id = numbered
-        try:
-            html = await database_sync_to_async(live.presence_html)(self.group_id, seq)
-            await self.channel_layer.group_send(
-                live.room_channel_group(self.group_id),
-                {"type": live.ROOM_EVENT, "seq": seq, "html": html},
-            )
-            await self.channel_layer.group_send(
-                live.console_channel_group(session_id),
-                {"type": "console.changed", "group_id": self.group_id},
-            )
-        except Exception:
-            # As with publish: a page that misses this sees the gap in the numbers.
-            log.exception("Could not announce presence event %s to group %s", seq, self.group_id)
-
-    @database_sync_to_async
-    def count_in(self) -> tuple[int, int] | None:
-        """Count this socket in: (seq, session id) of the event to send, if the count changed."""
+    @in_db_thread
+    def count_in(self) -> bool:
+        """Count this socket in; True if the number online changed."""
         with transaction.atomic():
             before = queries.online_count(self.group_id)
             Presence.objects.update_or_create(
@@ -159,20 +144,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
             # Rows of sockets whose server died never got their disconnect: drop old ones.
             stale = timezone.now() - 4 * queries.PRESENCE_TIMEOUT
             Presence.objects.filter(group=self.group_id, last_seen__lt=stale).delete()
-            if queries.online_count(self.group_id) == before:
-                return None
-            return live.next_seq(self.group_id)
+            return queries.online_count(self.group_id) != before
 
-    @database_sync_to_async
-    def count_out(self) -> tuple[int, int] | None:
+    @in_db_thread
+    def count_out(self) -> bool:
         with transaction.atomic():
             before = queries.online_count(self.group_id)
             Presence.objects.filter(channel_name=self.channel_name).delete()
-            if queries.online_count(self.group_id) == before:
-                return None
-            return live.next_seq(self.group_id)
+            return queries.online_count(self.group_id) != before
 
-    @database_sync_to_async
+    @in_db_thread
     def touch(self) -> None:
         updated = Presence.objects.filter(channel_name=self.channel_name).update(
             last_seen=timezone.now()
@@ -210,7 +191,7 @@ def _parse(text_data: str | None, bytes_data: bytes | None) -> dict | None:
     return message if isinstance(message, dict) else None
 
 
-@database_sync_to_async
+@in_db_thread
 def latest_seq(group_id: int) -> int:
     return BreakoutGroup.objects.values_list("broadcast_seq", flat=True).get(pk=group_id)
 
@@ -277,7 +258,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         if event["group_id"] in self.group_ids:
             await self.send(text_data=json.dumps({"type": "changed", "group": event["group_id"]}))
 
-    @database_sync_to_async
+    @in_db_thread
     def facilitated_groups(self) -> frozenset[int]:
         session = Session.objects.filter(pk=self.session_id).first()
         user = self.scope.get("user")
@@ -328,7 +309,7 @@ class ScreenConsumer(AsyncWebsocketConsumer):
     async def room_event(self, event: dict) -> None:
         await forward(self, event["html"])
 
-    @database_sync_to_async
+    @in_db_thread
     def token_opens(self, group_id: int) -> bool:
         if "\x00" in self.token:  # PostgreSQL cannot even compare it: no token has one
             return False

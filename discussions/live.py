@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 
 from discussions import queries
@@ -47,13 +48,20 @@ def console_channel_group(session_id: int) -> str:
 def next_seq(group_id: int) -> tuple[int, int]:
     """Take the group's next broadcast number. Call inside the writing transaction.
 
-    Returns (seq, session_id).
+    Returns (seq, session_id). One statement (UPDATE ... RETURNING, PostgreSQL and SQLite
+    3.35+): every broadcast takes a number, so this is on the hottest paths.
     """
-    BreakoutGroup.objects.filter(pk=group_id).update(broadcast_seq=F("broadcast_seq") + 1)
-    seq, session_id = BreakoutGroup.objects.values_list("broadcast_seq", "session_id").get(
-        pk=group_id
-    )
-    return seq, session_id
+    table = BreakoutGroup._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET broadcast_seq = broadcast_seq + 1 WHERE id = %s "
+            "RETURNING broadcast_seq, session_id",
+            [group_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise BreakoutGroup.DoesNotExist(f"No breakout group {group_id}")
+    return row[0], row[1]
 
 
 def publish(group_id: int, render: Callable[[int], str]) -> None:
@@ -126,67 +134,96 @@ def position_added_html(position_id: int, seq: int) -> str:
     )
 
 
-def tallies_html(position_ids: list[int], seq: int) -> str:
-    positions = queries.positions_with_tallies(position_ids)
-    return render_event("room/events.html#tallies_changed", seq, {"positions": positions})
+def changes_html(group_id: int, position_ids: list[int], presence: bool, seq: int) -> str:
+    """One broadcast for what changed in a group lately: tallies, and the number online."""
+    context = {
+        "positions": queries.positions_with_tallies(position_ids) if position_ids else [],
+        "online": queries.online_count(group_id) if presence else None,
+    }
+    return render_event("room/events.html#changes", seq, context)
 
 
-# --- Tallies: combined per group, a few broadcasts a second ----------------------------------
+# --- Tallies and presence: combined per group, a few broadcasts a second ---------------------
 
 
 def tally_changed(group_id: int, position_id: int) -> None:
     """A vote changed a position's tally in this group: announce it after the commit.
 
     Inside a server process the announcement waits up to settings.LIVE_TALLY_WINDOW on the
-    process's event loop and goes out with every other tally of the group that changed
-    meanwhile, numbered and rendered once. A busy room then costs each socket a few
-    messages a second however fast people vote, where one message per vote filled the
-    sockets' queues and fell seconds behind (docs/capacity.md). Elsewhere (a management
-    command, a test without a server) it goes out at once.
+    process's event loop and goes out with every other change of the group meanwhile,
+    numbered and rendered once. A busy room then costs each socket a few messages a second
+    however fast people vote, where one message per vote filled the sockets' queues and
+    fell seconds behind (docs/capacity.md). Elsewhere (a management command, a test without
+    a server) it goes out at once.
     """
-    transaction.on_commit(lambda: tally_batcher.add(group_id, position_id))
+    transaction.on_commit(lambda: room_changes.add(group_id, position_id=position_id))
 
 
-class TallyBatcher:
-    """Collects changed tallies per group on the server's event loop and flushes them.
+def presence_changed(group_id: int) -> None:
+    """The number online in the group changed (a socket arrived or left): announce it, with
+    the group's other changes. A room of 20 filling up at the start of a breakout sent 20
+    numbered broadcasts to up to 20 sockets each; combined, a few."""
+    room_changes.add(group_id, presence=True)
 
-    One per process: each process sends what its own requests wrote. Changes waiting when
-    the process dies are not announced; their tallies ride on the next change of the same
-    position, or on a page's re-fetch.
+
+class RoomChanges:
+    """Collects changed tallies and presence per group on the server's event loop, and
+    sends each group's as one broadcast, at most one per settings.LIVE_TALLY_WINDOW.
+
+    A change in a quiet group goes out at once; one that follows a broadcast of its group
+    within the window waits for the window's end, with every other change of the group
+    meanwhile. A few votes a second then cost nothing in latency, and a busy room costs
+    each socket a few messages a second however fast people vote.
+
+    One per process: each process sends what its own requests and sockets changed. Changes
+    waiting when the process dies are not announced; tallies ride on the next change of the
+    same position, and every page re-fetches at its next heartbeat if numbers were taken
+    and not sent.
     """
 
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.waiting: dict[int, set[int]] = {}
+        self.waiting: dict[int, _Pending] = {}
+        self.last_flush: dict[int, float] = {}  # group -> loop time of its last broadcast
         self.flushes: set[asyncio.Task] = set()
 
     def serve_on(self, loop: asyncio.AbstractEventLoop) -> None:
         """The ASGI entry point hands over the server's loop with each connection."""
         self.loop = loop
 
-    def add(self, group_id: int, position_id: int) -> None:
+    def add(self, group_id: int, *, position_id: int | None = None, presence: bool = False):
+        """From any thread: a request's thread after its commit, or a consumer on the loop."""
         loop = self.loop
-        window = settings.LIVE_TALLY_WINDOW
-        if window <= 0 or loop is None or loop.is_closed() or not loop.is_running():
-            _send_tallies_now(group_id, {position_id})
+        serving = loop is not None and not loop.is_closed() and loop.is_running()
+        if not serving or (settings.LIVE_TALLY_WINDOW <= 0 and not _on(loop)):
+            ids = set() if position_id is None else {position_id}
+            _send_changes_now(group_id, ids, presence)
             return
-        loop.call_soon_threadsafe(self._wait, group_id, position_id, window)
+        loop.call_soon_threadsafe(self._wait, group_id, position_id, presence)
 
-    def _wait(self, group_id: int, position_id: int, window: float) -> None:
-        waiting = self.waiting.setdefault(group_id, set())
-        if not waiting:  # the first change since the last flush opens the window
-            task = asyncio.ensure_future(self._flush_after(group_id, window))
-            self.flushes.add(task)
-            task.add_done_callback(self.flushes.discard)
-        waiting.add(position_id)
+    def _wait(self, group_id: int, position_id: int | None, presence: bool) -> None:
+        pending = self.waiting.get(group_id)
+        if pending is None:  # the first change since the last broadcast: schedule the next
+            pending = self.waiting[group_id] = _Pending()
+            loop = asyncio.get_running_loop()
+            last = self.last_flush.get(group_id, -math.inf)
+            self._schedule(group_id, max(0.0, last + settings.LIVE_TALLY_WINDOW - loop.time()))
+        if position_id is not None:
+            pending.position_ids.add(position_id)
+        pending.presence |= presence
 
-    async def _flush_after(self, group_id: int, window: float) -> None:
-        await asyncio.sleep(window)
-        position_ids = self.waiting.pop(group_id, set())
+    async def _flush_after(self, group_id: int, delay: float) -> None:
+        await asyncio.sleep(delay)
+        pending = self.waiting.pop(group_id)
+        self.last_flush[group_id] = asyncio.get_running_loop().time()
         try:
-            seq, session_id, html = await _number_and_render(group_id, sorted(position_ids))
-        except Exception:
-            log.exception("Could not number tallies %s of group %s", position_ids, group_id)
+            seq, session_id, html = await _number_and_render(
+                group_id, sorted(pending.position_ids), pending.presence
+            )
+        except Exception as exc:
+            # The database is away. Nothing numbered, so no page sees a gap: without a
+            # retry these tallies would stay stale on every screen until changed again.
+            self._retry(group_id, pending, exc)
             return
         try:
             layer = get_channel_layer()
@@ -199,36 +236,78 @@ class TallyBatcher:
             )
         except Exception:
             # As in publish: the number is taken, so the pages see the gap and re-fetch.
-            log.exception("Could not publish tallies event %s to group %s", seq, group_id)
+            log.exception("Could not publish changes event %s to group %s", seq, group_id)
+
+    def _retry(self, group_id: int, pending: _Pending, exc: Exception) -> None:
+        if isinstance(exc, BreakoutGroup.DoesNotExist) or pending.failures >= RETRY_LIMIT:
+            log.error("Gave up announcing the changes %s of group %s: %s", pending, group_id, exc)
+            return
+        delay = RETRY_SECONDS[min(pending.failures, len(RETRY_SECONDS) - 1)]
+        log.warning(
+            "Could not number the changes of group %s (%s); trying again in %s s",
+            group_id,
+            exc,
+            delay,
+        )
+        pending.failures += 1
+        waiting = self.waiting.get(group_id)
+        if waiting is not None:  # newer changes are scheduled already: ride with them
+            waiting.position_ids |= pending.position_ids
+            waiting.presence |= pending.presence
+            waiting.failures = max(waiting.failures, pending.failures)
+            return
+        self.waiting[group_id] = pending
+        self._schedule(group_id, delay)
+
+    def _schedule(self, group_id: int, delay: float) -> None:
+        task = asyncio.ensure_future(self._flush_after(group_id, delay))
+        self.flushes.add(task)
+        task.add_done_callback(self.flushes.discard)
 
 
-def _number_and_render_sync(group_id: int, position_ids: list[int]) -> tuple[int, int, str]:
+# Seconds between attempts to number a group's changes while the database is away.
+RETRY_SECONDS = (1, 2, 4, 8)
+RETRY_LIMIT = 40  # about five minutes; pages re-fetch at reconnection anyway
+
+
+@dataclass
+class _Pending:
+    position_ids: set[int] = field(default_factory=set)
+    presence: bool = False
+    failures: int = 0  # attempts to number these that failed (the database away)
+
+
+def _on(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+def _number_and_render_sync(
+    group_id: int, position_ids: list[int], presence: bool
+) -> tuple[int, int, str]:
     with transaction.atomic():
         seq, session_id = next_seq(group_id)
     # Rendered after the number is committed: it shows at least everything numbered before.
-    return seq, session_id, tallies_html(position_ids, seq)
+    return seq, session_id, changes_html(group_id, position_ids, presence, seq)
 
 
 # Off the thread that runs requests: flushing must not queue behind them.
 _number_and_render = database_sync_to_async(_number_and_render_sync, thread_sensitive=False)
 
 
-def _send_tallies_now(group_id: int, position_ids: set[int]) -> None:
+def _send_changes_now(group_id: int, position_ids: set[int], presence: bool) -> None:
     try:
-        seq, session_id, html = _number_and_render_sync(group_id, sorted(position_ids))
+        seq, session_id, html = _number_and_render_sync(group_id, sorted(position_ids), presence)
         _send(room_channel_group(group_id), {"type": ROOM_EVENT, "seq": seq, "html": html})
     except Exception:
-        log.exception("Could not publish tallies %s to group %s", position_ids, group_id)
+        log.exception("Could not publish the changes %s of group %s", position_ids, group_id)
         return
     _console(session_id, group_id)
 
 
-tally_batcher = TallyBatcher()
-
-
-def presence_html(group_id: int, seq: int) -> str:
-    online = queries.online_count(group_id)
-    return render_event("room/events.html#presence_changed", seq, {"online": online})
+room_changes = RoomChanges()
 
 
 def position_removed_html(position_id: int, seq: int) -> str:

@@ -1,5 +1,6 @@
 """The room's WebSocket, through the whole ASGI stack: origin check, session cookie, consumer."""
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass
@@ -95,6 +96,17 @@ async def group_members(group_name: str) -> set[str]:
 
 post = database_sync_to_async(services.post_position)
 presences = database_sync_to_async(lambda **kw: list(Presence.objects.filter(**kw)))
+
+
+async def presences_once(count: int, **kw) -> list[Presence]:
+    """The rows, once there are `count` of them (or WAIT has passed): a socket counts itself
+    in just after its handshake, in a database thread of its own."""
+    deadline = asyncio.get_running_loop().time() + WAIT
+    while len(rows := await presences(**kw)) != count:
+        if asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.02)
+    return rows
 
 
 async def test_member_receives_what_another_member_posts(members):
@@ -214,7 +226,7 @@ async def test_presence_counts_participants_not_sockets_and_goes_with_the_socket
         # Ben opens a second tab: a second row, but the count is unchanged, so no broadcast.
         second_tab = socket(members.group_id, members.cookies["ben"])
         assert (await second_tab.connect(WAIT))[0]
-        assert len(await presences(participant=members.ben)) == 2
+        assert len(await presences_once(2, participant=members.ben)) == 2
         await ada.receive_nothing(0.3)
         await second_tab.disconnect()
         assert len(await presences(participant=members.ben)) == 1

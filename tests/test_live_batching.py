@@ -5,12 +5,13 @@ import re
 
 import pytest
 from channels.db import database_sync_to_async
+from django.db import OperationalError
 
 from discussions import live, services
 from discussions.models import BreakoutGroup, Position
 from tests import test_consumers
-from tests.factories import make_position
-from tests.test_consumers import WAIT, connected, seq_in
+from tests.factories import client_for, make_participant, make_position
+from tests.test_consumers import WAIT, connected, online_in, seq_in, socket
 
 members = test_consumers.members  # the fixture: Ada, Ben and their sockets' cookies
 
@@ -38,29 +39,60 @@ def two_positions(members):
 
 
 @database_sync_to_async
+def newcomer_cookie(group_id: int) -> str:
+    """The session cookie of a new member of the group."""
+    group = BreakoutGroup.objects.get(pk=group_id)
+    return client_for(make_participant(group, "Dan")).cookies["sessionid"].value
+
+
+@database_sync_to_async
 def seq_of(group_id: int) -> int:
     return BreakoutGroup.objects.get(pk=group_id).broadcast_seq
 
 
-async def test_votes_within_the_window_go_out_as_one_numbered_broadcast(members, settings):
+async def test_a_change_goes_out_at_once_and_those_within_the_window_after_it_together(
+    members, settings
+):
     settings.LIVE_TALLY_WINDOW = WINDOW
     first, second = await two_positions(members)
     ada = await connected(members.group_id, members.cookies["ada"])  # serves on this loop
     try:
+        await ada.receive_nothing(WINDOW)  # the window after Ada's own arrival is over
         before = await seq_of(members.group_id)
+        # A quiet room: the first vote goes out at once.
         await vote(participant=members.ben, position_id=first, choice="agree")
+        html = await ada.receive_from(WINDOW * 0.8)
+        assert seq_in(html) == before + 1
+        assert tallies_in(html) == {first: (1, 1, 0, 0)}
+
+        # Within the window after it, votes wait and go out as one broadcast.
         await vote(participant=members.ada, position_id=first, choice="disagree")
         await vote(participant=members.ada, position_id=second, choice="pass")
         html = await ada.receive_from(WAIT)
-        assert seq_in(html) == before + 1 == await seq_of(members.group_id)
+        assert seq_in(html) == before + 2 == await seq_of(members.group_id)
         assert tallies_in(html) == {first: (2, 1, 1, 0), second: (1, 0, 0, 1)}
-        await ada.receive_nothing(2 * WINDOW)  # one broadcast, not three
+        await ada.receive_nothing(2 * WINDOW)  # one broadcast, not two
+    finally:
+        await ada.disconnect()
 
-        # The next vote opens a new window: a second broadcast, with only what changed.
-        await vote(participant=members.ben, position_id=first, choice="pass")
-        html = await ada.receive_from(WAIT)
-        assert seq_in(html) == before + 2
-        assert tallies_in(html) == {first: (3, 0, 1, 1)}
+
+async def test_arrivals_within_the_window_are_one_presence_broadcast(members, settings):
+    settings.LIVE_TALLY_WINDOW = WINDOW
+    ada = await connected(members.group_id, members.cookies["ada"])
+    try:
+        await ada.receive_nothing(WINDOW)
+        before = await seq_of(members.group_id)
+        ben = socket(members.group_id, members.cookies["ben"])
+        dan = socket(members.group_id, await newcomer_cookie(members.group_id))
+        assert (await ben.connect(WAIT))[0] and (await dan.connect(WAIT))[0]
+        seen = [await ada.receive_from(WAIT)]
+        if online_in(seen[0]) != 3:  # Ben's arrival alone went out at once, Dan's after
+            seen.append(await ada.receive_from(WAIT))
+        assert online_in(seen[-1]) == 3
+        assert seq_in(seen[-1]) == before + len(seen) == await seq_of(members.group_id)
+        await ada.receive_nothing(2 * WINDOW)
+        await ben.disconnect()
+        await dan.disconnect()
     finally:
         await ada.disconnect()
 
@@ -106,7 +138,33 @@ async def test_a_loop_that_has_stopped_serving_makes_changes_go_out_at_once(memb
     first, _ = await two_positions(members)
     stopped = asyncio.new_event_loop()
     stopped.close()
-    live.tally_batcher.serve_on(stopped)
+    live.room_changes.serve_on(stopped)
     before = await seq_of(members.group_id)
     await vote(participant=members.ben, position_id=first, choice="agree")
     assert await seq_of(members.group_id) == before + 1  # numbered and sent already
+
+
+async def test_changes_the_database_could_not_number_go_out_when_it_is_back(
+    members, settings, monkeypatch
+):
+    settings.LIVE_TALLY_WINDOW = WINDOW
+    monkeypatch.setattr(live, "RETRY_SECONDS", (0.2,))
+    first, _ = await two_positions(members)
+    ada = await connected(members.group_id, members.cookies["ada"])
+    number_and_render, failed = live._number_and_render, []
+
+    async def away_at_first(*args):
+        if len(failed) < 2:
+            failed.append(args)
+            raise OperationalError("the database is away")
+        return await number_and_render(*args)
+
+    monkeypatch.setattr(live, "_number_and_render", away_at_first)
+    try:
+        await ada.receive_nothing(WINDOW)
+        await vote(participant=members.ben, position_id=first, choice="agree")
+        html = await ada.receive_from(WAIT)
+        assert len(failed) == 2
+        assert tallies_in(html) == {first: (1, 1, 0, 0)}
+    finally:
+        await ada.disconnect()
