@@ -35,8 +35,21 @@
     if (!notice || (xhr && xhr.status && xhr.status < 500)) return;
     const method = (event.detail.requestConfig && event.detail.requestConfig.verb) || "";
     if (method.toLowerCase() !== "post") return;
-    notice.textContent = "That was not saved: the server did not answer. Try again in a moment.";
+    notice.textContent = notSavedMessage(xhr);
     notice.className = "message error";
+  }
+  function notSavedMessage(xhr) {
+    if (!xhr || !xhr.status) {
+      return "That was not saved: the server did not answer. Try again in a moment.";
+    }
+    // The server's own short explanation ("The database is not answering just now:
+    // nothing was saved..."), set as text, never as HTML.
+    const type = xhr.getResponseHeader("Content-Type") || "";
+    const text = (xhr.responseText || "").trim();
+    if (xhr.status === 503 && type.startsWith("text/plain") && text && text.length < 300) {
+      return text;
+    }
+    return "That was not saved: the server could not save it. Try again in a moment.";
   }
   document.body.addEventListener("htmx:responseError", notSaved);
   document.body.addEventListener("htmx:sendError", notSaved);

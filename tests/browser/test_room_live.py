@@ -16,6 +16,7 @@ from django.db import connections
 from playwright.sync_api import Page, expect
 
 from discussions import services
+from discussions.middleware import DATABASE_AWAY
 from discussions.models import Participant, Position, Session, Vote
 from tests.conftest import DEMO_PAPER
 
@@ -320,9 +321,22 @@ def test_a_vote_the_server_could_not_save_says_so(asgi_server, new_page, live_se
     position = Position.objects.get(text="Keep the alliances")
     notice = ana.locator("#live-notice")
 
-    ana.route("**/vote", lambda route: route.fulfill(status=503, body="Service Unavailable"))
+    # The server's own explanation, as discussions.middleware.DatabaseUnavailable sends it.
+    ana.route(
+        "**/vote",
+        lambda route: route.fulfill(
+            status=503, body=DATABASE_AWAY, content_type="text/plain; charset=utf-8"
+        ),
+    )
     vote(ana, position, "Agree")
-    expect(notice).to_have_text(re.compile("not saved"))
+    expect(notice).to_have_text(DATABASE_AWAY)
+    expect_my_vote(ana, position, None)
+    ana.unroute("**/vote")
+
+    ana.route("**/vote", lambda route: route.fulfill(status=500, body="<h1>Server Error</h1>"))
+    notice.evaluate("el => { el.textContent = ''; }")
+    vote(ana, position, "Agree")
+    expect(notice).to_have_text(re.compile("not saved: the server could not save it"))
     expect_my_vote(ana, position, None)
     ana.unroute("**/vote")
 
