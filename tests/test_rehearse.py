@@ -8,6 +8,7 @@ never against a limit: this machine is shared.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 
@@ -15,6 +16,7 @@ import pytest
 from django.core.management import call_command
 
 from discussions import services
+from discussions.rehearsal import run
 from discussions.rehearsal.stats import SeqLog, percentiles
 from tests.browser.asgi_server import (  # noqa: F401
     start_asgi_server,
@@ -120,3 +122,32 @@ def test_percentiles_are_nearest_rank():
     figures = percentiles([float(n) for n in range(1, 101)])
     assert figures == {"p50": 50.0, "p95": 95.0, "p99": 99.0, "max": 100.0}
     assert percentiles([]) == {"p50": None, "p95": None, "p99": None, "max": None}
+
+
+def test_the_ceiling_ramp_doubles_the_rate_until_a_step_falls_behind(monkeypatch):
+    monkeypatch.setattr(run, "RAMP_STEP_SECONDS", 1.0)
+    monkeypatch.setattr(run, "RAMP_LIMIT", 40.0)
+    plan = run.Plan(participants=4, groups=2, rate=10.0, duration=1.0)
+    maximum = asyncio.run(run.ramp_ceiling(plan, lambda line: None))
+    assert [step["offered_votes_per_s"] for step in maximum["steps"]] == [10.0, 20.0, 40.0]
+    assert all(step["keeps_up"] for step in maximum["steps"]), maximum
+    assert maximum["max_votes_per_s"] == 40.0
+    for step in maximum["steps"]:
+        assert step["achieved_votes_per_s"] > 0
+        assert step["fanout_ms"]["p99"] > 0
+
+
+def test_a_step_keeps_up_only_at_its_rate_without_losses_and_within_the_p99():
+    def step(achieved=100.0, lost=0, p99=40.0):
+        return {
+            "offered_votes_per_s": 100.0,
+            "achieved_votes_per_s": achieved,
+            "lost": lost,
+            "fanout_ms": {"p99": p99},
+        }
+
+    assert run.keeps_up(step())
+    assert not run.keeps_up(step(achieved=90.0))
+    assert not run.keeps_up(step(lost=1))
+    assert not run.keeps_up(step(p99=251.0))
+    assert not run.keeps_up(step(p99=None))

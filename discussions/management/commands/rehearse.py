@@ -49,6 +49,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--session-id", type=int, default=None, help="For --facilitator (default: by code)."
         )
+        parser.add_argument(
+            "--ceiling-ramp",
+            action="store_true",
+            help="Also find the bare ceiling's maximum: its rate doubled until it falls behind.",
+        )
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
         parser.add_argument("--no-progress", action="store_true")
@@ -72,7 +77,15 @@ class Command(BaseCommand):
             plan.session_id = options["session_id"] or self._session_id(code)
         progress = (lambda line: None) if options["no_progress"] else _progress
         try:
-            result = asyncio.run(rehearse(options["url"].rstrip("/"), code, plan, progress))
+            result = asyncio.run(
+                rehearse(
+                    options["url"].rstrip("/"),
+                    code,
+                    plan,
+                    progress,
+                    ramp=options["ceiling_ramp"],
+                )
+            )
         except (RehearsalError, ValueError) as error:
             raise CommandError(str(error)) from error
         finally:
@@ -138,4 +151,16 @@ def summary(result: dict) -> str:
         f"Ratio to ceiling: votes/s {ratio['achieved_votes_per_s']}, "
         f"p50 {ratio['fanout_p50']}, p95 {ratio['fanout_p95']}"
     )
+    if "ceiling_max" in result:
+        maximum = result["ceiling_max"]
+        steps = ", ".join(
+            f"{step['offered_votes_per_s']:g}: {step['achieved_votes_per_s']}/s "
+            f"p99 {step['fanout_ms']['p99']}"
+            for step in maximum["steps"]
+        )
+        lines.append(
+            f"Ceiling's maximum: {maximum['max_votes_per_s']} votes/s ({steps}); "
+            f"ours keeping up {maximum['ours_keeping_up_votes_per_s']}, "
+            f"ratio {maximum['ratio']}"
+        )
     return "\n".join(lines)
