@@ -183,13 +183,20 @@ class RoomChanges:
 
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._start()
+
+    def _start(self) -> None:
         self.waiting: dict[int, _Pending] = {}
         self.last_flush: dict[int, float] = {}  # group -> loop time of its last broadcast
+        # One broadcast of a group at a time, so they leave in the order they were numbered.
+        self.sending: dict[int, asyncio.Lock] = {}
         self.flushes: set[asyncio.Task] = set()
 
     def serve_on(self, loop: asyncio.AbstractEventLoop) -> None:
         """The ASGI entry point hands over the server's loop with each connection."""
-        self.loop = loop
+        if loop is not self.loop:  # a new server (or test) loop: nothing carries over
+            self.loop = loop
+            self._start()
 
     def add(self, group_id: int, *, position_id: int | None = None, presence: bool = False):
         """From any thread: a request's thread after its commit, or a consumer on the loop."""
@@ -214,6 +221,10 @@ class RoomChanges:
 
     async def _flush_after(self, group_id: int, delay: float) -> None:
         await asyncio.sleep(delay)
+        async with self.sending.setdefault(group_id, asyncio.Lock()):
+            await self._flush(group_id)
+
+    async def _flush(self, group_id: int) -> None:
         pending = self.waiting.pop(group_id)
         self.last_flush[group_id] = asyncio.get_running_loop().time()
         try:

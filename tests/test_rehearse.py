@@ -35,6 +35,7 @@ KEYS = {
     "achieved_votes_per_s",
     "fanout_ms",
     "lost",
+    "lost_while_voting",
     "duplicated",
     "http_errors",
 }
@@ -115,6 +116,7 @@ def test_sequence_log_counts_gaps_and_repeats():
         log.add(seq)
     assert log.duplicated == 1
     assert log.lost(last=10, start_if_empty=0) == 2  # 8 and 10
+    assert log.lost(last=10, start_if_empty=0, after=8) == 1  # 10 alone
     assert SeqLog().lost(last=4, start_if_empty=2) == 2  # nothing arrived after the page's 2
 
 

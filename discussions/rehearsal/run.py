@@ -84,6 +84,7 @@ class Member:
     tallies: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
     last_choice: dict[int, str] = field(default_factory=dict)
     reader: asyncio.Task | None = None
+    seq_at_vote: int = 0  # the highest number this socket had seen when the votes started
 
 
 class Rehearsal:
@@ -141,6 +142,8 @@ class Rehearsal:
         await asyncio.sleep(SETTLE)
 
         self.phase = "vote"
+        for member in joined:
+            member.seq_at_vote = member.seqs.highest
         before = self._sample()
         vote_started = time.monotonic()
         rss_samples: list[float] = [before[1]] if before else []
@@ -185,6 +188,11 @@ class Rehearsal:
             # sockets missing a little (dropped messages) are different problems.
             "sockets_with_losses": sum(1 for m in joined if m.socket and self._lost(m)),
             "sockets_closed": sum(1 for m in joined if m.socket and m.socket.closed),
+            # Losses among the numbers sent once every socket was in (the joining phase's
+            # arrivals can cross a socket's subscription out of order, between processes).
+            "lost_while_voting": sum(
+                self._lost(m, after=m.seq_at_vote) for m in joined if m.socket
+            ),
             "duplicated": sum(m.seqs.duplicated for m in joined if m.socket),
             "http_errors": dict(sorted(self.errors.items())),
             "client_lag_max_ms": round(self.lag_max * 1000, 1),
@@ -446,9 +454,9 @@ class Rehearsal:
                 self.probe_ms.setdefault(name, []).append((time.monotonic() - started) * 1000)
             await asyncio.sleep(PROBE_EVERY)
 
-    def _lost(self, member: Member) -> int:
+    def _lost(self, member: Member, after: int = 0) -> int:
         last = self.final.get(member.group, member.seqs.highest)
-        return member.seqs.lost(last, member.page_seq)
+        return member.seqs.lost(last, member.page_seq, after)
 
     # --- Helpers ----------------------------------------------------------------------------
 

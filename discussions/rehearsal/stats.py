@@ -46,8 +46,10 @@ class SeqLog:
         if self.first is None or seq < self.first:
             self.first = seq
 
-    def lost(self, last: int, start_if_empty: int) -> int:
+    def lost(self, last: int, start_if_empty: int, after: int = 0) -> int:
+        """Numbers missing up to `last`; with `after`, only those above it."""
         start = self.first if self.first is not None else start_if_empty + 1
+        start = max(start, after + 1)
         return sum(1 for seq in range(start, last + 1) if seq not in self.seen)
 
     @property
