@@ -14,6 +14,7 @@ Conventions:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -556,6 +557,19 @@ class Theme:
 
 
 def themes(texts: list[str], *, seed: int = 0, max_themes: int = 8) -> list[Theme]:
+    """Themes of these texts (see _themes), remembered: they change only when positions
+    are added or edited, while votes (and with them every synthesis request) stream in.
+    Half the synthesis's time at 200 participants was this clustering, redone per request.
+    """
+    return list(_remembered_themes(tuple(texts), seed, max_themes))
+
+
+@functools.lru_cache(maxsize=64)
+def _remembered_themes(texts: tuple[str, ...], seed: int, max_themes: int) -> tuple[Theme, ...]:
+    return tuple(_themes(list(texts), seed=seed, max_themes=max_themes))
+
+
+def _themes(texts: list[str], *, seed: int = 0, max_themes: int = 8) -> list[Theme]:
     """Cluster positions by text: TF-IDF (English stop words), LSA, k-means, k by silhouette.
 
     k runs from 2 to ``max_themes`` (and below the number of distinct texts); the best

@@ -474,3 +474,16 @@ def test_bench_synthesis_command_prints_its_table():
     table = out.getvalue()
     assert "2,000     1,000   200,000" in table
     assert table.rstrip().endswith("3")  # k: the three planted opinion groups
+
+
+def test_themes_are_remembered_for_the_same_texts_and_redone_for_new_ones():
+    texts = ["Fund the alliance", "Pay for the alliance", "Tariffs hurt trade", "Trade rules"]
+    syn._remembered_themes.cache_clear()
+    first = syn.themes(texts)
+    first.pop()  # the caller's list is its own
+    again = syn.themes(list(texts))
+    assert syn._remembered_themes.cache_info().hits == 1
+    assert len(again) == len(first) + 1
+    changed = syn.themes([*texts, "Alliances deter war"])
+    assert syn._remembered_themes.cache_info().misses == 2
+    assert sum(len(t.positions) for t in changed) == 5
