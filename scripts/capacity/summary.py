@@ -23,3 +23,17 @@ for path in sys.argv[1:]:
         f"{cf['p50']}/{cf['p95']}/{cf['p99']}/{cf['max']} ms, lost {c['lost']}, "
         f"server {c.get('server')}; ratio {r.get('ratio_to_ceiling')}"
     )
+    if "ceiling_max" in r:
+        maximum = r["ceiling_max"]
+        for step in maximum["steps"]:
+            sf = step["fanout_ms"]
+            print(
+                f"  ceiling ramp: offered {step['offered_votes_per_s']}, achieved "
+                f"{step['achieved_votes_per_s']}, p50/p99 {sf['p50']}/{sf['p99']} ms, "
+                f"lost {step['lost']}, client lag {step['client_lag_max_ms']} ms, "
+                f"server {step['server']}, keeps up {step['keeps_up']}"
+            )
+        print(
+            f"  ceiling max {maximum['max_votes_per_s']} votes/s; ours keeping up "
+            f"{maximum['ours_keeping_up_votes_per_s']}; ratio {maximum['ratio']}"
+        )
