@@ -78,7 +78,8 @@ class ThreadedWsgiHttp:
             chunks = [chunk for chunk in response if chunk]
         finally:
             # Django's request_finished: the database connection goes back to the pool.
-            response.close()
+            if hasattr(response, "close"):
+                response.close()
         return started, chunks
 
 
