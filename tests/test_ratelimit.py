@@ -66,10 +66,10 @@ def test_right_codes_are_never_counted(client, room):
         assert client.get(reverse("join", args=[room.session.code])).status_code == 200
 
 
-def test_counts_are_shared_through_the_cache_between_processes(settings):
-    """With Redis configured, the cache is Redis: another process sees the same count."""
+@pytest.fixture
+def redis_cache(settings):
+    """The cache on Redis: the configured one, or (embedded default) one of our own."""
     if not isinstance(caches["default"], RedisCache):
-        # The embedded default has no Redis: show the same with a Redis cache of our own.
         settings.CACHES = {
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -80,6 +80,12 @@ def test_counts_are_shared_through_the_cache_between_processes(settings):
     from django.core.cache import cache
 
     cache.clear()
+    yield cache
+    cache.clear()
+
+
+def test_counts_are_shared_through_the_cache_between_processes(settings, redis_cache):
+    """With Redis configured, the cache is Redis: another process sees the same count."""
     limit = ratelimit.Limit("shared", 3, 60, "x")
     other_process = RedisCache(
         settings.CACHES["default"]["LOCATION"],
@@ -91,7 +97,45 @@ def test_counts_are_shared_through_the_cache_between_processes(settings):
     assert other_process.get(key) == 2
     other_process.incr(key)
     assert ratelimit.exceeded(limit, "k")
-    cache.clear()
+    assert 60 < redis_cache._cache.get_client().ttl(redis_cache.make_key(key)) <= 61
+
+
+def test_on_redis_a_write_counts_both_of_its_limits_in_one_round_trip(
+    room, redis_cache, monkeypatch
+):
+    position = make_position(room.ben, "Count me once")
+    client = ratelimit._redis_client(redis_cache._cache)
+    round_trips = []
+    real_pipeline = client.pipeline
+
+    def counted_pipeline(*args, **kwargs):
+        pipeline = real_pipeline(*args, **kwargs)
+        real_execute = pipeline.execute
+        pipeline.execute = lambda *a, **kw: round_trips.append(1) or real_execute(*a, **kw)
+        return pipeline
+
+    monkeypatch.setattr(client, "pipeline", counted_pipeline)
+    url = reverse("vote", args=[room.group.pk, position.pk])
+    response = client_for(room.ada).post(url, {"choice": "agree"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert round_trips == [1]
+    participant_key = ratelimit._key(ratelimit.VOTE, f"participant-{room.ada.pk}")
+    address_key = ratelimit._key(ratelimit.VOTE_ADDRESS, "127.0.0.1")
+    assert redis_cache.get(participant_key) == redis_cache.get(address_key) == 1
+
+
+def test_on_redis_unreachable_counters_let_the_vote_through_and_are_logged(
+    room, redis_cache, monkeypatch, caplog
+):
+    position = make_position(room.ben, "Vote on me while Redis restarts")
+    client = ratelimit._redis_client(redis_cache._cache)
+    monkeypatch.setattr(client, "pipeline", UnreachableCache().pipeline)
+    monkeypatch.setattr(ratelimit, "_last_outage_log", 0.0)
+    url = reverse("vote", args=[room.group.pk, position.pk])
+    response = client_for(room.ada).post(url, {"choice": "agree"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert Vote.objects.get(position=position).choice == 1
+    assert "Rate-limit counters unreachable" in caplog.text
 
 
 class UnreachableCache:
