@@ -525,3 +525,38 @@ def test_a_cookie_of_one_conference_session_does_not_open_another(room, publishe
     before = snapshot()
     assert ada.post(url, {"text": "Hi"}, headers=HTMX).status_code == 403
     assert snapshot() == before
+
+
+# A superscript and an Arabic-Indic digit pass str.isdigit(); int() refuses the first.
+NOT_IDS = ["²", "٣", "9" * 5000, "-1", " 1"]
+
+
+@pytest.mark.parametrize("not_an_id", NOT_IDS)
+def test_ids_that_are_not_ids_never_give_a_server_error(room, organizer, not_an_id):
+    staff = Client()
+    staff.force_login(organizer)
+    session, paper = room.session, room.session.paper
+    before = snapshot()
+    answers = [
+        staff.get(reverse("organizer:export", args=[session.pk]), {"group": not_an_id}),
+        staff.get(reverse("facilitator:synthesis", args=[session.pk]), {"prompt": not_an_id}),
+        staff.post(
+            reverse("organizer:assign_facilitator", args=[session.pk]),
+            {"username": "nobody", "groups": [not_an_id]},
+        ),
+        staff.post(
+            reverse("facilitator:curate", args=[session.pk]),
+            {"action": f"promote:{not_an_id}", "prompt": not_an_id},
+        ),
+    ]
+    join = Client().post(
+        reverse("join", args=[session.code]), {"display_name": "Zed", "group": not_an_id}
+    )
+    assert [a.status_code < 500 for a in [*answers, join]] == [True] * 5
+    assert join.status_code == 400  # no such group: a message, nobody joined
+    after = snapshot()
+    assert after == before
+    staff.post(
+        reverse("organizer:add_question", args=[paper.pk]), {"section": not_an_id, "text": "Q?"}
+    )  # a published paper cannot be corrected: refused, whatever the section
+    assert snapshot() == before

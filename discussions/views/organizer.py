@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from discussions import exports, papers, services
 from discussions.models import BreakoutGroup, Paper, Prompt, Question, Section, Session
 from discussions.views.access import organizer_required
+from discussions.views.params import as_id, as_ids
 
 
 class SessionForm(forms.Form):
@@ -235,7 +236,7 @@ def merge_section(request: HttpRequest, paper_id: int, section_id: int) -> HttpR
 def add_question(request: HttpRequest, paper_id: int) -> HttpResponse:
     paper = get_object_or_404(Paper, pk=paper_id)
     section_id = request.POST.get("section", "")
-    section = _section(paper_id, int(section_id)) if section_id.isdigit() else None
+    section = None if (sid := as_id(section_id)) is None else _section(paper_id, sid)
     text = request.POST.get("text", "")
     return _correct(
         request,
@@ -369,7 +370,7 @@ def set_joining(request: HttpRequest, session_id: int) -> HttpResponse:
 def assign_facilitator(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=session_id)
     username = request.POST.get("username", "")
-    group_ids = [int(g) for g in request.POST.getlist("groups") if g.isdigit()]
+    group_ids = as_ids(request.POST.getlist("groups"))
     return _session_change(
         request,
         session,
@@ -401,7 +402,7 @@ def export(request: HttpRequest, session_id: int) -> HttpResponse:
     if format not in exports.FORMATS:
         return HttpResponse("Unknown export format.", status=400, content_type="text/plain")
     group_id = request.GET.get("group", "")
-    group = get_object_or_404(session.groups, pk=int(group_id)) if group_id.isdigit() else None
+    group = None if (gid := as_id(group_id)) is None else get_object_or_404(session.groups, pk=gid)
     document = exports.build(
         session,
         group=group,

@@ -9,7 +9,6 @@ room's group.
 from __future__ import annotations
 
 import io
-import re
 
 import segno
 from django.core.exceptions import PermissionDenied
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from discussions import queries, ratelimit, services
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
+from discussions.views.params import as_id
 
 SESSION_KEY = "participants"
 
@@ -119,8 +119,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             participant = services.join_session(
                 session=session,
                 display_name=display_name,
-                # Not str.isdigit(): "²" passes it and breaks int(), as do 5000 digits.
-                group_id=int(chosen) if re.fullmatch(r"[0-9]{1,18}", chosen) else None,
+                group_id=as_id(chosen),
             )
         except services.ServiceError as error:
             context |= {"display_name": display_name, "chosen": chosen, "error": str(error)}

@@ -21,6 +21,7 @@ from discussions import matrix, services, synthesis
 from discussions.models import Position, Prompt, Session
 from discussions.queries import Tally
 from discussions.views.facilitator import login_first
+from discussions.views.params import as_id, as_ids
 
 # Opinion groups differ by colour, by marker shape and by letter: colour is never the only cue.
 PALETTE = ["#0b5cad", "#b42318", "#1a7f37", "#9a6700", "#6e40c9"]
@@ -146,7 +147,8 @@ def _session_and_prompt(request: HttpRequest, session_id: int) -> tuple[Session,
     if not session.facilitated_by(request.user):
         raise PermissionDenied("You do not facilitate this session.")
     prompt_id = request.GET.get("prompt", "")
-    prompt = get_object_or_404(session.prompts, pk=int(prompt_id)) if prompt_id.isdigit() else None
+    pid = as_id(prompt_id)
+    prompt = None if pid is None else get_object_or_404(session.prompts, pk=pid)
     return session, prompt
 
 
@@ -164,10 +166,6 @@ def synthesis_results(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(request, "facilitator/synthesis.html#results", synthesis_context(session, prompt))
 
 
-def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
-
-
 @require_POST
 @login_first
 def curate(request: HttpRequest, session_id: int) -> HttpResponse:
@@ -176,12 +174,12 @@ def curate(request: HttpRequest, session_id: int) -> HttpResponse:
     if not session.facilitated_by(request.user):
         raise PermissionDenied("You do not facilitate this session.")
     user, post = request.user, request.POST
-    target = _ids([post.get("recommendation", "")])
+    target = as_ids([post.get("recommendation", "")])
     recommendation_id = target[0] if target else 0
     actions = {
         "promote": (
             lambda: services.promote(
-                actor=user, session=session, position_ids=_ids(post.getlist("positions"))
+                actor=user, session=session, position_ids=as_ids(post.getlist("positions"))
             ),
             "Recommendation added.",
         ),
@@ -212,7 +210,7 @@ def curate(request: HttpRequest, session_id: int) -> HttpResponse:
         ),
         "plenary": (
             lambda: services.take_into_plenary(
-                actor=user, session=session, position_ids=_ids(post.getlist("positions"))
+                actor=user, session=session, position_ids=as_ids(post.getlist("positions"))
             ),
             "Sent to every group's plenary round.",
         ),
@@ -222,13 +220,15 @@ def curate(request: HttpRequest, session_id: int) -> HttpResponse:
         ),
         "leave_plenary": (
             lambda: services.leave_plenary(
-                actor=user, session=session, position_id=(_ids(post.getlist("positions")) or [0])[0]
+                actor=user,
+                session=session,
+                position_id=(as_ids(post.getlist("positions")) or [0])[0],
             ),
             "Taken out of the plenary round.",
         ),
     }
     action, _, one = post.get("action", "").partition(":")
-    if one.isdigit():
+    if as_id(one) is not None:
         # A button beside one position ("promote:12") acts on that position alone.
         post = post.copy()
         post.setlist("positions", [one])
@@ -245,4 +245,6 @@ def curate(request: HttpRequest, session_id: int) -> HttpResponse:
         messages.success(request, done)
     url = reverse("facilitator:synthesis", args=[session.pk])
     prompt = post.get("prompt", "")
-    return redirect(f"{url}?prompt={prompt}#curation" if prompt.isdigit() else f"{url}#curation")
+    if as_id(prompt) is not None:
+        return redirect(f"{url}?prompt={prompt}#curation")
+    return redirect(f"{url}#curation")
