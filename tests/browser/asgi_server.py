@@ -120,10 +120,10 @@ class AsgiServer:
         last_error = ""
         while time.monotonic() < deadline:
             if not self.running:
+                code = self.process.returncode  # read before stop() forgets the process
                 self.stop()
                 pytest.fail(
-                    f"{self.name} exited with code {self.process.returncode} before answering "
-                    f"/healthz:\n{self.log()}",
+                    f"{self.name} exited with code {code} before answering /healthz:\n{self.log()}",
                     pytrace=False,
                 )
             try:
