@@ -30,7 +30,8 @@ for path in sys.argv[1:]:
             print(
                 f"  ceiling ramp: offered {step['offered_votes_per_s']}, achieved "
                 f"{step['achieved_votes_per_s']}, p50/p99 {sf['p50']}/{sf['p99']} ms, "
-                f"lost {step['lost']}, client lag {step['client_lag_max_ms']} ms, "
+                f"lost {step['lost']} ({step.get('lost_while_voting')} while voting), "
+                f"client lag {step['client_lag_max_ms']} ms, "
                 f"server {step['server']}, keeps up {step['keeps_up']}"
             )
         print(
