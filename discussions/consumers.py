@@ -7,17 +7,16 @@ of a group cannot keep listening by sending heartbeats.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html
 
 from discussions import live, queries
+from discussions.db_threads import in_db_thread
 from discussions.models import BreakoutGroup, Presence, Session
 from discussions.views.participant import participant_for
 
@@ -26,12 +25,6 @@ log = logging.getLogger(__name__)
 # Close code for "not allowed": before accept() Channels answers the handshake with 403.
 FORBIDDEN = 4403
 MAX_FRAME = 1024  # the browser only ever sends small heartbeats
-
-# The sockets' database work (membership checks, heartbeats, presence) in a pool of threads.
-# database_sync_to_async's default runs every socket's work of the process on one single
-# thread: with 2,000 sockets, heartbeats and arrivals queued behind one another for seconds
-# (docs/capacity.md). Each call is independent (its own connection, closed after it).
-in_db_thread = functools.partial(database_sync_to_async, thread_sensitive=False)
 
 
 class RoomConsumer(AsyncWebsocketConsumer):

@@ -10,19 +10,20 @@ update.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 
 from discussions import queries
+from discussions.db_threads import in_db_thread
 from discussions.models import BreakoutGroup
 
 log = logging.getLogger(__name__)
@@ -200,9 +201,12 @@ class RoomChanges:
 
     def add(self, group_id: int, *, position_id: int | None = None, presence: bool = False):
         """From any thread: a request's thread after its commit, or a consumer on the loop."""
+        running = _running_loop()
+        if running is not None and running is not self.loop:
+            self.serve_on(running)  # a consumer on a loop that never came through asgi.py
         loop = self.loop
         serving = loop is not None and not loop.is_closed() and loop.is_running()
-        if not serving or (settings.LIVE_TALLY_WINDOW <= 0 and not _on(loop)):
+        if not serving or (settings.LIVE_TALLY_WINDOW <= 0 and running is None):
             ids = set() if position_id is None else {position_id}
             _send_changes_now(group_id, ids, presence)
             return
@@ -271,7 +275,12 @@ class RoomChanges:
         self._schedule(group_id, delay)
 
     def _schedule(self, group_id: int, delay: float) -> None:
-        task = asyncio.ensure_future(self._flush_after(group_id, delay))
+        # A context of its own: the flush is no part of the request or socket whose change
+        # opened it (asgiref keeps per-context state, e.g. that its single database thread is
+        # taken, which in the vote's context made the flush refuse to run).
+        task = asyncio.get_running_loop().create_task(
+            self._flush_after(group_id, delay), context=contextvars.Context()
+        )
         self.flushes.add(task)
         task.add_done_callback(self.flushes.discard)
 
@@ -288,11 +297,11 @@ class _Pending:
     failures: int = 0  # attempts to number these that failed (the database away)
 
 
-def _on(loop: asyncio.AbstractEventLoop) -> bool:
+def _running_loop() -> asyncio.AbstractEventLoop | None:
     try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return False
+        return asyncio.get_running_loop()
+    except RuntimeError:  # a thread without a loop: a request's, a command's
+        return None
 
 
 def _number_and_render_sync(
@@ -304,8 +313,7 @@ def _number_and_render_sync(
     return seq, session_id, changes_html(group_id, position_ids, presence, seq)
 
 
-# Off the thread that runs requests: flushing must not queue behind them.
-_number_and_render = database_sync_to_async(_number_and_render_sync, thread_sensitive=False)
+_number_and_render = in_db_thread(_number_and_render_sync)
 
 
 def _send_changes_now(group_id: int, position_ids: set[int], presence: bool) -> None:
