@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 
 import psycopg
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
@@ -23,23 +22,13 @@ NUL = "\x00"
 
 
 class RefuseNulCharacters:
-    sync_capable = True
-    async_capable = True
-
+    # Synchronous only, as is every middleware here: requests run whole in one thread
+    # (conference.http), so there is no event loop to stay on.
     def __init__(self, get_response):
         self.get_response = get_response
-        # Both sync and async, so the ASGI server does not hop threads for this check.
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest):
-        if self.is_async:
-            return self._acall(request)
         return self._refusal(request) or self.get_response(request)
-
-    async def _acall(self, request: HttpRequest):
-        return self._refusal(request) or await self.get_response(request)
 
     def _refusal(self, request: HttpRequest) -> HttpResponseBadRequest | None:
         where = _nul_in(request)
@@ -87,22 +76,11 @@ class DatabaseUnavailable:
     there, lazily); an error raised by another middleware is not covered.
     """
 
-    sync_capable = True
-    async_capable = True
-
     def __init__(self, get_response):
         self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest):
-        if self.is_async:
-            return self._acall(request)
         return self.get_response(request)
-
-    async def _acall(self, request: HttpRequest):
-        return await self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not _database_away(exception):
