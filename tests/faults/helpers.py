@@ -348,3 +348,39 @@ class Member:
             return []
         seen = set(self.seqs)
         return [n for n in range(min(seen), max(seen) + 1) if n not in seen]
+
+
+@dataclass
+class WatchedRoom:
+    """A room on a server: three positions, pages watching it (participants' and the
+    projector's, their connection states recorded) and HTTP voters, not yet started."""
+
+    server: object
+    position_ids: list[int]
+    pages: dict[str, Page]
+    voters: Voters
+
+
+def watched_room(server, new_page, *, watchers: int) -> WatchedRoom:
+    """Set up the room every drill watches: positions posted before the server is asked to
+    be ready (`start_uvicorn(..., wait=False)`), then the pages, then six voters."""
+    session = make_session()
+    group = session.groups.order_by("position").first()
+    positions = post_positions(
+        session, group.pk, ["Alliances pay for themselves.", "Trade needs teeth.", "Fund the UN."]
+    )
+    ids = [p.pk for p in positions]
+    server.wait_until_ready()
+
+    clients = join_clients(server, session, group.pk, watchers, prefix="Watcher")
+    pages = {f"watcher {n}": open_room(new_page(), c) for n, c in enumerate(clients, 1)}
+    pages["screen"] = open_screen(new_page(), server, session, group.pk)
+    for page in pages.values():
+        record_connection_states(page)
+    voters = Voters(
+        clients=join_clients(server, session, group.pk, 6),
+        positions=ids,
+        group_id=group.pk,
+        interval=0.6,  # under the per-participant limit of 2 votes/s
+    )
+    return WatchedRoom(server, ids, pages, voters)

@@ -21,16 +21,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.faults.helpers import (
-    Voters,
     connection_states,
     database_tallies,
-    join_clients,
-    make_session,
-    open_room,
-    open_screen,
-    post_positions,
-    record_connection_states,
     wait_until_screens_match,
+    watched_room,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,26 +37,8 @@ def test_a_redis_restart_loses_no_acknowledged_vote_and_every_screen_catches_up(
     start_uvicorn, throwaway_redis, new_page
 ):
     server = start_uvicorn(workers=2, wait=False, REDIS_URL=throwaway_redis.url)
-    session = make_session()
-    group = session.groups.order_by("position").first()
-    positions = post_positions(
-        session, group.pk, ["Alliances pay for themselves.", "Trade needs teeth.", "Fund the UN."]
-    )
-    ids = [p.pk for p in positions]
-    server.wait_until_ready()
-
-    watchers = join_clients(server, session, group.pk, 3, prefix="Watcher")
-    pages = {f"watcher {n}": open_room(new_page(), c) for n, c in enumerate(watchers, 1)}
-    pages["screen"] = open_screen(new_page(), server, session, group.pk)
-    for page in pages.values():
-        record_connection_states(page)
-
-    voters = Voters(
-        clients=join_clients(server, session, group.pk, 6),
-        positions=ids,
-        group_id=group.pk,
-        interval=0.6,  # under the per-participant limit of 2 votes/s
-    )
+    room = watched_room(server, new_page, watchers=3)
+    ids, pages, voters = room.position_ids, room.pages, room.voters
     voters.start()
     try:
         time.sleep(1.5)

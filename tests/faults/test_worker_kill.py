@@ -23,16 +23,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.faults.helpers import (
-    Voters,
     connection_states,
     database_tallies,
-    join_clients,
-    make_session,
-    open_room,
-    open_screen,
-    post_positions,
-    record_connection_states,
     wait_until_screens_match,
+    watched_room,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,26 +68,8 @@ def test_a_killed_worker_s_pages_reconnect_to_the_other_and_every_screen_catches
         options=["--timeout-keep-alive", "1"],
         REDIS_URL=throwaway_redis.url,
     )
-    session = make_session()
-    group = session.groups.order_by("position").first()
-    positions = post_positions(
-        session, group.pk, ["Alliances pay for themselves.", "Trade needs teeth.", "Fund the UN."]
-    )
-    ids = [p.pk for p in positions]
-    server.wait_until_ready()
-
-    watchers = join_clients(server, session, group.pk, 2, prefix="Watcher")
-    pages = {f"watcher {n}": open_room(new_page(), c) for n, c in enumerate(watchers, 1)}
-    pages["screen"] = open_screen(new_page(), server, session, group.pk)
-    for page in pages.values():
-        record_connection_states(page)
-
-    voters = Voters(
-        clients=join_clients(server, session, group.pk, 6),
-        positions=ids,
-        group_id=group.pk,
-        interval=0.6,  # under the per-participant limit of 2 votes/s
-    )
+    room = watched_room(server, new_page, watchers=2)
+    ids, pages, voters = room.position_ids, room.pages, room.voters
     voters.start()
     try:
         time.sleep(1.5)
