@@ -217,7 +217,7 @@ if REDIS_URL and not REDIS_CACHE_URL:
 if REDIS_CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "conference.redis_cache.SharedPoolRedisCache",
             "LOCATION": REDIS_CACHE_URL,
         }
     }

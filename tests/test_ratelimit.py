@@ -1,5 +1,8 @@
 """Rate limits: a person never meets them; a script flooding a room or guessing codes does."""
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -72,7 +75,7 @@ def redis_cache(settings):
     if not isinstance(caches["default"], RedisCache):
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "conference.redis_cache.SharedPoolRedisCache",
                 "LOCATION": "redis://127.0.0.1:6379/2",
                 "KEY_PREFIX": "ratelimit-test",
             }
@@ -98,6 +101,19 @@ def test_counts_are_shared_through_the_cache_between_processes(settings, redis_c
     other_process.incr(key)
     assert ratelimit.exceeded(limit, "k")
     assert 60 < redis_cache._cache.get_client().ttl(redis_cache.make_key(key)) <= 61
+
+
+def test_requests_in_contexts_of_their_own_share_one_redis_client(redis_cache):
+    """conference.http runs every request in a fresh context, where Django builds a fresh
+    cache object: the Redis client (and its connection pool) must still be the process's
+    one, or every request opens a connection to Redis."""
+
+    def client_seen_by_a_request(_):
+        return contextvars.Context().run(lambda: caches["default"]._cache)
+
+    with ThreadPoolExecutor(max_workers=3) as threads:
+        clients = list(threads.map(client_seen_by_a_request, range(9)))
+    assert {id(client) for client in clients} == {id(redis_cache._cache)}
 
 
 def test_on_redis_a_write_counts_both_of_its_limits_in_one_round_trip(

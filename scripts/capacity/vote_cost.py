@@ -3,7 +3,7 @@
 Usage (on a database prepared by serve.sh; it adds 10 participants to the newest session):
     PYTHONPATH=. DEBUG=false SECRET_KEY=x... ALLOWED_HOSTS=testserver \\
         SECURE_SSL_REDIRECT=false SECURE_COOKIES=false DATABASE_URL=... REDIS_URL=... \\
-        .venv/bin/python scripts/capacity/vote_cost.py [--profile]
+        .venv/bin/python scripts/capacity/vote_cost.py [--profile [SORT]]
 Prints the queries of one vote, then the wall time per vote over 300 votes, one at a time.
 """
 
@@ -51,4 +51,5 @@ for i in range(n):
 profile.disable()
 print(f"{(time.perf_counter() - started) / n * 1000:.1f} ms per vote")
 if "--profile" in sys.argv:
-    pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+    order = sys.argv[-1] if sys.argv[-1] != "--profile" else "tottime"  # e.g. cumulative
+    pstats.Stats(profile).sort_stats(order).print_stats(25)
