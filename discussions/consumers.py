@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from discussions import live, queries
 from discussions.db_threads import in_db_thread
 from discussions.models import BreakoutGroup, Presence, Session
-from discussions.views.participant import participant_for
+from discussions.views.participant import member_in
 
 log = logging.getLogger(__name__)
 
@@ -103,18 +103,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     @in_db_thread
     def member_id(self) -> int | None:
-        group = (
-            BreakoutGroup.objects.filter(pk=self.group_id)
-            .only("session_id", "broadcast_seq")
-            .first()
-        )
-        if group is None:
+        participant = member_in(self.scope.get("session") or {}, self.group_id)
+        if participant is None:
             return None
         # Read with the membership check, for the heartbeat's answer: no query of its own.
-        self.latest_seq = group.broadcast_seq
-        participant = participant_for(self.scope.get("session") or {}, group.session_id)
-        if participant is None or participant.group_id != self.group_id or participant.removed_at:
-            return None
+        self.latest_seq = participant.group.broadcast_seq
         return participant.pk
 
     async def arrive(self) -> None:

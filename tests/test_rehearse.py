@@ -95,6 +95,7 @@ def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server, organi
         assert figures["fanout_deliveries"] == figures["fanout_expected"] == 30 * 3, name
         assert figures["unmatched_fragments"] == 0, name
         assert figures["fanout_ms"]["p50"] > 0, name
+        assert figures["vote_answer_ms"]["p50"] > 0, name
     assert result["server"]["rss_mb_max"] > 0
     assert set(result["ratio_to_ceiling"]) == {"achieved_votes_per_s", "fanout_p50", "fanout_p95"}
 

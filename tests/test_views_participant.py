@@ -2,7 +2,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -448,10 +450,29 @@ def test_room_page_query_count_does_not_grow_with_positions(
     for n in range(20):
         make_position(room.ada if n % 2 else room.ben, f"More {n}")
     # 1 the group with its session (room view), 2 the browser's Django session,
-    # 3 the participant, 4-5 group and participant again (member_of), 6 the positions with
-    # their tallies and my votes in one query, 7 the plenary round's positions, 8 who is
-    # online, 9-10 the prompt's question and its section for the paper context. Ten, whatever
+    # 3 the participant, 4 the membership with the group (member_of), 5 the positions with
+    # their tallies and my votes in one query, 6 the plenary round's positions, 7 who is
+    # online, 8-9 the prompt's question and its section for the paper context. Nine, whatever
     # the number of cards and votes.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(9):
         response = ada.get(reverse("room", args=[room.group.pk]))
     assert len(ids_in_order(page(response))) == 24
+
+
+def test_a_vote_costs_a_few_queries_and_one_for_the_membership_check(ada, room, position):
+    """The hottest request of a conference: 1 the browser's Django session, 2 the caller's
+    membership (participant and group together), then in the vote's transaction 3 the
+    position locked, 4 the voter's earlier vote, 5 the new one, 6 the tally's version."""
+    url = reverse("vote", args=[room.group.pk, position.pk])
+    with CaptureQueriesContext(connection) as captured:
+        response = ada.post(url, {"choice": "agree"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    statements = [
+        q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION)
+    ]
+    assert len(statements) == 6, "\n".join(s[:90] for s in statements)
+    assert Vote.objects.get(participant=room.ada, position=position).choice == Vote.Choice.AGREE
+
+
+# Transaction control: logged on some backends, and a savepoint inside the test's transaction.
+TRANSACTION = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")

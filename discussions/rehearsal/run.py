@@ -180,6 +180,8 @@ class Rehearsal:
             "offered_votes_per_s": self.plan.rate,
             "achieved_votes_per_s": round(len(ok_votes) / window, 2) if window else 0.0,
             "fanout_ms": percentiles([t * 1000 for t in latencies]),
+            # The vote's own request, sent to answered: what of the fan-out is the HTTP side.
+            "vote_answer_ms": percentiles([(v.answered - v.started) * 1000 for v in ok_votes]),
             "fanout_deliveries": len(latencies),
             "fanout_expected": expected,
             "unmatched_fragments": unmatched,

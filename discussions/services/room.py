@@ -85,7 +85,9 @@ class Ballot:
     vote: Vote | None
 
 
-def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Ballot:
+def cast_vote(
+    *, participant: Participant, position_id: int, choice: str, group: BreakoutGroup | None = None
+) -> Ballot:
     """Record the participant's vote on a position of their own group.
 
     choice is agree, disagree, pass or withdraw. Casting the vote one already has changes
@@ -98,14 +100,16 @@ def cast_vote(*, participant: Participant, position_id: int, choice: str) -> Bal
     queue behind each other (that numbers them: tally_version), votes on the rest of the
     room do not, and numbering broadcasts happens after the commit (live.tally_changed).
     The group is read, not locked: a vote racing the facilitator's "voting closed" by a
-    few milliseconds may still count, as a paper ballot handed in at the bell would.
+    few milliseconds may still count, as a paper ballot handed in at the bell would. A caller
+    that has just read the participant's group (the view, with its membership check) passes
+    it as `group`; otherwise it is read here, as the participant's copy may be old.
     """
     if choice != WITHDRAW and choice not in CHOICES:
         raise ServiceError("A vote is agree, disagree or pass.")
-    apply_due_timer(participant.group)
-    with transaction.atomic():
-        # Read again: the caller's copy may predate a phase change.
+    if group is None or group.pk != participant.group_id:
         group = BreakoutGroup.objects.get(pk=participant.group_id)
+    group = apply_due_timer(group)
+    with transaction.atomic():
         # of=("self",): lock the position's row only, not the group and session it joins.
         position = (
             Position.objects.select_for_update(of=("self",))

@@ -13,7 +13,7 @@ import io
 import segno
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -37,10 +37,7 @@ def remember(request: HttpRequest, participant: Participant) -> None:
 
 
 def participant_for(session_data, session_id: int) -> Participant | None:
-    """The participant this browser is in a session, from a Django session (dict-like).
-
-    Shared with the WebSocket consumer, which reads the same session from its scope.
-    """
+    """The participant this browser is in a session, from a Django session (dict-like)."""
     participant_id = (session_data.get(SESSION_KEY) or {}).get(str(session_id))
     if participant_id is None:
         return None
@@ -51,17 +48,39 @@ def participant_for(session_data, session_id: int) -> Participant | None:
     )
 
 
-def member_of(request: HttpRequest, group_id: int) -> tuple[BreakoutGroup, Participant]:
-    """The group and the caller, who must be its member: 403 otherwise."""
-    group = get_object_or_404(
-        BreakoutGroup.objects.select_related("session", "current_prompt"), pk=group_id
+def member_in(session_data, group_id: int) -> Participant | None:
+    """The browser's participant in this group, still a member, with the group (its session
+    and current prompt) read fresh by the same query; None if the browser is not a member.
+
+    One query: every room request and every socket message checks membership, and two
+    queries (the group's, then the participant's) were a third of a vote's time. Shared
+    with the WebSocket consumer, which reads the same Django session from its scope.
+    """
+    joined = session_data.get(SESSION_KEY) or {}
+    candidates = [pk for pk in joined.values() if type(pk) is int]
+    if not candidates:
+        return None
+    members = (
+        Participant.objects.select_related("group__session", "group__current_prompt")
+        .filter(pk__in=candidates, group=group_id, removed_at__isnull=True)
+        .order_by()
     )
-    participant = participant_for(request.session, group.session_id)
-    if participant is None or participant.group_id != group.pk or participant.removed_at:
+    for participant in members:
+        # Joined under this session's key, not another's (a browser in two conferences).
+        if joined.get(str(participant.session_id)) == participant.pk:
+            participant.session = participant.group.session  # the same row: no query more
+            return participant
+    return None
+
+
+def member_of(request: HttpRequest, group_id: int) -> tuple[BreakoutGroup, Participant]:
+    """The group and the caller, who must be its member: 403 otherwise (404: no such group)."""
+    participant = member_in(request.session, group_id)
+    if participant is None:
+        if not BreakoutGroup.objects.filter(pk=group_id).exists():
+            raise Http404("No such breakout group.")
         raise PermissionDenied("You are not a member of this group.")
-    # The fresh group row, not the one cached on the participant.
-    participant.group = group
-    return group, participant
+    return participant.group, participant
 
 
 # --- Joining ------------------------------------------------------------------------------------
@@ -237,6 +256,7 @@ def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
         ratelimit.check(request, participant.pk, ratelimit.VOTE, ratelimit.VOTE_ADDRESS)
         ballot = services.cast_vote(
             participant=participant,
+            group=group,  # read with the membership check a moment ago
             position_id=position_id,
             choice=request.POST.get("choice", ""),
         )

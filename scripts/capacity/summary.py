@@ -14,6 +14,8 @@ for path in sys.argv[1:]:
         f"votes {r['votes_ok']}/{r['votes_sent']}, "
         f"{r['achieved_votes_per_s']}/{r['offered_votes_per_s']} votes/s, "
         f"fan-out p50/p95/p99/max {f['p50']}/{f['p95']}/{f['p99']}/{f['max']} ms, "
+        f"vote answered p50/p99 {r.get('vote_answer_ms', {}).get('p50')}/"
+        f"{r.get('vote_answer_ms', {}).get('p99')} ms, "
         f"delivered {r['fanout_deliveries']}/{r['fanout_expected']}, "
         f"lost {r['lost']} ({r.get('lost_while_voting')} while voting), "
         f"dup {r['duplicated']}, errors {r['http_errors']}, "
