@@ -138,7 +138,7 @@ def position_added_html(position_id: int, seq: int) -> str:
 def changes_html(group_id: int, position_ids: list[int], presence: bool, seq: int) -> str:
     """One broadcast for what changed in a group lately: tallies, and the number online."""
     context = {
-        "positions": queries.positions_with_tallies(position_ids) if position_ids else [],
+        "positions": queries.positions_with_tallies(position_ids),
         "online": queries.online_count(group_id) if presence else None,
     }
     return render_event("room/events.html#changes", seq, context)

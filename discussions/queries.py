@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from discussions.models import BreakoutGroup, Participant, Position, Presence, Vote
+from discussions.models import BreakoutGroup, Participant, Position, Presence, Session, Vote
 
 # A socket whose browser has not pinged for this long is counted as gone (the client pings
 # every 25 s; the server's own WebSocket ping evicts dead sockets).
@@ -138,17 +139,52 @@ def position_with_tally(position_id: int) -> Position:
     return position
 
 
-def positions_with_tallies(position_ids: list[int]) -> list[Position]:
-    """Several positions with their tallies, in one query, as a broadcast shows them."""
-    positions = list(
-        with_tallies(Position.objects.select_related("group__session"))
-        .filter(pk__in=position_ids)
-        .order_by("pk")
-    )
-    for position in positions:
-        position.tally = tally_of(position)
-        position.tally_hidden = tallies_hidden(position.group)
-    return positions
+@dataclass(frozen=True)
+class TallyUpdate:
+    """A position's tally as a broadcast carries it: what room/_tally.html reads."""
+
+    pk: int
+    tally_version: int
+    tally: Tally
+    tally_hidden: bool
+
+
+def positions_with_tallies(position_ids: list[int]) -> list[TallyUpdate]:
+    """Several positions' tallies, in one query, as a broadcast shows them.
+
+    Plain SQL, as every broadcast of a busy room runs it: the same query through the ORM
+    took 5.5 ms of a server process's time, 0.7 ms written out (docs/capacity.md). The
+    rule for hiding is tallies_hidden's.
+    """
+    if not position_ids:
+        return []
+    marks = ", ".join(["%s"] * len(position_ids))
+    sql = f"""
+        SELECT p.id, p.tally_version, g.phase, s.hide_tallies,
+               COUNT(CASE WHEN v.choice = %s THEN 1 END),
+               COUNT(CASE WHEN v.choice = %s THEN 1 END),
+               COUNT(CASE WHEN v.choice = %s THEN 1 END)
+        FROM {Position._meta.db_table} p
+        JOIN {BreakoutGroup._meta.db_table} g ON g.id = p.group_id
+        JOIN {Session._meta.db_table} s ON s.id = g.session_id
+        LEFT JOIN {Vote._meta.db_table} v ON v.position_id = p.id
+        WHERE p.id IN ({marks})
+        GROUP BY p.id, p.tally_version, g.phase, s.hide_tallies
+        ORDER BY p.id
+    """
+    choices = [Vote.Choice.AGREE, Vote.Choice.DISAGREE, Vote.Choice.PASS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*choices, *position_ids])
+        rows = cursor.fetchall()
+    return [
+        TallyUpdate(
+            pk=pk,
+            tally_version=version,
+            tally=Tally(agree, disagree, passed),
+            tally_hidden=bool(hide) and phase != BreakoutGroup.Phase.CLOSED,
+        )
+        for pk, version, phase, hide, agree, disagree, passed in rows
+    ]
 
 
 def tallies_hidden(group: BreakoutGroup) -> bool:
