@@ -277,6 +277,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# In the database, read through the cache: conference/sessions.py.
+SESSION_ENGINE = "conference.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
