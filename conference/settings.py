@@ -202,6 +202,10 @@ else:
 # sends one broadcast per change. See discussions.live.RoomChanges.
 LIVE_TALLY_WINDOW = envfloat("LIVE_TALLY_WINDOW", "0.15")
 
+# Seconds the synthesis page's numbers are shared by a session's facilitators before they
+# are computed again (discussions.views.synthesis._shared_numbers); 0 computes every request.
+SYNTHESIS_FRESH = envfloat("SYNTHESIS_FRESH", "2")
+
 # Threads per server process that run HTTP requests (conference.http). Each may hold a
 # database connection, so keep DB_POOL_MAX above it (the sockets' database work and the
 # tally broadcasts use a few more).

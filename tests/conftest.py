@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from discussions import services
+from discussions.views.synthesis import _shared as shared_synthesis
 
 DEMO_PAPER = Path(settings.BASE_DIR) / "seeds" / "us-multilateralism-discussion-paper.txt"
 
@@ -14,6 +15,15 @@ def fresh_rate_limits():
     """Every test starts with no rate-limit counts (they live in the cache)."""
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def synthesis_computed_every_request(settings):
+    """Tests see the synthesis of the votes they just cast: nothing shared between requests
+    (test_synthesis_view turns the sharing on where it tests it)."""
+    settings.SYNTHESIS_FRESH = 0
+    yield
+    shared_synthesis.clear()
 
 
 @pytest.fixture

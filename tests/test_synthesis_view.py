@@ -1,15 +1,20 @@
 """The synthesis page, curation and the plenary round, over the database."""
 
 import math
+import time
+from concurrent.futures import ThreadPoolExecutor
 from io import StringIO
 
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from discussions import matrix, queries, services, synthesis
 from discussions.models import FacilitatorAssignment, Participant, Position, Recommendation, Vote
+from discussions.views import synthesis as synthesis_views
 from tests.factories import client_for, make_participant, make_position, make_room, make_vote
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +106,61 @@ def test_synthesis_page_query_count_is_fixed(
     with django_assert_max_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def lead_of(response) -> str:
+    return response.content.decode().split('<p class="lead">')[1].split("</p>")[0]
+
+
+def test_facilitators_share_the_synthesis_for_a_moment_but_curation_shows_at_once(
+    client, room, organizer, settings
+):
+    settings.SYNTHESIS_FRESH = 60
+    position = make_position(room.ada, "Share the burden.")
+    make_vote(room.ben, position, AGREE)
+    client.force_login(organizer)
+    url = reverse("facilitator:synthesis_results", args=[room.session.pk])
+    assert "1 vote " in lead_of(client.get(url))
+
+    # A new vote waits for the next computation: the page says when its figures are from.
+    make_vote(room.cleo, position, DISAGREE)
+    with CaptureQueriesContext(connection) as captured:
+        shared = client.get(url)
+    assert "1 vote " in lead_of(shared) and " as of " in lead_of(shared)
+    assert not [q for q in captured.captured_queries if "discussions_vote" in q["sql"]]
+
+    # Sending it to the plenary changes the list of positions: computed again, both shown.
+    Position.objects.filter(pk=position.pk).update(plenary=True)
+    again = client.get(url)
+    assert "2 votes " in lead_of(again)
+    assert "Leave plenary" in again.content.decode()
+
+    settings.SYNTHESIS_FRESH = 0  # the exports and the tests' default: every request
+    make_vote(room.ada, position, PASS)
+    assert "3 votes " in lead_of(client.get(url))
+
+
+def test_one_request_computes_a_shared_synthesis_while_the_others_wait():
+    shared = synthesis_views._SharedResults()
+    computed = []
+
+    def compute():
+        computed.append(1)
+        time.sleep(0.3)  # long enough for every request to arrive meanwhile
+        return "numbers"
+
+    def fetch(version):
+        return shared.get(("session", None), version, 60, compute)
+
+    with ThreadPoolExecutor(max_workers=4) as threads:
+        assert list(threads.map(fetch, [("listed",)] * 4)) == ["numbers"] * 4
+    assert computed == [1]
+    fetch(("listed", "one more"))  # another list of positions: computed again
+    assert computed == [1, 1]
+    assert shared.get(("session", None), ("listed", "one more"), 0.2, compute)  # still fresh
+    time.sleep(0.25)
+    shared.get(("session", None), ("listed", "one more"), 0.2, compute)  # too old now
+    assert computed == [1, 1, 1]
 
 
 def test_promote_quotes_the_most_agreed_dissenting_position(room, organizer):

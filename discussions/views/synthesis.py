@@ -7,14 +7,18 @@ and takes the curation and plenary actions.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from discussions import matrix, services, synthesis
@@ -114,13 +118,23 @@ def _opinion_groups(rows: list[Row], result: synthesis.Synthesis) -> list[dict]:
 
 
 def synthesis_context(session: Session, prompt: Prompt | None) -> dict:
+    """Everything the synthesis page shows: the numbers (shared, a moment old at most: see
+    _shared_numbers), and what facilitators change by hand, read fresh."""
+    return _shared_numbers(session, prompt) | {
+        "session": session,
+        "prompt": prompt,
+        "prompts": session.ordered_prompts(),
+        "recommendations": session.recommendations.select_related(
+            "prompt__question", "prompt__section"
+        ).prefetch_related("sources__group"),
+    }
+
+
+def _numbers(session: Session, prompt: Prompt | None) -> dict:
     m = matrix.session_matrix(session, prompt.pk if prompt else None)
     result = synthesis.synthesize(m.V, m.breakout, max(m.n_groups, 1), m.texts, seed=0)
     rows = _rows(m, result)
     return {
-        "session": session,
-        "prompt": prompt,
-        "prompts": session.ordered_prompts(),
         "groups": m.groups,
         "rows": sorted(rows, key=lambda r: (-r.consensus, r.position.pk)),
         "broad": [rows[j] for j in result.broad_consensus],
@@ -136,10 +150,78 @@ def synthesis_context(session: Session, prompt: Prompt | None) -> dict:
         ],
         "participants": len(m.participant_ids),
         "votes": int(np.count_nonzero(~np.isnan(m.V))),
-        "recommendations": session.recommendations.select_related(
-            "prompt__question", "prompt__section"
-        ).prefetch_related("sources__group"),
+        "computed_at": timezone.now(),
     }
+
+
+def _shared_numbers(session: Session, prompt: Prompt | None) -> dict:
+    """The synthesis's numbers, computed at most once per settings.SYNTHESIS_FRESH seconds
+    for all the facilitators of a session watching it, and by one of them at a time.
+
+    Every facilitator's page re-fetches its results whenever the session changes (at most
+    every 5 s); a synthesis of 2,000 participants takes a second or more, so a hundred
+    facilitators computing each their own would take the server. Votes and arrivals show
+    within SYNTHESIS_FRESH; anything that changes the list of positions (a new one, one
+    hidden or merged, one sent to the plenary or taken out of it) shows at once, as it
+    changes the key. Exports compute their own, always exact.
+    """
+    fresh = settings.SYNTHESIS_FRESH
+    if fresh <= 0:
+        return _numbers(session, prompt)
+    listed = tuple(
+        matrix.visible_positions(session, prompt.pk if prompt else None)
+        .order_by("pk")
+        .values_list("pk", "plenary", "pinned")
+    )
+    return _shared.get(
+        (session.pk, prompt.pk if prompt else None),
+        listed,
+        fresh,
+        lambda: _numbers(session, prompt),
+    )
+
+
+class _SharedResults:
+    """Results per subject, reused while fresh and while their version is the same; one
+    thread computes a subject's result while the others wait for it (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict = {}  # subject -> (version, computed at, result)
+        self._computing: dict = {}  # subject -> lock held while computing it
+
+    def get(self, subject, version, fresh: float, compute):
+        with self._lock:
+            found = self._fresh(subject, version, fresh)
+            if found is not None:
+                return found
+            computing = self._computing.setdefault(subject, threading.Lock())
+        with computing:
+            with self._lock:
+                found = self._fresh(subject, version, fresh)  # another thread just did
+            if found is not None:
+                return found
+            result = compute()
+            with self._lock:
+                now = time.monotonic()
+                self._kept = {
+                    key: kept for key, kept in self._kept.items() if now - kept[1] < fresh
+                }
+                self._kept[subject] = (version, now, result)
+        return result
+
+    def _fresh(self, subject, version, fresh: float):
+        kept = self._kept.get(subject)
+        if kept and kept[0] == version and time.monotonic() - kept[1] < fresh:
+            return kept[2]
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+_shared = _SharedResults()
 
 
 def _session_and_prompt(request: HttpRequest, session_id: int) -> tuple[Session, Prompt | None]:
