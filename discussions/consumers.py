@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import transaction
 from django.utils import timezone
@@ -27,7 +28,24 @@ FORBIDDEN = 4403
 MAX_FRAME = 1024  # the browser only ever sends small heartbeats
 
 
-class RoomConsumer(AsyncWebsocketConsumer):
+class LiveConsumer(AsyncWebsocketConsumer):
+    """A socket whose database work all goes through in_db_thread.
+
+    Channels' dispatch first hops to the process's one synchronous thread to close stale
+    database connections, for every message: each broadcast, to each of a group's sockets.
+    At 130 votes/s that was a tenth of a server process's time, and every socket's messages
+    queued for that one thread. in_db_thread (DatabaseSyncToAsync) already closes stale
+    connections around each call, in the thread that holds them, so the hop is skipped.
+    """
+
+    async def dispatch(self, message: dict) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
+class RoomConsumer(LiveConsumer):
     group_id: int
     participant_id: int | None = None
     latest_seq: int = 0  # the room's broadcast number at the last membership check
@@ -197,7 +215,7 @@ def _notice(text: str) -> str:
     return format_html('<div id="live-notice" hx-swap-oob="true" role="status">{}</div>', text)
 
 
-class ConsoleConsumer(AsyncWebsocketConsumer):
+class ConsoleConsumer(LiveConsumer):
     """A facilitator's console: told which of their groups changed, it re-fetches them.
 
     The groups the user facilitates are read when the socket opens and again at every
@@ -253,7 +271,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         return frozenset(session.groups_facilitated_by(user).values_list("pk", flat=True))
 
 
-class ScreenConsumer(AsyncWebsocketConsumer):
+class ScreenConsumer(LiveConsumer):
     """The projector's read-only feed of one group: the room's broadcasts, nothing personal.
 
     Admitted by the session's screen token, checked on connect and at every heartbeat.

@@ -287,3 +287,28 @@ async def test_a_heartbeat_is_answered_with_the_rooms_latest_broadcast_number(me
         assert re.search(r'id="room-latest"[^>]*data-latest="41"', answer), answer
     finally:
         await ada.disconnect()
+
+
+async def test_a_broadcast_reaches_the_socket_without_a_hop_to_the_synchronous_thread(
+    members, monkeypatch
+):
+    """Channels' own dispatch closes stale connections on the process's one synchronous
+    thread before every message; for the broadcasts to thousands of sockets that hop was a
+    tenth of a server process's time (docs/capacity.md). Ours go straight to the handler."""
+    hops = []
+
+    async def close_old_connections_on_the_sync_thread():
+        hops.append(1)
+
+    monkeypatch.setattr(
+        "channels.consumer.aclose_old_connections", close_old_connections_on_the_sync_thread
+    )
+    ada = await connected(members.group_id, members.cookies["ada"])
+    try:
+        await post(participant=members.ben, text="Straight through")
+        assert "Straight through" in await ada.receive_from(WAIT)
+        await ada.send_json_to({"type": "ping"})
+        assert "room-latest" in await ada.receive_from(WAIT)
+    finally:
+        await ada.disconnect()
+    assert hops == []
