@@ -1,10 +1,15 @@
-"""The tallies a broadcast carries (queries.positions_with_tallies, written in SQL) must say
-what the room page says (queries.room_positions, through the ORM)."""
+"""Queries written out in SQL for speed must read what the ORM reads: the tallies a
+broadcast carries (queries.positions_with_tallies) what the room page says
+(queries.room_positions), and the membership check (views.participant.member_in) what
+select_related reads, and the vote's locking read the positions queries.votable_in allows."""
 
 import pytest
+from django.utils import timezone
 
 from discussions import queries
-from discussions.models import BreakoutGroup, Session, Vote
+from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
+from discussions.services.room import _lock_votable
+from discussions.views.participant import SESSION_KEY, member_in
 from tests.factories import make_participant, make_position, make_room, make_vote
 
 AGREE, DISAGREE, PASS = Vote.Choice.AGREE, Vote.Choice.DISAGREE, Vote.Choice.PASS
@@ -52,3 +57,71 @@ def test_broadcast_hides_tallies_exactly_when_the_room_page_does(room):
         [position], broadcast = broadcast_and_page(room, group)
         assert position.tally_hidden is hidden, phase
         assert broadcast[position.pk].tally_hidden is hidden, phase
+
+
+def fields_of(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def as_the_orm_reads_it(participant_id: int) -> Participant:
+    return Participant.objects.select_related("group__session", "group__current_prompt").get(
+        pk=participant_id
+    )
+
+
+@pytest.mark.parametrize("with_prompt", [True, False])
+def test_the_membership_check_reads_what_select_related_reads(room, with_prompt):
+    if not with_prompt:
+        BreakoutGroup.objects.filter(pk=room.group.pk).update(current_prompt=None)
+    BreakoutGroup.objects.filter(pk=room.group.pk).update(timer_ends_at=timezone.now())
+    Session.objects.filter(pk=room.session.pk).update(
+        hide_tallies=True, join_expires_at=timezone.now()
+    )
+    browser = {SESSION_KEY: {str(room.session.pk): room.ada.pk}}
+
+    found = member_in(browser, room.group.pk)
+    expected = as_the_orm_reads_it(room.ada.pk)
+    assert fields_of(found) == fields_of(expected)
+    assert fields_of(found.group) == fields_of(expected.group)
+    assert fields_of(found.group.session) == fields_of(expected.group.session)
+    assert found.session is found.group.session
+    if with_prompt:
+        assert fields_of(found.group.current_prompt) == fields_of(expected.group.current_prompt)
+    else:
+        assert found.group.current_prompt is None
+    assert found.group.accepts_votes is expected.group.accepts_votes
+
+
+def test_the_membership_check_finds_no_one_outside_the_group(room):
+    ada = {SESSION_KEY: {str(room.session.pk): room.ada.pk}}
+    assert member_in(ada, room.other_group.pk) is None  # another group of the session
+    assert member_in({SESSION_KEY: {str(room.session.pk + 1): room.ada.pk}}, room.group.pk) is None
+    assert member_in({}, room.group.pk) is None
+    Participant.objects.filter(pk=room.ada.pk).update(removed_at=timezone.now())
+    assert member_in(ada, room.group.pk) is None  # removed by a facilitator
+
+
+def test_the_votes_locking_read_finds_the_positions_votable_in_allows(room, published_paper):
+    elsewhere = make_room(published_paper)  # another session of the same paper
+    positions = [
+        make_position(room.ada, "Our own"),
+        make_position(room.ben, "Our own, plenary", plenary=True),
+        make_position(room.cleo, "The other group's"),
+        make_position(room.cleo, "The other group's, plenary", plenary=True),
+        make_position(elsewhere.ada, "Another session's, plenary", plenary=True),
+    ]
+    make_vote(room.ada, positions[1], AGREE)
+    make_vote(room.ben, positions[0], DISAGREE)  # someone else's vote: not Ada's
+    allowed = set(
+        Position.objects.filter(queries.votable_in(room.group)).values_list("pk", flat=True)
+    )
+    assert allowed == {positions[0].pk, positions[1].pk, positions[3].pk}
+
+    found = {}
+    for position in positions:
+        locked, vote = _lock_votable(room.group, room.ada, position.pk)
+        if locked is not None:
+            assert locked.pk == position.pk and locked.text == position.text
+            found[locked.pk] = vote and vote.choice
+    assert found == {positions[0].pk: None, positions[1].pk: AGREE, positions[3].pk: None}
+    assert _lock_votable(room.group, room.ada, 10**9) == (None, None)
