@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from django.db.models import Prefetch
 from fpdf import FPDF
 
 from discussions import matrix, synthesis
@@ -24,6 +25,7 @@ from discussions.models import (
     ModerationEntry,
     Participant,
     Position,
+    Question,
     Session,
     Vote,
 )
@@ -74,8 +76,9 @@ def build(
     column = {position.pk: j for j, position in enumerate(m.positions)}
     in_scope = (lambda p: p.group_id == group.pk) if group else (lambda p: True)
 
+    # Each position's prompt, its question's section or its own: no query per position.
     positions = Position.objects.filter(group__session=session).select_related(
-        "group", "prompt__question", "prompt__section"
+        "group", "prompt__question__section", "prompt__section"
     )
     if not full:
         positions = positions.filter(status=Position.Status.VISIBLE)
@@ -207,11 +210,11 @@ def _paper(session: Session) -> dict:
             {
                 "title": s.title,
                 "level": s.level,
-                "questions": [
-                    q.text for q in s.questions.filter(is_framing=False).order_by("position")
-                ],
+                "questions": [q.text for q in s.questions.all() if not q.is_framing],
             }
-            for s in paper.sections.prefetch_related("questions")
+            for s in paper.sections.prefetch_related(
+                Prefetch("questions", queryset=Question.objects.order_by("position"))
+            )
         ],
     }
 

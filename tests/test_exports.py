@@ -12,6 +12,8 @@ import numpy as np
 import pypdf
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from discussions import demo, exports, services, synthesis
@@ -259,3 +261,16 @@ def test_export_session_command_writes_each_format(small, tmp_path):
         call_command("export_session", "ZZZZZZ", stderr=StringIO())
     with pytest.raises(CommandError, match="the groups are: Group 1, Group 2"):
         call_command("export_session", "GLD3N4", "--group", "Nope", stderr=StringIO())
+
+
+def test_an_export_costs_the_same_queries_for_ten_people_or_sixty(published_paper):
+    """Exports are fetched during a live session (docs/capacity.md): a query per position or
+    per section made them slow under load, where every query waits its turn."""
+    counted = []
+    for n in (10, 60):
+        session = services.create_session(paper=published_paper, name=f"{n}", group_count=3)
+        demo.fill(session, n, seed=1)
+        with CaptureQueriesContext(connection) as captured:
+            exports.build(session, votes=True, full=True)
+        counted.append(len(captured.captured_queries))
+    assert counted[0] == counted[1] <= 15, counted
