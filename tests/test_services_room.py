@@ -159,6 +159,8 @@ def test_cast_vote_records_changes_and_withdraws_one_row(room, position):
         assert ballot.vote.pk == vote.pk
         assert ballot.position.tally_version == version
         assert list(Vote.objects.values_list("pk", "choice")) == [(vote.pk, value)]
+        # The change's time is stored, and reads back as the time the ballot says.
+        assert Vote.objects.get().cast_at == ballot.vote.cast_at > vote.cast_at
     withdraw = {"participant": room.ada, "position_id": position.pk, "choice": "withdraw"}
     assert services.cast_vote(**withdraw).vote is None
     assert not Vote.objects.exists()
