@@ -20,6 +20,13 @@ def columns(model: type[models.Model], alias: str) -> str:
     return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
 
 
+def in_range(model: type[models.Model], pk: int) -> bool:
+    """Whether a number from a URL can be one of the model's keys. The ORM answers "no such
+    row" for a number the database cannot hold; plain SQL would fail (SQLite) or err."""
+    low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
+    return (low is None or pk >= low) and (high is None or pk <= high)
+
+
 def take(model: type[models.Model], row: tuple, start: int) -> tuple[models.Model | None, int]:
     """The instance whose columns (as `columns` lists them) begin at row[start], and where
     the next model's begin. None for the NULLs of an outer join that found no row."""

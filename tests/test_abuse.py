@@ -217,6 +217,16 @@ def test_a_vote_on_a_position_that_does_not_exist_is_refused(room, caplog, posit
     assert logged(caplog, "/vote")
 
 
+@pytest.mark.parametrize("group_id", [2**63, 10**30])
+def test_a_room_number_no_database_can_hold_is_no_such_room(room, caplog, group_id):
+    before = snapshot()
+    browser = client_for(room.ada)
+    assert browser.get(f"/rooms/{group_id}/").status_code == 404
+    response = browser.post(f"/rooms/{group_id}/positions/1/vote", {"choice": "agree"})
+    assert response.status_code == 404
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize(
     ("name", "group"),
     [

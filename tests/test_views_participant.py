@@ -250,6 +250,11 @@ def test_writes_need_the_csrf_token_the_page_hands_to_htmx(room, position):
     response = browser.post(url, {"choice": "agree"}, HTTP_X_CSRFTOKEN=token, **HTMX)
     assert response.status_code == 200
     assert Vote.objects.get().participant == room.ada
+    # The answer's buttons carry no token of their own: the page's header keeps working.
+    assert "csrfmiddlewaretoken" not in page(response)
+    response = browser.post(url, {"choice": "pass"}, HTTP_X_CSRFTOKEN=token, **HTMX)
+    assert response.status_code == 200
+    assert Vote.objects.get().choice == Vote.Choice.PASS
 
 
 # --- Writes: success and bad input ------------------------------------------------------------

@@ -149,6 +149,8 @@ def _lock_votable(
     Only the position's row is locked, not its group's: votes on one position queue behind
     each other, votes on the rest of the room do not.
     """
+    if not rows.in_range(Position, position_id):
+        return None, None
     lock = " FOR UPDATE OF p" if connection.features.has_select_for_update_of else ""
     sql = f"""
         SELECT {rows.columns(Position, "p")}, {rows.columns(Vote, "v")}
