@@ -90,6 +90,24 @@ def test_synthesis_page_shows_consensus_and_links_to_the_question(client, room, 
     assert "<svg" in page and "Opinion map" in page
 
 
+def test_the_by_group_column_lists_the_groups_that_voted(client, room, organizer):
+    """A breakout's position is voted in its own group: with 100 groups, a cell for each
+    group made the page megabytes of dashes (docs/capacity.md)."""
+    own = make_position(room.ada, "Voted in its own group")
+    make_vote(room.ben, own, AGREE)
+    make_vote(room.ada, own, DISAGREE)
+    make_position(room.ada, "Not voted yet")
+    client.force_login(organizer)
+    page = client.get(reverse("facilitator:synthesis", args=[room.session.pk])).content.decode()
+    rows = page.split('class="synthesis-table"')[1].split("</table>")[0].split("<tr>")
+    (voted,) = [row for row in rows if "Voted in its own group" in row]
+    cells = voted.split('class="by-group">')[1].split("</td>")[0]
+    assert f'title="{room.group.name}: 2 votes">{room.group.name} 50%</span>' in cells
+    assert room.other_group.name not in cells
+    (unvoted,) = [row for row in rows if "Not voted yet" in row]
+    assert "no votes yet" in unvoted.split('class="by-group">')[1].split("</td>")[0]
+
+
 def test_synthesis_page_query_count_is_fixed(
     client, room, organizer, django_assert_max_num_queries
 ):

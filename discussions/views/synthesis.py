@@ -59,14 +59,16 @@ def _rows(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> list[Row]:
     stats, groups = result.positions, result.groups
     rows = []
     for j, position in enumerate(m.positions):
+        # Only the groups that voted on it: a breakout's position is voted in its own group,
+        # and listing all 100 groups of a conference for each made the page 2.3 MB.
         by_group = [
             {
-                "group": group,
+                "group": m.groups[g],
                 "votes": int(groups.votes[g, j]),
                 "rate": _number(groups.rate[g, j]),
                 "percent": None if np.isnan(groups.rate[g, j]) else round(100 * groups.rate[g, j]),
             }
-            for g, group in enumerate(m.groups)
+            for g in np.flatnonzero(groups.votes[:, j])
         ]
         rows.append(
             Row(
