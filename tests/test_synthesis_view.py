@@ -108,6 +108,20 @@ def test_the_by_group_column_lists_the_groups_that_voted(client, room, organizer
     assert "no votes yet" in unvoted.split('class="by-group">')[1].split("</td>")[0]
 
 
+def test_each_theme_lists_its_most_agreed_positions_and_counts_the_rest(client, room, organizer):
+    shown = synthesis_views.THEME_SHOWN
+    texts = [f"Publish the alliance spending targets, proposal {i}." for i in range(shown + 3)]
+    positions = [make_position(room.ada, text) for text in texts]
+    make_vote(room.ben, positions[-1], AGREE)  # the most agreed: listed first
+    client.force_login(organizer)
+    page = client.get(reverse("facilitator:synthesis", args=[room.session.pk])).content.decode()
+    themes = page.split('id="themes-heading"')[1].split("</section>")[0]
+    assert themes.count("<li>") == shown
+    assert themes.index(texts[-1]) < themes.index(texts[0])
+    assert f"({len(texts)} positions)" in themes
+    assert "and 3 more, in" in themes and 'href="#all-positions"' in themes
+
+
 def test_synthesis_page_query_count_is_fixed(
     client, room, organizer, django_assert_max_num_queries
 ):

@@ -31,6 +31,7 @@ from discussions.views.params import as_id, as_ids
 PALETTE = ["#0b5cad", "#b42318", "#1a7f37", "#9a6700", "#6e40c9"]
 SHAPES = ["circle", "square", "triangle", "diamond", "ring"]
 MAP_SIZE = 360
+THEME_SHOWN = 5  # positions listed under each theme; the table has them all
 MAP_MARGIN = 16
 
 
@@ -146,13 +147,23 @@ def _numbers(session: Session, prompt: Prompt | None) -> dict:
         "opinion_consensus": [rows[j] for j in result.opinion.consensus],
         "unclustered": int((result.opinion.labels < 0).sum()),
         "map": _opinion_map(m, result),
-        "themes": [
-            {"name": theme.name, "rows": [rows[j] for j in theme.positions]}
-            for theme in result.themes
-        ],
+        "themes": [_theme(theme, rows) for theme in result.themes],
         "participants": len(m.participant_ids),
         "votes": int(np.count_nonzero(~np.isnan(m.V))),
         "computed_at": timezone.now(),
+    }
+
+
+def _theme(theme: synthesis.Theme, rows: list[Row]) -> dict:
+    """A theme as the page lists it: its most agreed-across-groups positions, and how many
+    more. Every position is in the table below; listed here too, a conference's hundreds
+    of positions doubled the page (docs/capacity.md)."""
+    ranked = sorted((rows[j] for j in theme.positions), key=lambda r: (-r.consensus, r.position.pk))
+    return {
+        "name": theme.name,
+        "size": len(ranked),
+        "rows": ranked[:THEME_SHOWN],
+        "more": max(0, len(ranked) - THEME_SHOWN),
     }
 
 
