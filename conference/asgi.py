@@ -3,6 +3,7 @@ through Channels."""
 
 import asyncio
 import os
+from importlib import import_module
 
 import django
 
@@ -13,11 +14,16 @@ django.setup(set_prefix=False)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from conference.http import ThreadedWsgiHttp  # noqa: E402
 from discussions import live  # noqa: E402
 from discussions.origin import logged_allowed_hosts_origin_validator  # noqa: E402
 from discussions.routing import websocket_urlpatterns  # noqa: E402
+
+# The URLconf, and with it every view and the synthesis's scientific libraries, loaded now
+# rather than by each worker's first request: that request waited 1.7 s (docs/capacity.md).
+import_module(settings.ROOT_URLCONF)
 
 router = ProtocolTypeRouter(
     {
