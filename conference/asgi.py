@@ -2,12 +2,15 @@
 through Channels."""
 
 import asyncio
+import gc
 import os
 from importlib import import_module
 
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conference.settings")
+
+GC_THRESHOLDS = (20_000, 20, 50)  # Python's defaults: (700, 10, 10)
 
 # Set Django up before importing anything that touches models (the routing does).
 django.setup(set_prefix=False)
@@ -24,6 +27,14 @@ from discussions.routing import websocket_urlpatterns  # noqa: E402
 # The URLconf, and with it every view and the synthesis's scientific libraries, loaded now
 # rather than by each worker's first request: that request waited 1.7 s (docs/capacity.md).
 import_module(settings.ROOT_URLCONF)
+
+# The collector's pauses hold the interpreter: every thread and socket of the process waits.
+# What is loaded by now lives as long as the process, so it is set aside from collections
+# (freeze), and the youngest generation is collected after 20,000 new objects instead of
+# 700. At 200 votes/s this took the fan-out's p99 from 221-227 ms to 154-155 and the vote's
+# answer's from 123-131 ms to 28-29, for 7 MB more memory (docs/capacity.md).
+gc.freeze()
+gc.set_threshold(*GC_THRESHOLDS)
 
 router = ProtocolTypeRouter(
     {

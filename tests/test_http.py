@@ -7,6 +7,8 @@ browser and fault tests drive it through daphne and uvicorn.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -101,3 +103,18 @@ def test_a_client_that_leaves_before_its_body_is_complete_gets_nothing():
         [{"type": "http.request", "body": b"code", "more_body": True}, {"type": "http.disconnect"}],
     )
     assert sent == []
+
+
+def test_the_server_process_starts_with_its_urls_loaded_and_its_startup_objects_set_aside():
+    """What importing conference.asgi does in a fresh server process (docs/capacity.md): no
+    request waits for the URLconf's imports, and collections skip what lives as long as
+    the process."""
+    check = (
+        "import gc, sys; import conference.asgi as a; "
+        "print('conference.urls' in sys.modules, 'sklearn' in sys.modules, "
+        "gc.get_freeze_count() > 0, gc.get_threshold() == a.GC_THRESHOLDS)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["True"] * 4, done.stderr
