@@ -17,16 +17,18 @@ stay usable from a copy nobody could remove.
 from __future__ import annotations
 
 import logging
-import time
 
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+
+from conference.outages import OutageLog
 
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 60
 
-_last_outage_log = 0.0
+# Every request of the conference meets the outage: one line per 10 s.
+_cache_unreachable = OutageLog(log, "Session cache unreachable: using the database alone")
 
 
 class SessionStore(cached_db.SessionStore):
@@ -67,11 +69,3 @@ class SessionStore(cached_db.SessionStore):
         except Exception:
             _cache_unreachable()
         return DatabaseStore.exists(self, session_key)
-
-
-def _cache_unreachable() -> None:
-    """Log the outage, at most every 10 s: every request of the conference meets it."""
-    global _last_outage_log
-    if time.monotonic() - _last_outage_log > 10:
-        _last_outage_log = time.monotonic()
-        log.exception("Session cache unreachable: using the database alone")

@@ -154,7 +154,7 @@ def positions_with_tallies(position_ids: list[int]) -> list[TallyUpdate]:
 
     Plain SQL, as every broadcast of a busy room runs it: the same query through the ORM
     took 5.5 ms of a server process's time, 0.7 ms written out (docs/capacity.md). The
-    rule for hiding is tallies_hidden's.
+    rule for hiding is the room page's (hidden_by).
     """
     if not position_ids:
         return []
@@ -181,15 +181,19 @@ def positions_with_tallies(position_ids: list[int]) -> list[TallyUpdate]:
             pk=pk,
             tally_version=version,
             tally=Tally(agree, disagree, passed),
-            tally_hidden=bool(hide) and phase != BreakoutGroup.Phase.CLOSED,
+            tally_hidden=hidden_by(hide, phase),
         )
         for pk, version, phase, hide, agree, disagree, passed in rows
     ]
 
 
 def tallies_hidden(group: BreakoutGroup) -> bool:
+    return hidden_by(group.session.hide_tallies, group.phase)
+
+
+def hidden_by(hide_tallies: bool, phase: str) -> bool:
     """Participants see no tallies until voting closes, when the session asks for that."""
-    return group.session.hide_tallies and group.phase != BreakoutGroup.Phase.CLOSED
+    return bool(hide_tallies) and phase != BreakoutGroup.Phase.CLOSED
 
 
 def online_counts(group_ids: list[int]) -> dict[int, int]:

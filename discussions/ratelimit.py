@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
 
+from conference.outages import OutageLog
 from discussions.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -112,15 +113,8 @@ def _exceeded_in_cache(limit: Limit, key: str) -> bool:
     return used > limit.count
 
 
-_last_outage_log = 0.0
-
-
-def _counters_unreachable() -> None:
-    """Log the outage (at most every 10 s: every request of the conference meets it)."""
-    global _last_outage_log
-    if time.monotonic() - _last_outage_log > 10:
-        _last_outage_log = time.monotonic()
-        log.exception("Rate-limit counters unreachable: letting requests through")
+# Every request of the conference meets the outage: one line per 10 s.
+_counters_unreachable = OutageLog(log, "Rate-limit counters unreachable: letting requests through")
 
 
 def refuse(limit: Limit, key: str) -> Limited:
