@@ -31,8 +31,8 @@ from discussions.views.params import as_id, as_ids
 PALETTE = ["#0b5cad", "#b42318", "#1a7f37", "#9a6700", "#6e40c9"]
 SHAPES = ["circle", "square", "triangle", "diamond", "ring"]
 MAP_SIZE = 360
-THEME_SHOWN = 5  # positions listed under each theme; the table has them all
 MAP_MARGIN = 16
+THEME_SHOWN = 5  # positions listed under each theme; the table has them all
 
 
 @dataclass
