@@ -193,7 +193,12 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels.layers.InMemoryChannelLayer",
-            "CONFIG": {"group_expiry": CHANNEL_GROUP_EXPIRY},
+            "CONFIG": {
+                "group_expiry": CHANNEL_GROUP_EXPIRY,
+                # Messages a channel holds unread (100 by default): the process's one channel
+                # for every room's broadcasts (discussions.fanout) carries all the rooms'.
+                "capacity": 1_000,
+            },
         }
     }
 

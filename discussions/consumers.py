@@ -1,4 +1,5 @@
-"""Thin WebSocket consumers: subscribe a member's socket to its room, forward broadcasts.
+"""Thin WebSocket consumers: admit a member's socket to its room, whose broadcasts reach it
+through the process's RoomSockets (discussions.fanout).
 
 The socket only pushes server to browser; writes go over HTTP. Membership is checked when
 the socket opens and again on every message the browser sends, so a participant moved out
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html
 
-from discussions import live, queries
+from discussions import fanout, live, queries
 from discussions.db_threads import in_db_thread
 from discussions.models import BreakoutGroup, Presence, Session
 from discussions.views.participant import member_in
@@ -48,6 +49,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 class RoomConsumer(LiveConsumer):
     group_id: int
     participant_id: int | None = None
+    outbox: fanout.Outbox
     latest_seq: int = 0  # the room's broadcast number at the last membership check
 
     async def connect(self) -> None:
@@ -57,29 +59,34 @@ class RoomConsumer(LiveConsumer):
             log.warning("Room socket refused: not a member of group %s", self.group_id)
             await self.close(code=FORBIDDEN)
             return
-        # Join the groups before accepting, so no event sent after the page's fetch is missed.
+        # Join before accepting, so no broadcast sent after the page's fetch is missed: the
+        # room's wait in the outbox until the handshake is done.
+        self.outbox = fanout.Outbox(self.base_send)
         await self.join_groups()
         await self.accept()
+        self.outbox.open()
         await self.arrive()
 
-    def channel_groups(self) -> list[str]:
-        return [
-            live.room_channel_group(self.group_id),
-            live.participant_channel_group(self.participant_id),
-        ]
-
     async def join_groups(self) -> None:
-        """Join (or, at a heartbeat, renew) this socket's groups: where the layer expires
-        memberships (settings.CHANNEL_GROUP_EXPIRY), a live socket's never do."""
-        for name in self.channel_groups():
-            await self.channel_layer.group_add(name, self.channel_name)
+        """Join (or, at a heartbeat, renew) the room and this participant's own group: where
+        the layer expires memberships (settings.CHANNEL_GROUP_EXPIRY), a live socket's never
+        do. The room's broadcasts come through the process's RoomSockets; what is meant for
+        this participant alone, through this consumer's channel."""
+        rooms = fanout.room_sockets(self.channel_layer)
+        await rooms.join(live.room_channel_group(self.group_id), self.outbox)
+        await self.channel_layer.group_add(
+            live.participant_channel_group(self.participant_id), self.channel_name
+        )
 
     async def disconnect(self, code: int) -> None:
         if self.participant_id is None:
             return
         try:
-            for name in self.channel_groups():
-                await self.channel_layer.group_discard(name, self.channel_name)
+            rooms = fanout.room_sockets(self.channel_layer)
+            await rooms.leave(live.room_channel_group(self.group_id), self.outbox)
+            await self.channel_layer.group_discard(
+                live.participant_channel_group(self.participant_id), self.channel_name
+            )
         except Exception:
             # Redis unreachable: the memberships go with the socket anyway. Still count out.
             log.warning("Could not leave the channel groups of group %s", self.group_id)
@@ -103,10 +110,6 @@ class RoomConsumer(LiveConsumer):
             return
         log.warning("Unknown message on a room socket of group %s", self.group_id)
         await self.send(text_data=_notice("Unknown message: nothing was changed."))
-
-    async def room_event(self, event: dict) -> None:
-        """A broadcast to the room: already rendered, once, by the publisher."""
-        await forward(self, event["html"])
 
     async def participant_event(self, event: dict) -> None:
         """Something for this participant alone (their position was reviewed)."""
@@ -278,6 +281,7 @@ class ScreenConsumer(LiveConsumer):
     """
 
     group_id: int | None = None
+    outbox: fanout.Outbox
 
     async def connect(self) -> None:
         kwargs = self.scope["url_route"]["kwargs"]
@@ -287,31 +291,29 @@ class ScreenConsumer(LiveConsumer):
             await self.close(code=FORBIDDEN)
             return
         self.group_id = int(kwargs["group_id"])
-        await self.channel_layer.group_add(
-            live.room_channel_group(self.group_id), self.channel_name
-        )
+        self.outbox = fanout.Outbox(self.base_send)
+        await self.join_room()
         await self.accept()
+        self.outbox.open()
+
+    async def join_room(self) -> None:
+        # Also at each heartbeat, to renew the membership (see RoomConsumer.join_groups).
+        rooms = fanout.room_sockets(self.channel_layer)
+        await rooms.join(live.room_channel_group(self.group_id), self.outbox)
 
     async def disconnect(self, code: int) -> None:
         if self.group_id is not None:
-            await self.channel_layer.group_discard(
-                live.room_channel_group(self.group_id), self.channel_name
-            )
+            rooms = fanout.room_sockets(self.channel_layer)
+            await rooms.leave(live.room_channel_group(self.group_id), self.outbox)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         if not await self.token_opens(self.group_id):
             await self.close(code=FORBIDDEN)
             return
-        # Renew the membership at each heartbeat (see RoomConsumer.join_groups).
-        await self.channel_layer.group_add(
-            live.room_channel_group(self.group_id), self.channel_name
-        )
+        await self.join_room()
         message = _parse(text_data, bytes_data)
         if message is not None and message.get("type") == "ping":
             await self.send(text_data=_latest(await latest_seq(self.group_id)))
-
-    async def room_event(self, event: dict) -> None:
-        await forward(self, event["html"])
 
     @in_db_thread
     def token_opens(self, group_id: int) -> bool:

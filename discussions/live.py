@@ -28,12 +28,18 @@ from discussions.models import BreakoutGroup
 
 log = logging.getLogger(__name__)
 
-# Event type for consumers: Channels maps "room.event" to the handler method room_event.
+# The type of a room's broadcasts (read by discussions.fanout, not by a consumer).
 ROOM_EVENT = "room.event"
 
 
 def room_channel_group(group_id: int) -> str:
     return f"room.{group_id}"
+
+
+def room_message(group_id: int, seq: int, html: str) -> dict:
+    """A broadcast to a room's sockets. It names its group: each server process hears every
+    room it has sockets in on one channel (discussions.fanout)."""
+    return {"type": ROOM_EVENT, "group": room_channel_group(group_id), "seq": seq, "html": html}
 
 
 def participant_channel_group(participant_id: int) -> str:
@@ -76,7 +82,7 @@ def publish(group_id: int, render: Callable[[int], str]) -> None:
     def send() -> None:
         try:
             html = render(seq)
-            _send(room_channel_group(group_id), {"type": ROOM_EVENT, "seq": seq, "html": html})
+            _send(room_channel_group(group_id), room_message(group_id, seq, html))
         except Exception:
             # The write is committed; a browser that misses this event sees the gap in the
             # sequence and re-fetches. Never turn a saved vote into an error page.
@@ -242,9 +248,7 @@ class RoomChanges:
             return
         try:
             layer = get_channel_layer()
-            await layer.group_send(
-                room_channel_group(group_id), {"type": ROOM_EVENT, "seq": seq, "html": html}
-            )
+            await layer.group_send(room_channel_group(group_id), room_message(group_id, seq, html))
             await layer.group_send(
                 console_channel_group(session_id),
                 {"type": "console.changed", "group_id": group_id},
@@ -319,7 +323,7 @@ _number_and_render = in_db_thread(_number_and_render_sync)
 def _send_changes_now(group_id: int, position_ids: set[int], presence: bool) -> None:
     try:
         seq, session_id, html = _number_and_render_sync(group_id, sorted(position_ids), presence)
-        _send(room_channel_group(group_id), {"type": ROOM_EVENT, "seq": seq, "html": html})
+        _send(room_channel_group(group_id), room_message(group_id, seq, html))
     except Exception:
         log.exception("Could not publish the changes %s of group %s", position_ids, group_id)
         return

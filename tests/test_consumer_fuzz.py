@@ -241,7 +241,7 @@ def test_the_screen_socket_answers_only_heartbeats_under_any_frames(cast, loop):
                 if is_heartbeat(frame):  # answered with the room's latest number only
                     assert 'id="room-latest"' in await screen.receive_from(WAIT)
             # Still open and listening: a broadcast gets through, and nothing else came.
-            event = {"type": live.ROOM_EVENT, "seq": 0, "html": "<p id='probe'></p>"}
+            event = live.room_message(cast.group.pk, 0, "<p id='probe'></p>")
             await get_channel_layer().group_send(room_group, event)
             assert await screen.receive_from(WAIT) == event["html"]
             assert await screen.receive_nothing(0.02)

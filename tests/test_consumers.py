@@ -9,16 +9,17 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 from channels.db import database_sync_to_async
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
 from conference.asgi import application
-from discussions import live, services
+from discussions import fanout, live, services
 from discussions.models import BreakoutGroup, Participant, Presence
 from tests.factories import client_for, join_through_the_page, make_room
+from tests.layers import group_members
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -84,14 +85,10 @@ def seq_in(html: str) -> int:
     return int(match.group(1))
 
 
-async def group_members(group_name: str) -> set[str]:
-    """The channels the layer would deliver a group's messages to."""
-    layer = get_channel_layer()
-    if isinstance(layer, InMemoryChannelLayer):
-        return set(layer.groups.get(group_name, {}))
-    # The publish/subscribe layer lists a group's sockets in this process, per event loop.
-    loop_layer = layer._get_layer()
-    return set(loop_layer.groups.get(loop_layer._get_group_channel_name(group_name), set()))
+async def room_sockets_of(group_id: int) -> int:
+    """How many of the room's sockets this process (the test's event loop) writes to."""
+    rooms = fanout.room_sockets(get_channel_layer())
+    return len(rooms.rooms.get(live.room_channel_group(group_id), ()))
 
 
 post = database_sync_to_async(services.post_position)
@@ -212,8 +209,10 @@ async def test_a_member_moved_out_of_the_group_is_closed_on_the_next_message(mem
     finally:
         await ada.disconnect()
     assert await presences() == []
-    room_group = live.room_channel_group(members.group_id)
-    assert presence.channel_name not in await group_members(room_group)
+    assert await room_sockets_of(members.group_id) == 0
+    assert presence.channel_name not in await group_members(
+        live.participant_channel_group(members.ada.pk)
+    )
 
 
 async def test_presence_counts_participants_not_sockets_and_goes_with_the_socket(members):
@@ -247,11 +246,14 @@ async def test_a_closed_socket_leaves_the_room_group_and_gets_no_more_broadcasts
     ada = await connected(members.group_id, members.cookies["ada"])
     ben = await connected(members.group_id, members.cookies["ben"])
     (ada_presence,) = await presences(participant=members.ada)
-    assert ada_presence.channel_name in await group_members(room_group)
+    # The process listens to the room once, on its own channel, for both sockets.
+    process_channel = fanout.room_sockets(get_channel_layer()).channel
+    assert process_channel in await group_members(room_group)
+    assert await room_sockets_of(members.group_id) == 2
     await ada.receive_from(WAIT)  # Ben's arrival
     await ada.disconnect()
     try:
-        assert ada_presence.channel_name not in await group_members(room_group)
+        assert await room_sockets_of(members.group_id) == 1
         assert ada_presence.channel_name not in await group_members(
             live.participant_channel_group(members.ada.pk)
         )
@@ -260,6 +262,9 @@ async def test_a_closed_socket_leaves_the_room_group_and_gets_no_more_broadcasts
         assert "Only Ben hears this" in await ben.receive_from(WAIT)
     finally:
         await ben.disconnect()
+    # With the room's last socket, the process stops listening to it.
+    assert await room_sockets_of(members.group_id) == 0
+    assert process_channel not in await group_members(room_group)
 
 
 async def test_sockets_of_one_group_do_not_hear_another_group(members):
