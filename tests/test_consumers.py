@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import pytest_asyncio
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections
@@ -317,3 +317,31 @@ async def test_a_broadcast_reaches_the_socket_without_a_hop_to_the_synchronous_t
     finally:
         await ada.disconnect()
     assert hops == []
+
+
+async def test_a_heartbeat_checks_membership_and_marks_the_socket_seen_in_one_database_trip(
+    members, monkeypatch
+):
+    """2,000 sockets send 80 heartbeats a second: each is one trip to a database thread (and
+    one pooled connection), not one for the check and another for the presence row."""
+    ada = await connected(members.group_id, members.cookies["ada"])
+    trips = []
+    real_thread_handler = DatabaseSyncToAsync.thread_handler
+
+    def counted(self, *args, **kwargs):
+        trips.append(1)
+        return real_thread_handler(self, *args, **kwargs)
+
+    try:
+        await database_sync_to_async(Presence.objects.update)(
+            last_seen=timezone.now() - timedelta(seconds=60)
+        )
+        monkeypatch.setattr(DatabaseSyncToAsync, "thread_handler", counted)
+        await ada.send_json_to({"type": "ping"})
+        assert 'id="room-latest"' in await ada.receive_from(WAIT)
+        assert len(trips) == 1
+        monkeypatch.undo()
+        (presence,) = await presences(participant=members.ada)
+        assert timezone.now() - presence.last_seen < timedelta(seconds=10)
+    finally:
+        await ada.disconnect()
