@@ -175,7 +175,7 @@ if REDIS_URL:
     # re-fetches (static/js/live.js).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "conference.channel_layer.PubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {

@@ -26,7 +26,7 @@ def test_healthz_says_503_when_the_channel_layer_is_unreachable(client, settings
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "conference.channel_layer.PubSubChannelLayer",
             "CONFIG": {"hosts": [settings.REDIS_URL]},
         }
     }

@@ -58,7 +58,7 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
-        "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "conference.channel_layer.PubSubChannelLayer",
     ]
 
 
