@@ -133,6 +133,8 @@ if DATABASE_URL:
     # concurrent requests waits for a connection instead of failing with "too many clients".
     DB_POOL_MAX = envint("DB_POOL_MAX", "0")
     if DB_POOL_MAX and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, with a pool that checks a connection only after a pause.
+        DATABASES["default"]["ENGINE"] = "conference.postgresql"
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 2,

@@ -80,7 +80,7 @@ def test_malformed_configuration_stops_start_up_with_a_clear_error(env):
 def test_db_pool_max_turns_on_a_psycopg_pool_for_postgresql():
     code = (
         "import conference.settings as s; d = s.DATABASES['default']; "
-        "print(d['OPTIONS']['pool']['max_size'], d['CONN_MAX_AGE'])"
+        "print(d['OPTIONS']['pool']['max_size'], d['CONN_MAX_AGE'], d['ENGINE'])"
     )
     clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     result = subprocess.run(
@@ -91,4 +91,4 @@ def test_db_pool_max_turns_on_a_psycopg_pool_for_postgresql():
         cwd=settings.BASE_DIR,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["12", "0"]
+    assert result.stdout.split() == ["12", "0", "conference.postgresql"]

@@ -1,0 +1,69 @@
+"""The PostgreSQL pool checks a connection only after a pause (conference.postgresql)."""
+
+import pytest
+from django.db import connections
+from psycopg_pool import ConnectionPool
+
+from conference.postgresql import base
+
+
+class Connection:
+    """Stands in for a psycopg connection: the check runs an empty query on it."""
+
+    def __init__(self, alive: bool = True):
+        self.alive = alive
+        self.checks = 0
+        self.autocommit = True
+
+    def execute(self, query: str) -> None:
+        assert query == ""
+        self.checks += 1
+        if not self.alive:
+            raise OSError("server closed the connection unexpectedly")
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(base, "monotonic", lambda: now[0])
+    return now
+
+
+def test_a_connection_handed_out_lately_is_not_checked_again(clock):
+    connection = Connection()
+    base.check_after_a_pause(connection)
+    clock[0] += 0.5
+    base.check_after_a_pause(connection)
+    base.check_after_a_pause(connection)
+    assert connection.checks == 1
+    clock[0] += base.RECENTLY_USED + 0.1  # a pause: checked again
+    base.check_after_a_pause(connection)
+    assert connection.checks == 2
+
+
+def test_a_dead_connection_fails_its_check_every_time(clock):
+    connection = Connection(alive=False)
+    for _ in range(2):
+        with pytest.raises(OSError):
+            base.check_after_a_pause(connection)
+    assert connection.checks == 2  # a failed check does not count as a use
+
+
+def test_the_backends_pool_uses_that_check():
+    settings_dict = connections["default"].settings_dict | {
+        "ENGINE": "conference.postgresql",
+        "NAME": "test",
+        "HOST": "127.0.0.1",
+        "PORT": 5432,
+        "USER": "postgres",
+        "PASSWORD": "",
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"pool": {"min_size": 1, "max_size": 2}},
+    }
+    wrapper = base.DatabaseWrapper(settings_dict, alias="pool-check-test")
+    try:
+        assert isinstance(wrapper.pool, ConnectionPool)  # built, not opened
+        assert wrapper.pool._check is base.check_after_a_pause
+    finally:
+        wrapper.close_pool()
