@@ -59,19 +59,21 @@ class Outbox:
         self._gone = True
         self._waiting.clear()
 
-    def push(self, text: str) -> None:
+    def push(self, text: str) -> bool:
+        """Write or queue a broadcast; False once the socket is closed."""
         if self._gone:
-            return
+            return False
         if not self._open or self._writer is not None:
             self._hold(text)
-            return
+            return True
         try:
             blocked = start(self._send({"type": "websocket.send", "text": text}))
         except (RuntimeError, OSError):
             self._closed_under_us()
-            return
+            return False
         if blocked is not None:
             self._writer = _task(self._write_waiting(blocked))
+        return True
 
     def _hold(self, text: str) -> None:
         if len(self._waiting) >= OUTBOX_LIMIT:
@@ -212,13 +214,24 @@ class RoomSockets:
             self.deliver(message)
 
     def deliver(self, message: dict) -> None:
-        outboxes = self.rooms.get(message.get("group"), ())
+        group = message.get("group")
         html = message.get("html")
         if not isinstance(html, str):
             log.warning("A room broadcast without HTML: %s", message.get("type"))
             return
-        for outbox in outboxes:  # push never awaits, so the set cannot change meanwhile
-            outbox.push(html)
+        # push never awaits, so the set cannot change meanwhile.
+        closed = [outbox for outbox in self.rooms.get(group, ()) if not outbox.push(html)]
+        # A socket whose consumer ended without its disconnect (an error in a handler) is
+        # found closed here, and goes.
+        for outbox in closed:
+            if self._forget(group, outbox) and self.channel is not None:
+                _task(self._discard(group))
+
+    async def _discard(self, group: str) -> None:
+        try:
+            await self.layer.group_discard(group, self.channel)
+        except Exception:
+            log.warning("Could not stop listening to %s", group)
 
 
 _on_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RoomSockets] = (

@@ -173,3 +173,27 @@ async def test_a_socket_that_closes_while_its_broadcasts_wait_drops_them_quietly
     socket.closed = False
     outbox.push("three")  # closed for good: the disconnect follows
     assert socket.frames == []
+
+
+async def test_a_socket_found_closed_by_a_broadcast_leaves_its_room():
+    """A consumer that ended on an error never ran its disconnect: its outbox goes when a
+    broadcast finds its socket closed, and with the room's last, the subscription."""
+    layer = get_channel_layer()
+    rooms = fanout.room_sockets(layer)
+    room = live.room_channel_group(10**6 + 2)
+    ada, ben = Socket(), Socket()
+    ada_box, ben_box = opened(ada), opened(ben)
+    await rooms.join(room, ada_box)
+    await rooms.join(room, ben_box)
+    try:
+        ada.closed = True
+        rooms.deliver(live.room_message(10**6 + 2, 1, "<p>one</p>"))
+        assert rooms.rooms[room] == {ben_box}
+        assert ben.frames == ["<p>one</p>"]
+        ben.closed = True
+        rooms.deliver(live.room_message(10**6 + 2, 2, "<p>two</p>"))
+        assert room not in rooms.rooms
+        await settle()
+        assert rooms.channel not in await group_members(room)
+    finally:
+        rooms.stop()
