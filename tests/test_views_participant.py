@@ -467,8 +467,8 @@ def test_room_page_query_count_does_not_grow_with_positions(
 def test_a_vote_costs_a_few_queries_and_one_for_the_membership_check(ada, room, position):
     """The hottest request of a conference: 1 the caller's membership (participant and group
     together; the browser's Django session comes from the cache), then in the vote's
-    transaction 2 the position locked, read with the voter's earlier vote, 3 the new vote,
-    4 the tally's version."""
+    transaction 2 the position locked, read with the voter's earlier vote, 3 the new vote
+    and 4 the tally's version, which PostgreSQL takes as one statement."""
     url = reverse("vote", args=[room.group.pk, position.pk])
     with CaptureQueriesContext(connection) as captured:
         response = ada.post(url, {"choice": "agree"}, headers={"HX-Request": "true"})
@@ -476,7 +476,8 @@ def test_a_vote_costs_a_few_queries_and_one_for_the_membership_check(ada, room, 
     statements = [
         q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION)
     ]
-    assert len(statements) == 4, "\n".join(s[:90] for s in statements)
+    expected = 3 if connection.vendor == "postgresql" else 4
+    assert len(statements) == expected, "\n".join(s[:90] for s in statements)
     assert Vote.objects.get(participant=room.ada, position=position).choice == Vote.Choice.AGREE
 
 
