@@ -454,12 +454,11 @@ def test_room_page_query_count_does_not_grow_with_positions(
 ):
     for n in range(20):
         make_position(room.ada if n % 2 else room.ben, f"More {n}")
-    # 1 the group with its session (room view), 2 the browser's Django session,
-    # 3 the participant, 4 the membership with the group (member_of), 5 the positions with
-    # their tallies and my votes in one query, 6 the plenary round's positions, 7 who is
-    # online, 8-9 the prompt's question and its section for the paper context. Nine, whatever
-    # the number of cards and votes.
-    with django_assert_max_num_queries(9):
+    # 1 the browser's Django session, 2 the membership with the group, its session and
+    # prompt (member_in), 3 the positions with their tallies and my votes in one query, 4 the
+    # plenary round's positions, 5 who is online, 6-7 the prompt's question and its section
+    # for the paper context. Seven, whatever the number of cards and votes.
+    with django_assert_max_num_queries(7):
         response = ada.get(reverse("room", args=[room.group.pk]))
     assert len(ids_in_order(page(response))) == 24
 

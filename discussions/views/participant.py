@@ -225,12 +225,16 @@ def _room_context(group: BreakoutGroup, participant: Participant, sort: str) -> 
 
 @require_GET
 def room(request: HttpRequest, group_id: int) -> HttpResponse:
-    group = get_object_or_404(BreakoutGroup.objects.select_related("session"), pk=group_id)
-    if participant_for(request.session, group.session_id) is None:
-        # Not joined yet (or a new browser): the join page, not a bare 403.
-        return redirect("join", group.session.code)
-    group, participant = member_of(request, group_id)
-    return render(request, "room/room.html", _room_context(group, participant, _sort(request)))
+    participant = member_in(request.session, group_id)
+    if participant is None:
+        group = get_object_or_404(BreakoutGroup.objects.select_related("session"), pk=group_id)
+        if participant_for(request.session, group.session_id) is None:
+            # Not joined yet (or a new browser): the join page, not a bare 403.
+            return redirect("join", group.session.code)
+        raise PermissionDenied("You are not a member of this group.")
+    # A member: one query said so, where three did (every joiner loads this page).
+    context = _room_context(participant.group, participant, _sort(request))
+    return render(request, "room/room.html", context)
 
 
 @require_GET
