@@ -13,7 +13,6 @@ as under a threaded WSGI server. The sockets stay with Channels on the event loo
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from tempfile import SpooledTemporaryFile
 
@@ -21,8 +20,6 @@ from asgiref.sync import sync_to_async
 from asgiref.wsgi import WsgiToAsgiInstance
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
-
-from conference import backlog
 
 MEMORY_BODY = 64 * 1024  # bodies larger than this wait in a temporary file
 
@@ -54,19 +51,18 @@ class ThreadedWsgiHttp:
             # server's, so async_to_sync in a view (a broadcast) runs there, not on a new loop.
             start, chunks = await sync_to_async(
                 self._respond, thread_sensitive=False, executor=self.executor
-            )(scope, body, queued_at=time.monotonic())
+            )(scope, body)
         await send(start | {"type": "http.response.start"})
         for chunk in chunks:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
 
-    def _respond(self, scope, body, *, queued_at: float) -> tuple[dict, list[bytes]]:
+    def _respond(self, scope, body) -> tuple[dict, list[bytes]]:
         """Run the request in this thread; the whole answer is returned to the loop.
 
         Answers are pages, fragments and exports of a few megabytes at most: collected here,
         they are sent without the thread waiting on the loop for each piece.
         """
-        backlog.request_wait.add(time.monotonic() - queued_at)
         request = _Environ(scope)
         environ = request.build_environ(scope, body)
         started: dict = {}

@@ -22,7 +22,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 
-from conference import backlog
 from discussions import queries
 from discussions.db_threads import in_db_thread
 from discussions.models import BreakoutGroup
@@ -184,12 +183,11 @@ class RoomChanges:
     meanwhile. A few votes a second then cost nothing in latency, and a busy room costs
     each socket a few messages a second however fast people vote.
 
-    The window widens when the process is behind: to twice the time its HTTP requests have
-    lately waited for a thread (conference.backlog), or the time its broadcasts took to be
-    numbered and rendered, whichever is longer, up to settings.LIVE_TALLY_WINDOW_MAX. Both
-    are milliseconds on a server that keeps up; when it does not, each broadcast carries
-    more votes, which is less work for the server, the database and every socket, and the
-    time saved goes to the queue.
+    The window widens when the process is busy: to twice the time the recent broadcasts
+    took to be numbered and rendered, up to settings.LIVE_TALLY_WINDOW_MAX. That time is
+    milliseconds on a server that keeps up, and grows with the queues for its threads and
+    database when it does not; each broadcast then carries more votes, which is less work
+    for the server and every socket, and the backlog shrinks instead of growing.
 
     One per process: each process sends what its own requests and sockets changed. Changes
     waiting when the process dies are not announced; tallies ride on the next change of the
@@ -207,18 +205,20 @@ class RoomChanges:
         # One broadcast of a group at a time, so they leave in the order they were numbered.
         self.sending: dict[int, asyncio.Lock] = {}
         self.flushes: set[asyncio.Task] = set()
-        # How long the recent broadcasts took to number and render: one slow broadcast (a
-        # cold template) widens the window little, a busy spell at once.
-        self.render_time = backlog.MovingAverage(weight=0.2)
+        self.render_seconds = 0.0  # how long the recent broadcasts took to number and render
 
     def window(self) -> float:
         """The time between two broadcasts of a group, as busy as the process is now."""
         base = settings.LIVE_TALLY_WINDOW
         if base <= 0:
             return base  # no combining asked for
-        behind = max(self.render_time.seconds, backlog.request_wait.seconds)
         widest = max(base, settings.LIVE_TALLY_WINDOW_MAX)
-        return min(widest, max(base, BUSY_FACTOR * behind))
+        return min(widest, max(base, BUSY_FACTOR * self.render_seconds))
+
+    def took(self, seconds: float) -> None:
+        """A broadcast took this long to number and render: a moving average, so one slow
+        broadcast (a cold template) widens the window little, and a busy spell at once."""
+        self.render_seconds += RENDER_WEIGHT * (seconds - self.render_seconds)
 
     def serve_on(self, loop: asyncio.AbstractEventLoop) -> None:
         """The ASGI entry point hands over the server's loop with each connection."""
@@ -263,7 +263,7 @@ class RoomChanges:
             seq, session_id, html = await _number_and_render(
                 group_id, sorted(pending.position_ids), pending.presence
             )
-            self.render_time.add(loop.time() - started)
+            self.took(loop.time() - started)
         except Exception as exc:
             # The database is away. Nothing numbered, so no page sees a gap: without a
             # retry these tallies would stay stale on every screen until changed again.
@@ -312,8 +312,10 @@ class RoomChanges:
         task.add_done_callback(self.flushes.discard)
 
 
-# The window is twice how far behind the process is (RoomChanges.window).
+# The window is twice the recent time to number and render a broadcast (RoomChanges.window),
+# each broadcast's time weighing a fifth in that average.
 BUSY_FACTOR = 2
+RENDER_WEIGHT = 0.2
 
 # Seconds between attempts to number a group's changes while the database is away.
 RETRY_SECONDS = (1, 2, 4, 8)

@@ -14,7 +14,6 @@ import threading
 import pytest
 from django.core.signals import request_finished
 
-from conference import backlog
 from conference.http import ThreadedWsgiHttp
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,21 +69,6 @@ def test_a_page_is_answered_from_a_pool_thread_with_its_headers_and_body():
     assert bodies[-1] == {"type": "http.response.body", "body": b""}
     # The request finished (its database connection handed back) in a pool thread.
     assert [t.name.startswith("http") for t in threads] == [True]
-
-
-def test_the_time_requests_wait_for_a_thread_is_measured(settings, monkeypatch):
-    """conference.backlog: the room broadcasts combine more while requests queue."""
-    settings.HTTP_THREADS = 1
-    monkeypatch.setattr(backlog, "request_wait", backlog.MovingAverage(weight=1.0))
-    app = ThreadedWsgiHttp()
-    busy = threading.Event()
-    app.executor.submit(busy.wait, 5)  # the one thread is taken
-    threading.Timer(0.3, busy.set).start()
-    sent = serve(app, scope("GET", "/join/"), [{"type": "http.request", "body": b""}])
-    assert sent[0]["status"] == 200
-    assert 0.25 < backlog.request_wait.seconds < 5
-    serve(app, scope("GET", "/join/"), [{"type": "http.request", "body": b""}])
-    assert backlog.request_wait.seconds < 0.25  # a free thread: no wait
 
 
 def test_a_body_in_several_messages_reaches_the_application_whole():
