@@ -208,9 +208,6 @@ else:
 # change within it of the last one waits and goes out with the group's other changes; 0
 # sends one broadcast per change. See discussions.live.RoomChanges.
 LIVE_TALLY_WINDOW = envfloat("LIVE_TALLY_WINDOW", "0.15")
-# When the server is too busy to number and render a broadcast in good time, the window
-# widens (to twice that time), up to this: fewer, fuller broadcasts while it catches up.
-LIVE_TALLY_WINDOW_MAX = envfloat("LIVE_TALLY_WINDOW_MAX", "1")
 
 # Seconds the synthesis page's numbers are shared by a session's facilitators before they
 # are computed again (discussions.views.synthesis._shared_numbers); 0 computes every request.

@@ -157,7 +157,7 @@ def changes_html(group_id: int, position_ids: list[int], presence: bool, seq: in
 def tally_changed(group_id: int, position_id: int) -> None:
     """A vote changed a position's tally in this group: announce it after the commit.
 
-    Inside a server process the announcement waits up to the window (RoomChanges.window) on the
+    Inside a server process the announcement waits up to settings.LIVE_TALLY_WINDOW on the
     process's event loop and goes out with every other change of the group meanwhile,
     numbered and rendered once. A busy room then costs each socket a few messages a second
     however fast people vote, where one message per vote filled the sockets' queues and
@@ -183,12 +183,6 @@ class RoomChanges:
     meanwhile. A few votes a second then cost nothing in latency, and a busy room costs
     each socket a few messages a second however fast people vote.
 
-    The window widens when the process is busy: to twice the time the recent broadcasts
-    took to be numbered and rendered, up to settings.LIVE_TALLY_WINDOW_MAX. That time is
-    milliseconds on a server that keeps up, and grows with the queues for its threads and
-    database when it does not; each broadcast then carries more votes, which is less work
-    for the server and every socket, and the backlog shrinks instead of growing.
-
     One per process: each process sends what its own requests and sockets changed. Changes
     waiting when the process dies are not announced; tallies ride on the next change of the
     same position, and every page re-fetches at its next heartbeat if numbers were taken
@@ -205,20 +199,6 @@ class RoomChanges:
         # One broadcast of a group at a time, so they leave in the order they were numbered.
         self.sending: dict[int, asyncio.Lock] = {}
         self.flushes: set[asyncio.Task] = set()
-        self.render_seconds = 0.0  # how long the recent broadcasts took to number and render
-
-    def window(self) -> float:
-        """The time between two broadcasts of a group, as busy as the process is now."""
-        base = settings.LIVE_TALLY_WINDOW
-        if base <= 0:
-            return base  # no combining asked for
-        widest = max(base, settings.LIVE_TALLY_WINDOW_MAX)
-        return min(widest, max(base, BUSY_FACTOR * self.render_seconds))
-
-    def took(self, seconds: float) -> None:
-        """A broadcast took this long to number and render: a moving average, so one slow
-        broadcast (a cold template) widens the window little, and a busy spell at once."""
-        self.render_seconds += RENDER_WEIGHT * (seconds - self.render_seconds)
 
     def serve_on(self, loop: asyncio.AbstractEventLoop) -> None:
         """The ASGI entry point hands over the server's loop with each connection."""
@@ -245,7 +225,7 @@ class RoomChanges:
             pending = self.waiting[group_id] = _Pending()
             loop = asyncio.get_running_loop()
             last = self.last_flush.get(group_id, -math.inf)
-            self._schedule(group_id, max(0.0, last + self.window() - loop.time()))
+            self._schedule(group_id, max(0.0, last + settings.LIVE_TALLY_WINDOW - loop.time()))
         if position_id is not None:
             pending.position_ids.add(position_id)
         pending.presence |= presence
@@ -257,13 +237,11 @@ class RoomChanges:
 
     async def _flush(self, group_id: int) -> None:
         pending = self.waiting.pop(group_id)
-        loop = asyncio.get_running_loop()
-        started = self.last_flush[group_id] = loop.time()
+        self.last_flush[group_id] = asyncio.get_running_loop().time()
         try:
             seq, session_id, html = await _number_and_render(
                 group_id, sorted(pending.position_ids), pending.presence
             )
-            self.took(loop.time() - started)
         except Exception as exc:
             # The database is away. Nothing numbered, so no page sees a gap: without a
             # retry these tallies would stay stale on every screen until changed again.
@@ -311,11 +289,6 @@ class RoomChanges:
         self.flushes.add(task)
         task.add_done_callback(self.flushes.discard)
 
-
-# The window is twice the recent time to number and render a broadcast (RoomChanges.window),
-# each broadcast's time weighing a fifth in that average.
-BUSY_FACTOR = 2
-RENDER_WEIGHT = 0.2
 
 # Seconds between attempts to number a group's changes while the database is away.
 RETRY_SECONDS = (1, 2, 4, 8)

@@ -130,45 +130,6 @@ async def test_without_a_window_each_vote_is_its_own_broadcast(members, settings
         await ada.disconnect()
 
 
-async def test_a_busy_server_widens_the_window_and_sends_fewer_fuller_broadcasts(members, settings):
-    settings.LIVE_TALLY_WINDOW, settings.LIVE_TALLY_WINDOW_MAX = 0.1, 1.0
-    first, second = await two_positions(members)
-    ada = await connected(members.group_id, members.cookies["ada"])
-    try:
-        await ada.receive_nothing(0.2)  # the window after Ada's own arrival is over
-        # As if numbering and rendering a broadcast took 0.4 s lately: the window is 0.8 s.
-        live.room_changes.render_seconds = 0.4
-        await vote(participant=members.ben, position_id=first, choice="agree")
-        assert tallies_in(await ada.receive_from(WAIT)) == {first: (1, 1, 0, 0)}
-        await vote(participant=members.ada, position_id=first, choice="disagree")
-        await asyncio.sleep(0.3)  # a second vote, past the quiet server's window of 0.1 s
-        await vote(participant=members.ada, position_id=second, choice="pass")
-        await ada.receive_nothing(0.2)  # 0.5 s after the first broadcast, still waiting
-        html = await ada.receive_from(WAIT)
-        assert tallies_in(html) == {first: (2, 1, 1, 0), second: (1, 0, 0, 1)}
-    finally:
-        await ada.disconnect()
-
-
-async def test_the_window_follows_the_time_broadcasts_take_within_its_bounds(settings):
-    settings.LIVE_TALLY_WINDOW, settings.LIVE_TALLY_WINDOW_MAX = 0.15, 1.0
-    changes = live.RoomChanges()
-    assert changes.window() == 0.15  # nothing measured yet
-    for _ in range(50):
-        changes.took(0.01)  # a server that keeps up: the configured window
-    assert changes.window() == 0.15
-    changes.took(2.0)  # one slow broadcast (a cold template) widens it a little
-    assert 0.15 < changes.window() < 1.0
-    for _ in range(50):
-        changes.took(0.3)  # a busy spell: twice the time it takes
-    assert changes.window() == pytest.approx(0.6, abs=0.01)
-    for _ in range(50):
-        changes.took(5.0)  # never wider than the maximum
-    assert changes.window() == 1.0
-    settings.LIVE_TALLY_WINDOW = 0  # no combining asked for: none, however busy
-    assert changes.window() == 0
-
-
 @pytest.mark.asyncio(loop_scope="function")
 async def test_a_loop_that_has_stopped_serving_makes_changes_go_out_at_once(members, settings):
     # The batcher keeps the loop of the last connection; once that loop is closed (a
