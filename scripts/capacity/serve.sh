@@ -22,7 +22,7 @@ code=$(.venv/bin/python manage.py setup_demo --groups "$NGROUPS" --password capa
 case $SERVER in
   uvicorn-*) .venv/bin/uvicorn conference.asgi:application --host 127.0.0.1 --port "$PORT" \
       --workers "${SERVER#uvicorn-}" --no-access-log --ws-ping-interval 20 --ws-ping-timeout 20 \
-      --timeout-graceful-shutdown 5 \
+      --timeout-graceful-shutdown 5 --timeout-keep-alive 75 \
       >/tmp/cap-server.log 2>&1 & ;;
   daphne) .venv/bin/daphne -b 127.0.0.1 -p "$PORT" conference.asgi:application \
       >/tmp/cap-server.log 2>&1 & ;;
