@@ -67,3 +67,33 @@ def test_the_backends_pool_uses_that_check():
         assert wrapper.pool._check is base.check_after_a_pause
     finally:
         wrapper.close_pool()
+
+
+@pytest.mark.django_db  # lets this test open a connection of its own to PostgreSQL
+def test_a_query_run_five_times_on_a_connection_is_prepared_by_postgresql():
+    # With the options settings gives PostgreSQL (DB_PREPARED_STATEMENTS, on by default).
+    settings_dict = connections["default"].settings_dict | {
+        "ENGINE": "conference.postgresql",
+        "NAME": "test",
+        "HOST": "127.0.0.1",
+        "PORT": 5432,
+        "USER": "postgres",
+        "PASSWORD": "",
+        "CONN_MAX_AGE": 0,
+        "OPTIONS": {"server_side_binding": True, "prepare_threshold": 5},
+    }
+    wrapper = base.DatabaseWrapper(settings_dict, alias="prepare-test")
+    try:
+        with wrapper.cursor() as cursor:
+            prepared = []
+            for n in range(7):
+                cursor.execute("SELECT %s + 1", [n])
+                assert cursor.fetchone() == (n + 1,)
+                cursor.execute(
+                    "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                    ["SELECT $1 + 1%"],
+                )
+                prepared.append(cursor.fetchone()[0])
+        assert prepared == [0, 0, 0, 0, 0, 1, 1]  # from the sixth run on (psycopg: "more than 5")
+    finally:
+        wrapper.close()

@@ -92,3 +92,22 @@ def test_db_pool_max_turns_on_a_psycopg_pool_for_postgresql():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["12", "0", "conference.postgresql"]
+
+
+def _database_options(**env: str) -> dict:
+    code = "import conference.settings as s; print(repr(s.DATABASES['default'].get('OPTIONS')))"
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=clean | {"DATABASE_URL": "postgres://u@127.0.0.1:5432/db"} | env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert result.returncode == 0, result.stderr
+    return eval(result.stdout) or {}  # the repr of a dict of literals, printed just above
+
+
+def test_postgresql_prepares_its_repeated_queries_unless_told_not_to():
+    assert _database_options() == {"server_side_binding": True, "prepare_threshold": 5}
+    assert _database_options(DB_PREPARED_STATEMENTS="false") == {}
