@@ -1,8 +1,9 @@
 """Browser sessions: kept in the database, read through the cache (Redis in production).
 
-Every room request and every socket message reads the browser's session to know who is
-asking. Read from the database it was an eighth of a vote's time (docs/capacity.md); from
-the cache it is one round trip to Redis. Django's cached_db engine does this, but with the
+Organizers and facilitators have sessions (participants have a signed cookie instead,
+discussions.identity): every console request and socket message reads one to know who is
+asking. Read from the database it was an eighth of a request's time (docs/capacity.md);
+from the cache it is one round trip to Redis. Django's cached_db engine does this, but with the
 cache away (Redis restarting) every request that read or started a session failed. Here a
 cache that is away makes requests slower, not failed: they read and write the database
 alone, and the outage is logged.

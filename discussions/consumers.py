@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html
 
-from discussions import fanout, live, queries
+from discussions import fanout, identity, live, queries
 from discussions.db_threads import in_db_thread
 from discussions.models import BreakoutGroup, Presence, Session
 from discussions.views.participant import member_in
@@ -127,7 +127,7 @@ class RoomConsumer(LiveConsumer):
         """The participant, if still a member; at a heartbeat, the socket is marked seen in
         the same call: one trip to a database thread and one pooled connection, not two
         (2,000 sockets send 80 heartbeats a second)."""
-        participant = member_in(self.scope.get("session") or {}, self.group_id)
+        participant = member_in(identity.joined(self.scope.get("cookies") or {}), self.group_id)
         if participant is None:
             return None
         # Read with the membership check, for the heartbeat's answer: no query of its own.

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from django.test import Client
 from django.urls import reverse
 
-from discussions import services
+from discussions import identity, services
 from discussions.models import BreakoutGroup, Paper, Participant, Position, Session, Vote
-from discussions.views.participant import SESSION_KEY
 
 
 def make_session(paper: Paper, *, group_count: int = 2, **options) -> Session:
@@ -64,12 +63,15 @@ def make_room(paper: Paper) -> Room:
 
 
 def client_for(participant: Participant, **options) -> Client:
-    """A browser that joined as this participant (its Django session says so)."""
+    """A browser that joined as this participant (its identity cookie says so)."""
     client = Client(**options)
-    session = client.session
-    session[SESSION_KEY] = {str(participant.session_id): participant.pk}
-    session.save()
+    client.cookies[identity.COOKIE] = participant_cookie(participant)
     return client
+
+
+def participant_cookie(participant: Participant) -> str:
+    """The identity cookie's value of a browser that joined as this participant."""
+    return identity.signed({str(participant.session_id): participant.pk})
 
 
 def join_through_the_page(client: Client, session: Session, name: str, group=None) -> Participant:

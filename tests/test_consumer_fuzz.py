@@ -91,7 +91,8 @@ async def send(communicator: WebsocketCommunicator, frame: str | bytes) -> None:
 
 
 def cookie_of(client: Client) -> str:
-    return client.cookies["sessionid"].value
+    """The browser's Cookie header: a participant's identity, a facilitator's session."""
+    return "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
 
 
 @pytest.fixture
@@ -114,7 +115,7 @@ def cast(published_paper, django_user_model):
 def socket(path: str, cookie: str | None = None, origin=ORIGIN, app=application):
     headers = [origin] if origin else []
     if cookie:
-        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+        headers.append((b"cookie", cookie.encode()))
     return WebsocketCommunicator(app, path, headers=headers)
 
 

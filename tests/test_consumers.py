@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from conference.asgi import application
-from discussions import fanout, live, services
+from discussions import fanout, identity, live, services
 from discussions.models import BreakoutGroup, Participant, Presence
 from tests.factories import client_for, join_through_the_page, make_room
 from tests.layers import group_members
@@ -47,20 +47,20 @@ class Members:
 
 @pytest.fixture
 def members(published_paper) -> Members:
-    """Ada joined through the join page; Ben and Cleo's browsers were given their sessions."""
+    """Ada joined through the join page; Ben and Cleo's browsers were given their cookies."""
     room = make_room(published_paper)
     browser = Client()
     ada = join_through_the_page(browser, room.session, "Ada Page", room.group)
-    cookies = {"ada": browser.cookies["sessionid"].value}
+    cookies = {"ada": browser.cookies[identity.COOKIE].value}
     for name in ("ben", "cleo"):
-        cookies[name] = client_for(getattr(room, name)).cookies["sessionid"].value
+        cookies[name] = client_for(getattr(room, name)).cookies[identity.COOKIE].value
     return Members(room.group.pk, room.other_group.pk, ada, room.ben, room.cleo, cookies)
 
 
 def socket(group_id: int, cookie: str | None = None, origin=ORIGIN) -> WebsocketCommunicator:
     headers = [origin] if origin else []
     if cookie:
-        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+        headers.append((b"cookie", f"{identity.COOKIE}={cookie}".encode()))
     return WebsocketCommunicator(application, f"/ws/rooms/{group_id}/", headers=headers)
 
 

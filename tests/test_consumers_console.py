@@ -10,9 +10,9 @@ from django.db import connections
 from django.test import Client
 
 from conference.asgi import application
-from discussions import services
+from discussions import identity, services
 from discussions.models import FacilitatorAssignment
-from tests.factories import client_for, make_position, make_room, make_session
+from tests.factories import make_position, make_room, make_session, participant_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -29,13 +29,14 @@ async def close_the_consumers_connection():
 def logged_in_cookie(user) -> str:
     client = Client()
     client.force_login(user)
-    return client.cookies["sessionid"].value
+    return f"sessionid={client.cookies['sessionid'].value}"
 
 
 def console_socket(session_id: int, cookie: str | None) -> WebsocketCommunicator:
+    """A console socket sending this Cookie header (name=value)."""
     headers = [ORIGIN]
     if cookie:
-        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+        headers.append((b"cookie", cookie.encode()))
     return WebsocketCommunicator(
         application, f"/ws/console/sessions/{session_id}/", headers=headers
     )
@@ -83,7 +84,7 @@ async def test_console_refuses_anyone_who_does_not_facilitate_the_session(settin
     room, _fay, sam, _position = setting
     cookie = {
         "stranger": lambda: logged_in_cookie(sam),
-        "participant": lambda: client_for(room.ada).cookies["sessionid"].value,
+        "participant": lambda: f"{identity.COOKIE}={participant_cookie(room.ada)}",
         "anonymous": lambda: None,
     }[who]
     console = console_socket(room.session.pk, await database_sync_to_async(cookie)())

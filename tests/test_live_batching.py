@@ -7,7 +7,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.db import OperationalError
 
-from discussions import live, services
+from discussions import identity, live, services
 from discussions.models import BreakoutGroup, Position
 from tests import test_consumers
 from tests.factories import client_for, make_participant, make_position
@@ -40,9 +40,9 @@ def two_positions(members):
 
 @database_sync_to_async
 def newcomer_cookie(group_id: int) -> str:
-    """The session cookie of a new member of the group."""
+    """The identity cookie of a new member of the group."""
     group = BreakoutGroup.objects.get(pk=group_id)
-    return client_for(make_participant(group, "Dan")).cookies["sessionid"].value
+    return client_for(make_participant(group, "Dan")).cookies[identity.COOKIE].value
 
 
 @database_sync_to_async

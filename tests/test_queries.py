@@ -9,7 +9,7 @@ from django.utils import timezone
 from discussions import queries
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
 from discussions.services.room import _lock_votable
-from discussions.views.participant import SESSION_KEY, member_in
+from discussions.views.participant import member_in
 from tests.factories import make_participant, make_position, make_room, make_vote
 
 AGREE, DISAGREE, PASS = Vote.Choice.AGREE, Vote.Choice.DISAGREE, Vote.Choice.PASS
@@ -77,7 +77,7 @@ def test_the_membership_check_reads_what_select_related_reads(room, with_prompt)
     Session.objects.filter(pk=room.session.pk).update(
         hide_tallies=True, join_expires_at=timezone.now()
     )
-    browser = {SESSION_KEY: {str(room.session.pk): room.ada.pk}}
+    browser = {str(room.session.pk): room.ada.pk}
 
     found = member_in(browser, room.group.pk)
     expected = as_the_orm_reads_it(room.ada.pk)
@@ -93,9 +93,9 @@ def test_the_membership_check_reads_what_select_related_reads(room, with_prompt)
 
 
 def test_the_membership_check_finds_no_one_outside_the_group(room):
-    ada = {SESSION_KEY: {str(room.session.pk): room.ada.pk}}
+    ada = {str(room.session.pk): room.ada.pk}
     assert member_in(ada, room.other_group.pk) is None  # another group of the session
-    assert member_in({SESSION_KEY: {str(room.session.pk + 1): room.ada.pk}}, room.group.pk) is None
+    assert member_in({str(room.session.pk + 1): room.ada.pk}, room.group.pk) is None
     assert member_in({}, room.group.pk) is None
     Participant.objects.filter(pk=room.ada.pk).update(removed_at=timezone.now())
     assert member_in(ada, room.group.pk) is None  # removed by a facilitator

@@ -93,7 +93,7 @@ class Participant:
     def socket(self) -> WebSocket:
         ws_url = self.server.url.replace("http://", "ws://") + f"/ws{self.room_path}"
         return WebSocket(
-            ws_url, origin=self.server.url, cookie=f"sessionid={self.cookie('sessionid')}"
+            ws_url, origin=self.server.url, cookie=f"participant={self.cookie('participant')}"
         )
 
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from discussions import services
+from discussions import identity, services
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
 from tests.factories import (
     client_for,
@@ -106,7 +106,7 @@ def test_join_again_in_the_same_browser_goes_straight_back_to_the_room(client, r
     assert Participant.objects.filter(display_name="Dora").count() == 1
     # The same cookie in another tab (or after the laptop slept) is the same participant.
     second_tab = Client()
-    second_tab.cookies["sessionid"] = client.cookies["sessionid"].value
+    second_tab.cookies[identity.COOKIE] = client.cookies[identity.COOKIE].value
     second_tab.post(reverse("post_position", args=[room.group.pk]), {"text": "From tab two"})
     assert Position.objects.get(text="From tab two").author == dora
 

@@ -49,7 +49,7 @@ class Room:
 class Ceiling:
     def __init__(self, groups: int) -> None:
         self.rooms = {g: Room() for g in range(1, groups + 1)}
-        self.members: dict[str, int] = {}  # sessionid -> room
+        self.members: dict[str, int] = {}  # participant cookie -> room
         self.positions: dict[int, tuple[int, dict[str, str]]] = {}  # pid -> (room, votes)
         self.versions: dict[int, int] = {}  # pid -> votes written, as Position.tally_version
         self.ids = itertools.count(1)
@@ -104,11 +104,11 @@ class Ceiling:
             session = f"s{next(self.ids)}"
             self.members[session] = room
             return _response(
-                302, "", headers={"Location": f"/rooms/{room}/"}, cookies=[f"sessionid={session}"]
+                302, "", headers={"Location": f"/rooms/{room}/"}, cookies=[f"participant={session}"]
             )
         match = re.fullmatch(r"/rooms/(\d+)/(post|positions/(\d+)/vote)?", path)
         room = int(match.group(1)) if match else None
-        if room is None or self.members.get(cookies.get("sessionid", "")) != room:
+        if room is None or self.members.get(cookies.get("participant", "")) != room:
             return _response(403, "not a member")
         if match.group(2) is None and method == "GET":
             seq = self.rooms[room].seq
@@ -125,7 +125,7 @@ class Ceiling:
         if self.positions.get(pid, (None,))[0] != room or form.get("choice") not in CHOICES:
             return _response(422, "bad vote")
         votes = self.positions[pid][1]
-        votes[cookies["sessionid"]] = form["choice"]
+        votes[cookies["participant"]] = form["choice"]
         version = self.versions[pid] = self.versions.get(pid, 0) + 1
         counts = [sum(1 for c in votes.values() if c == choice) for choice in CHOICES]
         self.rooms[room].broadcast(
@@ -139,7 +139,7 @@ class Ceiling:
     async def websocket(self, reader, writer, path, headers, cookies) -> None:
         match = re.fullmatch(r"/ws/rooms/(\d+)/", path)
         room = int(match.group(1)) if match else None
-        if room is None or self.members.get(cookies.get("sessionid", "")) != room:
+        if room is None or self.members.get(cookies.get("participant", "")) != room:
             writer.write(_response(403, "not a member"))
             return
         accept = base64.b64encode(

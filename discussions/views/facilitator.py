@@ -21,9 +21,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from discussions import queries, services
+from discussions import identity, queries, services
 from discussions.models import BreakoutGroup, ModerationEntry, Participant, Position, Session
-from discussions.views.participant import SESSION_KEY as PARTICIPANT_SESSION_KEY
 
 # A group with no new position or vote for this long is flagged as quiet.
 QUIET_AFTER = timedelta(minutes=3)
@@ -54,7 +53,7 @@ def login_first(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
-            if request.session.get(PARTICIPANT_SESSION_KEY):
+            if identity.joined(request.COOKIES):
                 raise PermissionDenied("Participants cannot open the facilitator console.")
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)

@@ -1,14 +1,15 @@
 """Participant pages: join with a code, then the breakout room and its writes.
 
-A participant is anonymous: joining stores the Participant's id in the browser's Django
-session, keyed by the conference session, so a second tab or a laptop that sleeps keeps the
-same identity. Every room URL checks, on every request, that the caller is a member of that
-room's group.
+A participant is anonymous: joining gives the browser a signed cookie naming the Participant
+it became, keyed by the conference session (discussions.identity), so a second tab or a
+laptop that sleeps keeps the same identity. Every room URL checks, on every request, that
+the caller is a member of that room's group.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 import segno
 from django.core.exceptions import PermissionDenied
@@ -21,25 +22,16 @@ from django.utils.html import format_html
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from discussions import queries, ratelimit, rows, services
+from discussions import identity, queries, ratelimit, rows, services
 from discussions.models import BreakoutGroup, Participant, Position, Prompt, Session, Vote
 from discussions.views.params import as_id
-
-SESSION_KEY = "participants"
-
 
 # --- Identity -----------------------------------------------------------------------------------
 
 
-def remember(request: HttpRequest, participant: Participant) -> None:
-    joined = dict(request.session.get(SESSION_KEY, {}))
-    joined[str(participant.session_id)] = participant.pk
-    request.session[SESSION_KEY] = joined
-
-
-def participant_for(session_data, session_id: int) -> Participant | None:
-    """The participant this browser is in a session, from a Django session (dict-like)."""
-    participant_id = (session_data.get(SESSION_KEY) or {}).get(str(session_id))
+def participant_for(joined: Mapping[str, int], session_id: int) -> Participant | None:
+    """The participant this browser is in a session, from its identity cookie's entries."""
+    participant_id = joined.get(str(session_id))
     if participant_id is None:
         return None
     return (
@@ -49,15 +41,15 @@ def participant_for(session_data, session_id: int) -> Participant | None:
     )
 
 
-def member_in(session_data, group_id: int) -> Participant | None:
+def member_in(joined: Mapping[str, int], group_id: int) -> Participant | None:
     """The browser's participant in this group, still a member, with the group (its session
     and current prompt) read fresh by the same query; None if the browser is not a member.
 
-    One query: every room request and every socket message checks membership, and two
-    queries (the group's, then the participant's) were a third of a vote's time. Shared
-    with the WebSocket consumer, which reads the same Django session from its scope.
+    `joined` is the browser's identity cookie's entries (discussions.identity). One query:
+    every room request and every socket message checks membership, and two queries (the
+    group's, then the participant's) were a third of a vote's time. Shared with the
+    WebSocket consumer, which reads the same cookie from its scope.
     """
-    joined = session_data.get(SESSION_KEY) or {}
     candidates = [pk for pk in joined.values() if type(pk) is int]
     if not candidates or not rows.in_range(BreakoutGroup, group_id):
         return None
@@ -99,7 +91,7 @@ def _members_with_group(participant_ids: list[int], group_id: int) -> list[Parti
 
 def member_of(request: HttpRequest, group_id: int) -> tuple[BreakoutGroup, Participant]:
     """The group and the caller, who must be its member: 403 otherwise (404: no such group)."""
-    participant = member_in(request.session, group_id)
+    participant = member_in(identity.joined(request.COOKIES), group_id)
     if participant is None:
         if not BreakoutGroup.objects.filter(pk=group_id).exists():
             raise Http404("No such breakout group.")
@@ -147,7 +139,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         return session
     if session.code != code:
         return redirect("join", session.code)
-    existing = participant_for(request.session, session.pk)
+    existing = participant_for(identity.joined(request.COOKIES), session.pk)
     if existing is not None and existing.removed_at is not None:
         return render(request, "room/removed.html", {"session": session}, status=403)
     if existing is not None:
@@ -168,8 +160,9 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             context |= {"display_name": display_name, "chosen": chosen, "error": str(error)}
             status = 400
         else:
-            remember(request, participant)
-            return redirect(participant.group)
+            response = redirect(participant.group)
+            identity.remember(request.COOKIES, response, session.pk, participant.pk)
+            return response
     groups = list(session.groups.annotate(size=Count("participants")))
     for group in groups:
         group.is_full = session.group_capacity is not None and group.size >= session.group_capacity
@@ -181,7 +174,7 @@ def _back_to_room(request: HttpRequest, code: str) -> HttpResponse | None:
     """Someone who already joined keeps their room after the code stops admitting newcomers
     (joining closed or expired): the join link or QR code still takes them back."""
     session = Session.objects.filter(code=services.normalise_code(code)).first()
-    existing = participant_for(request.session, session.pk) if session else None
+    existing = participant_for(identity.joined(request.COOKIES), session.pk) if session else None
     if existing is None or existing.removed_at is not None:
         return None
     return redirect(existing.group)
@@ -225,10 +218,11 @@ def _room_context(group: BreakoutGroup, participant: Participant, sort: str) -> 
 
 @require_GET
 def room(request: HttpRequest, group_id: int) -> HttpResponse:
-    participant = member_in(request.session, group_id)
+    joined = identity.joined(request.COOKIES)
+    participant = member_in(joined, group_id)
     if participant is None:
         group = get_object_or_404(BreakoutGroup.objects.select_related("session"), pk=group_id)
-        if participant_for(request.session, group.session_id) is None:
+        if participant_for(joined, group.session_id) is None:
             # Not joined yet (or a new browser): the join page, not a bare 403.
             return redirect("join", group.session.code)
         raise PermissionDenied("You are not a member of this group.")
