@@ -15,8 +15,8 @@ GC_THRESHOLDS = (20_000, 20, 50)  # Python's defaults: (700, 10, 10)
 # Set Django up before importing anything that touches models (the routing does).
 django.setup(set_prefix=False)
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.sessions import CookieMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from conference.http import ThreadedWsgiHttp  # noqa: E402
@@ -39,8 +39,9 @@ gc.set_threshold(*GC_THRESHOLDS)
 router = ProtocolTypeRouter(
     {
         "http": ThreadedWsgiHttp(),
+        # Cookies for every socket; the console adds the session and user (routing).
         "websocket": logged_allowed_hosts_origin_validator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            CookieMiddleware(URLRouter(websocket_urlpatterns))
         ),
     }
 )
