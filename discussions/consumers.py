@@ -266,8 +266,9 @@ class ConsoleConsumer(LiveConsumer):
         )
 
     async def console_changed(self, event: dict) -> None:
-        if event["group_id"] in self.group_ids:
-            await self.send(text_data=json.dumps({"type": "changed", "group": event["group_id"]}))
+        for group_id in event["group_ids"]:
+            if group_id in self.group_ids:
+                await self.send(text_data=json.dumps({"type": "changed", "group": group_id}))
 
     @in_db_thread
     def facilitated_groups(self) -> frozenset[int]:

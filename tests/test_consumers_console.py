@@ -1,5 +1,6 @@
 """The facilitator console's and the projector's sockets: who is let in, what they hear."""
 
+import asyncio
 import json
 
 import pytest
@@ -10,7 +11,7 @@ from django.db import connections
 from django.test import Client
 
 from conference.asgi import application
-from discussions import identity, services
+from discussions import identity, live, services
 from discussions.models import FacilitatorAssignment
 from tests.factories import make_position, make_room, make_session, participant_cookie
 
@@ -120,3 +121,44 @@ async def test_projector_socket_needs_the_screen_token_of_the_groups_session(set
         assert "Seen on the big screen" in await screen.receive_from(WAIT)
     finally:
         await screen.disconnect()
+
+
+async def test_a_sessions_console_notices_within_a_window_go_out_as_one_message(monkeypatch):
+    sent = []
+
+    class Layer:
+        async def group_send(self, group: str, message: dict) -> None:
+            sent.append((group, message))
+
+    monkeypatch.setattr(live, "get_channel_layer", Layer)
+    changes = live.RoomChanges()
+    changes.serve_on(asyncio.get_running_loop())
+    for session_id, group_id in [(1, 12), (1, 11), (2, 21), (1, 12)]:
+        changes._tell_consoles(session_id, group_id)
+    await asyncio.sleep(live.CONSOLE_WINDOW + 0.2)
+    assert sorted(sent) == [
+        (live.console_channel_group(1), {"type": "console.changed", "group_ids": [11, 12]}),
+        (live.console_channel_group(2), {"type": "console.changed", "group_ids": [21]}),
+    ]
+    changes._tell_consoles(1, 13)  # a later change: a message of its own
+    await asyncio.sleep(live.CONSOLE_WINDOW + 0.2)
+    assert sent[-1][1]["group_ids"] == [13] and len(sent) == 3
+
+
+async def test_a_console_hears_each_of_its_groups_in_a_combined_notice(setting):
+    room, fay, _sam, position = setting
+    await database_sync_to_async(
+        lambda: FacilitatorAssignment.objects.get(user=fay).groups.add(room.other_group)
+    )()
+    console = console_socket(room.session.pk, await database_sync_to_async(logged_in_cookie)(fay))
+    ok, _ = await console.connect(WAIT)
+    assert ok
+    try:
+        await vote(participant=room.ben, position_id=position.pk, choice="agree")
+        await post(participant=room.cleo, text="In the other group")
+        heard = set()
+        while len(heard) < 2:
+            heard.add(json.loads(await console.receive_from(WAIT))["group"])
+        assert heard == {room.group.pk, room.other_group.pk}
+    finally:
+        await console.disconnect()
