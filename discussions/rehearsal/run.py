@@ -278,23 +278,32 @@ class Rehearsal:
 
     async def _listen(self, member: Member) -> None:
         socket = member.socket
-        next_ping = time.monotonic() + PING_EVERY * (0.5 + self.rng.random() / 2)
-        while True:
-            try:
-                wait = max(0.1, next_ping - time.monotonic())
-                message = await asyncio.wait_for(socket.receive(), wait)
-            except TimeoutError:
-                socket.send_text('{"type": "ping"}')
-                next_ping = time.monotonic() + PING_EVERY
-                continue
-            except WebSocketClosed:
-                return
-            arrived = time.monotonic()
-            seq = SEQ.search(message)
-            if seq:
-                member.seqs.add(int(seq.group(1)))
-            for pid, version in TALLY.findall(message):
-                member.tallies.setdefault(int(pid), []).append((int(version), arrived))
+        heartbeat = asyncio.create_task(self._heartbeat(socket))
+        try:
+            while True:
+                try:
+                    message = await socket.receive()
+                except WebSocketClosed:
+                    return
+                arrived = time.monotonic()
+                seq = SEQ.search(message)
+                if seq:
+                    member.seqs.add(int(seq.group(1)))
+                for pid, version in TALLY.findall(message):
+                    member.tallies.setdefault(int(pid), []).append((int(version), arrived))
+        finally:
+            heartbeat.cancel()
+
+    async def _heartbeat(self, socket: WebSocket) -> None:
+        """The page's ping every PING_EVERY, the first at a random point of the first period.
+
+        A task of its own: waiting for each message with a timeout (to ping in time) made
+        a task and a timer per message received, 4,000 a second at 200 votes/s in groups
+        of 20, on the machine whose CPU the server's figures share."""
+        await asyncio.sleep(PING_EVERY * (0.5 + self.rng.random() / 2))
+        while not socket.closed:
+            socket.send_text('{"type": "ping"}')
+            await asyncio.sleep(PING_EVERY)
 
     def _deliveries(self, joined: list[Member]) -> tuple[list[float], int, int]:
         """Match votes with the fragments that carried them, at every other member's socket.
