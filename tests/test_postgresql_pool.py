@@ -49,8 +49,9 @@ def test_a_dead_connection_fails_its_check_every_time(clock):
     assert connection.checks == 2  # a failed check does not count as a use
 
 
-def test_the_backends_pool_uses_that_check():
-    settings_dict = connections["default"].settings_dict | {
+def postgresql_settings(**overrides) -> dict:
+    """Our backend's settings for the machine's PostgreSQL (database "test")."""
+    return connections["default"].settings_dict | {
         "ENGINE": "conference.postgresql",
         "NAME": "test",
         "HOST": "127.0.0.1",
@@ -58,9 +59,14 @@ def test_the_backends_pool_uses_that_check():
         "USER": "postgres",
         "PASSWORD": "",
         "CONN_MAX_AGE": 0,
-        "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {"pool": {"min_size": 1, "max_size": 2}},
+        **overrides,
     }
+
+
+def test_the_backends_pool_uses_that_check():
+    settings_dict = postgresql_settings(
+        CONN_HEALTH_CHECKS=True, OPTIONS={"pool": {"min_size": 1, "max_size": 2}}
+    )
     wrapper = base.DatabaseWrapper(settings_dict, alias="pool-check-test")
     try:
         assert isinstance(wrapper.pool, ConnectionPool)  # built, not opened
@@ -72,16 +78,9 @@ def test_the_backends_pool_uses_that_check():
 @pytest.mark.django_db  # lets this test open a connection of its own to PostgreSQL
 def test_a_query_run_five_times_on_a_connection_is_prepared_by_postgresql():
     # With the options settings gives PostgreSQL (DB_PREPARED_STATEMENTS, on by default).
-    settings_dict = connections["default"].settings_dict | {
-        "ENGINE": "conference.postgresql",
-        "NAME": "test",
-        "HOST": "127.0.0.1",
-        "PORT": 5432,
-        "USER": "postgres",
-        "PASSWORD": "",
-        "CONN_MAX_AGE": 0,
-        "OPTIONS": {"server_side_binding": True, "prepare_threshold": 5},
-    }
+    settings_dict = postgresql_settings(
+        OPTIONS={"server_side_binding": True, "prepare_threshold": 5}
+    )
     wrapper = base.DatabaseWrapper(settings_dict, alias="prepare-test")
     try:
         with wrapper.cursor() as cursor:
