@@ -20,7 +20,8 @@ from django.utils.html import format_html
 from discussions import fanout, identity, live, queries
 from discussions.db_threads import in_db_thread
 from discussions.models import BreakoutGroup, Presence, Session
-from discussions.views.participant import member_in
+from discussions.presence import seen_sockets
+from discussions.views.participant import still_member
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +91,12 @@ class RoomConsumer(LiveConsumer):
         except Exception:
             # Redis unreachable: the memberships go with the socket anyway. Still count out.
             log.warning("Could not leave the channel groups of group %s", self.group_id)
-        await self.leave()
+        async with seen_sockets().leaving(self.channel_name):
+            await self.leave()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         message = _parse(text_data, bytes_data)
-        heartbeat = message is not None and message.get("type") == "ping"
-        if await self.member_id(heartbeat=heartbeat) != self.participant_id:
+        if await self.member_id() != self.participant_id:
             await self.close(code=FORBIDDEN)
             return
         if message is None:
@@ -104,7 +105,8 @@ class RoomConsumer(LiveConsumer):
                 text_data=_notice("The server could not read a message from this page.")
             )
             return
-        if heartbeat:
+        if message.get("type") == "ping":
+            seen_sockets().note(self.channel_name, self.participant_id, self.group_id)
             await self.join_groups()
             await self.send(text_data=_latest(self.latest_seq))
             return
@@ -123,18 +125,15 @@ class RoomConsumer(LiveConsumer):
     # --- Database helpers ---------------------------------------------------------------------
 
     @in_db_thread
-    def member_id(self, *, heartbeat: bool = False) -> int | None:
-        """The participant, if still a member; at a heartbeat, the socket is marked seen in
-        the same call: one trip to a database thread and one pooled connection, not two
-        (2,000 sockets send 80 heartbeats a second)."""
-        participant = member_in(identity.joined(self.scope.get("cookies") or {}), self.group_id)
-        if participant is None:
+    def member_id(self) -> int | None:
+        """The participant, if still a member. One query, which also reads the room's latest
+        broadcast number for the heartbeat's answer (2,000 sockets send 80 heartbeats a
+        second; they are marked seen together, discussions.presence)."""
+        member = still_member(identity.joined(self.scope.get("cookies") or {}), self.group_id)
+        if member is None:
             return None
-        # Read with the membership check, for the heartbeat's answer: no query of its own.
-        self.latest_seq = participant.group.broadcast_seq
-        if heartbeat and participant.pk == self.participant_id:
-            self._touch()
-        return participant.pk
+        participant_id, self.latest_seq = member
+        return participant_id
 
     async def arrive(self) -> None:
         if await self.count_in():
@@ -164,18 +163,6 @@ class RoomConsumer(LiveConsumer):
             before = queries.online_count(self.group_id)
             Presence.objects.filter(channel_name=self.channel_name).delete()
             return queries.online_count(self.group_id) != before
-
-    def _touch(self) -> None:
-        updated = Presence.objects.filter(channel_name=self.channel_name).update(
-            last_seen=timezone.now()
-        )
-        if not updated:
-            # Expired while the browser was asleep: count it again.
-            Presence.objects.create(
-                channel_name=self.channel_name,
-                participant_id=self.participant_id,
-                group_id=self.group_id,
-            )
 
 
 async def forward(consumer: AsyncWebsocketConsumer, html: str) -> None:

@@ -11,12 +11,12 @@ import pytest_asyncio
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.test import Client
 from django.utils import timezone
 
 from conference.asgi import application
-from discussions import fanout, identity, live, services
+from discussions import fanout, identity, live, presence, services
 from discussions.models import BreakoutGroup, Participant, Presence
 from tests.factories import client_for, join_through_the_page, make_room
 from tests.layers import group_members
@@ -176,8 +176,9 @@ async def test_a_malformed_frame_gets_a_notice_and_the_socket_keeps_working(memb
         )
         await ada.send_json_to({"type": "ping"})
         assert 'id="room-latest"' in await ada.receive_from(WAIT)
-        (presence,) = await presences(participant=members.ada)
-        assert timezone.now() - presence.last_seen < timedelta(seconds=10)
+        await presence.seen_sockets().write()
+        (row,) = await presences(participant=members.ada)
+        assert timezone.now() - row.last_seen < timedelta(seconds=10)
         await post(participant=members.ben, text="Still listening?")
         assert "Still listening?" in await ada.receive_from(WAIT)
     finally:
@@ -190,8 +191,9 @@ async def test_a_heartbeat_after_the_presence_row_expired_counts_the_socket_agai
         await database_sync_to_async(Presence.objects.all().delete)()
         await ada.send_json_to({"type": "ping"})
         assert 'id="room-latest"' in await ada.receive_from(WAIT)
-        (presence,) = await presences()
-        assert (presence.participant_id, presence.group_id) == (members.ada.pk, members.group_id)
+        await presence.seen_sockets().write()
+        (row,) = await presences()
+        assert (row.participant_id, row.group_id) == (members.ada.pk, members.group_id)
     finally:
         await ada.disconnect()
     assert await presences() == []
@@ -319,12 +321,14 @@ async def test_a_broadcast_reaches_the_socket_without_a_hop_to_the_synchronous_t
     assert hops == []
 
 
-async def test_a_heartbeat_checks_membership_and_marks_the_socket_seen_in_one_database_trip(
-    members, monkeypatch
-):
-    """2,000 sockets send 80 heartbeats a second: each is one trip to a database thread (and
-    one pooled connection), not one for the check and another for the presence row."""
+async def test_heartbeats_are_one_database_trip_each_and_marked_seen_together(members, monkeypatch):
+    """2,000 sockets send 80 heartbeats a second: each is one trip to a database thread (the
+    membership check), and the process writes the sockets it heard from in one go, SEEN_EVERY
+    seconds later."""
+    monkeypatch.setattr(presence, "SEEN_EVERY", 0.2)
     ada = await connected(members.group_id, members.cookies["ada"])
+    ben = await connected(members.group_id, members.cookies["ben"])
+    await ada.receive_from(WAIT)  # Ben's arrival
     trips = []
     real_thread_handler = DatabaseSyncToAsync.thread_handler
 
@@ -333,15 +337,55 @@ async def test_a_heartbeat_checks_membership_and_marks_the_socket_seen_in_one_da
         return real_thread_handler(self, *args, **kwargs)
 
     try:
-        await database_sync_to_async(Presence.objects.update)(
-            last_seen=timezone.now() - timedelta(seconds=60)
-        )
+        an_hour_ago = timezone.now() - timedelta(hours=1)
+        await database_sync_to_async(Presence.objects.update)(last_seen=an_hour_ago)
         monkeypatch.setattr(DatabaseSyncToAsync, "thread_handler", counted)
+        for browser in (ada, ben):
+            await browser.send_json_to({"type": "ping"})
+            assert 'id="room-latest"' in await browser.receive_from(WAIT)
+        assert len(trips) == 2
+        assert {row.last_seen for row in await presences()} == {an_hour_ago}
+        trips.clear()
+        await asyncio.sleep(0.5)
+        assert len(trips) == 1  # both sockets' rows, in one write
+        monkeypatch.undo()
+        rows = await presences()
+        assert len(rows) == 2
+        assert all(timezone.now() - row.last_seen < timedelta(seconds=10) for row in rows)
+    finally:
+        await ada.disconnect()
+        await ben.disconnect()
+
+
+async def test_a_socket_that_leaves_after_its_heartbeat_is_not_brought_back_by_the_write(
+    members,
+):
+    ada = await connected(members.group_id, members.cookies["ada"])
+    await database_sync_to_async(Presence.objects.all().delete)()  # as if expired
+    await ada.send_json_to({"type": "ping"})
+    assert 'id="room-latest"' in await ada.receive_from(WAIT)
+    await ada.disconnect()
+    await presence.seen_sockets().write()
+    assert await presences() == []
+
+
+async def test_heartbeats_that_cannot_be_written_are_logged_and_change_nothing(
+    members, monkeypatch, caplog
+):
+    ada = await connected(members.group_id, members.cookies["ada"])
+    try:
+
+        def database_away(*args, **kwargs):
+            raise DatabaseError("connection refused")
+
+        monkeypatch.setattr(presence.Presence.objects, "filter", database_away)
         await ada.send_json_to({"type": "ping"})
         assert 'id="room-latest"' in await ada.receive_from(WAIT)
-        assert len(trips) == 1
+        await presence.seen_sockets().write()
+        assert "Could not mark 1 sockets as seen" in caplog.text
         monkeypatch.undo()
-        (presence,) = await presences(participant=members.ada)
-        assert timezone.now() - presence.last_seen < timedelta(seconds=10)
+        # The socket goes on: its next heartbeat is answered and written.
+        await ada.send_json_to({"type": "ping"})
+        assert 'id="room-latest"' in await ada.receive_from(WAIT)
     finally:
         await ada.disconnect()

@@ -1,0 +1,111 @@
+"""Heartbeats written to the database together, a few seconds late, not one write each.
+
+A room's page pings every 25 s (static/js/live.js) and its socket counts as online while its
+Presence row was seen within queries.PRESENCE_TIMEOUT (75 s). With 2,000 sockets that is
+80 heartbeats a second, and each wrote its row: an UPDATE and a commit, with the membership
+check a sixth of a server process's samples (docs/capacity.md). Now a heartbeat is only noted
+on the event loop, and every SEEN_EVERY seconds one UPDATE marks all the sockets the process
+heard from. A row is then at most SEEN_EVERY seconds behind its last heartbeat: far inside
+the timeout, so nobody is counted out early.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import weakref
+
+from django.db import transaction
+from django.utils import timezone
+
+from discussions.db_threads import in_db_thread
+from discussions.models import Presence
+
+log = logging.getLogger(__name__)
+
+SEEN_EVERY = 5.0  # seconds between the process's writes of the heartbeats it heard
+
+
+class SeenSockets:
+    """The sockets of one process (one event loop) heard from since the last write."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.noted: dict[str, tuple[int, int]] = {}  # channel name -> (participant, group)
+        # A write and a socket's leaving, one at a time (see leaving).
+        self.lock = asyncio.Lock()
+        self.timer: asyncio.TimerHandle | None = None
+        self.writes: set[asyncio.Task] = set()
+
+    def note(self, channel_name: str, participant_id: int, group_id: int) -> None:
+        """A heartbeat of a member's socket (on the loop; the membership is checked)."""
+        self.noted[channel_name] = (participant_id, group_id)
+        if self.timer is None:
+            self.timer = self.loop.call_later(SEEN_EVERY, self._write_soon)
+
+    def _write_soon(self) -> None:
+        self.timer = None
+        # A context of its own: the write is no part of whichever socket started the timer.
+        task = self.loop.create_task(self.write(), context=contextvars.Context())
+        self.writes.add(task)
+        task.add_done_callback(self.writes.discard)
+
+    async def write(self) -> None:
+        """Mark every socket noted so far as seen now."""
+        async with self.lock:
+            noted, self.noted = self.noted, {}
+            if not noted:
+                return
+            try:
+                await _mark_seen(noted)
+            except Exception:
+                # The database is away: the sockets' next heartbeats are noted again.
+                log.warning("Could not mark %d sockets as seen", len(noted), exc_info=True)
+
+    @contextlib.asynccontextmanager
+    async def leaving(self, channel_name: str):
+        """Around a socket's removal of its Presence row: its heartbeat is no longer written,
+        and a write already under way finishes first, so that write's re-creation of rows
+        (see _mark_seen) cannot bring the row back once the socket has removed it."""
+        self.noted.pop(channel_name, None)
+        async with self.lock:
+            yield
+
+
+_on_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SeenSockets] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def seen_sockets() -> SeenSockets:
+    """The running event loop's SeenSockets: one per server process (and per test loop)."""
+    loop = asyncio.get_running_loop()
+    seen = _on_loop.get(loop)
+    if seen is None:
+        seen = _on_loop[loop] = SeenSockets(loop)
+    return seen
+
+
+@in_db_thread
+def _mark_seen(noted: dict[str, tuple[int, int]]) -> None:
+    """One UPDATE for all the sockets; rows gone meanwhile are made again.
+
+    A row goes while its socket is open only when the socket was silent for four presence
+    timeouts (a laptop asleep; discussions.consumers counts old rows out): its next
+    heartbeat counts it again, as a new socket's arrival would.
+    """
+    with transaction.atomic():
+        names = list(noted)
+        updated = Presence.objects.filter(channel_name__in=names).update(last_seen=timezone.now())
+        if updated == len(names):
+            return
+        kept = set(
+            Presence.objects.filter(channel_name__in=names).values_list("channel_name", flat=True)
+        )
+        Presence.objects.bulk_create(
+            Presence(channel_name=name, participant_id=participant_id, group_id=group_id)
+            for name, (participant_id, group_id) in noted.items()
+            if name not in kept
+        )
