@@ -1,6 +1,8 @@
 """The synthesis page, curation and the plenary round, over the database."""
 
 import math
+import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from io import StringIO
@@ -9,6 +11,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -172,6 +175,60 @@ def test_facilitators_share_the_synthesis_for_a_moment_but_curation_shows_at_onc
     assert "3 votes " in lead_of(client.get(url))
 
 
+def test_shared_results_carry_each_facilitators_own_csrf_token(
+    room, organizer, django_user_model, settings
+):
+    """The results are rendered once for everyone; the curation form in them still posts
+    with the caller's own token (and only with it)."""
+    settings.SYNTHESIS_FRESH = 60
+    position = make_position(room.ada, "Promote me")
+    other = django_user_model.objects.create_user(username="otto", is_staff=True)
+    browsers = {}
+    for user in (organizer, other):
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(user)
+        page = browser.get(reverse("facilitator:synthesis", args=[room.session.pk]))
+        html = page.content.decode()
+        assert synthesis_views.CSRF_PLACEHOLDER not in html
+        results = html.split('id="results"')[1].split('id="curation"')[0]
+        (token,) = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', results)
+        browsers[user.username] = (browser, token)
+    curate = reverse("facilitator:curate", args=[room.session.pk])
+    olga, otto = browsers["olga"], browsers["otto"]
+    # Another facilitator's token is refused; one's own works.
+    refused = olga[0].post(
+        curate, {"action": f"promote:{position.pk}", "csrfmiddlewaretoken": otto[1]}
+    )
+    assert refused.status_code == 403
+    taken = olga[0].post(
+        curate, {"action": f"promote:{position.pk}", "csrfmiddlewaretoken": olga[1]}
+    )
+    assert taken.status_code == 302
+    assert Recommendation.objects.get().text == "Promote me"
+
+
+def test_results_being_computed_again_ask_the_page_to_fetch_them_again(
+    client, room, organizer, monkeypatch
+):
+    """The answer in hand is older than SYNTHESIS_FRESH: the page fetches again in a moment,
+    so the last vote before a quiet spell is not left out."""
+    make_vote(room.ben, make_position(room.ada, "Share the burden."), AGREE)
+    client.force_login(organizer)
+    url = reverse("facilitator:synthesis_results", args=[room.session.pk])
+    trigger = 'hx-trigger="console:any from:body, console:resync from:body'
+    assert f'{trigger}"' in client.get(url).content.decode()
+
+    shared = synthesis_views._shared_results
+    monkeypatch.setattr(
+        synthesis_views,
+        "_shared_results",
+        lambda *args: shared(*args)._replace(current=False),
+    )
+    assert f'{trigger}, load delay:1s"' in client.get(url).content.decode()
+    page = client.get(reverse("facilitator:synthesis", args=[room.session.pk]))
+    assert f'{trigger}, load delay:1s"' in page.content.decode()
+
+
 def test_one_request_computes_a_shared_synthesis_while_the_others_wait():
     shared = synthesis_views._SharedResults()
     computed = []
@@ -182,17 +239,43 @@ def test_one_request_computes_a_shared_synthesis_while_the_others_wait():
         return "numbers"
 
     def fetch(version):
-        return shared.get(("session", None), version, 60, compute)
+        return shared.get(("session", None), version, 60, compute).result
 
     with ThreadPoolExecutor(max_workers=4) as threads:
         assert list(threads.map(fetch, [("listed",)] * 4)) == ["numbers"] * 4
     assert computed == [1]
     fetch(("listed", "one more"))  # another list of positions: computed again
     assert computed == [1, 1]
-    assert shared.get(("session", None), ("listed", "one more"), 0.2, compute)  # still fresh
-    time.sleep(0.25)
-    shared.get(("session", None), ("listed", "one more"), 0.2, compute)  # too old now
-    assert computed == [1, 1, 1]
+    assert shared.get(("session", None), ("listed", "one more"), 0.2, compute).current
+    assert computed == [1, 1]
+
+
+def test_results_once_old_are_answered_at_once_and_computed_again_in_the_background():
+    shared = synthesis_views._SharedResults()
+    computed = []
+    done = threading.Event()
+
+    def compute():
+        computed.append(1)
+        time.sleep(0.3)
+        done.set()
+        return f"numbers {len(computed)}"
+
+    def fetch():
+        started = time.monotonic()
+        result, current = shared.get(("session", None), ("listed",), 0.2, compute)
+        return result, current, time.monotonic() - started
+
+    assert fetch()[0] == "numbers 1"
+    done.clear()
+    time.sleep(0.25)  # older than fresh now
+    for _ in range(3):  # answered with what is at hand, without waiting for the computation
+        result, current, waited = fetch()
+        assert (result, current, waited < 0.1) == ("numbers 1", False, True)
+    assert done.wait(2)
+    time.sleep(0.05)
+    assert fetch()[:2] == ("numbers 2", True)
+    assert computed == [1, 1]  # one computation in the background, not one per request
 
 
 def test_promote_quotes_the_most_agreed_dissenting_position(room, organizer):

@@ -7,18 +7,25 @@ and takes the curation and plenary actions.
 
 from __future__ import annotations
 
+import logging
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from discussions import matrix, services, synthesis
@@ -26,6 +33,8 @@ from discussions.models import Position, Prompt, Session
 from discussions.queries import Tally
 from discussions.views.facilitator import login_first
 from discussions.views.params import as_id, as_ids
+
+log = logging.getLogger(__name__)
 
 # Opinion groups differ by colour, by marker shape and by letter: colour is never the only cue.
 PALETTE = ["#0b5cad", "#b42318", "#1a7f37", "#9a6700", "#6e40c9"]
@@ -120,17 +129,50 @@ def _opinion_groups(rows: list[Row], result: synthesis.Synthesis) -> list[dict]:
     ]
 
 
-def synthesis_context(session: Session, prompt: Prompt | None) -> dict:
-    """Everything the synthesis page shows: the numbers (shared, a moment old at most: see
-    _shared_numbers), and what facilitators change by hand, read fresh."""
-    return _shared_numbers(session, prompt) | {
+def synthesis_context(request: HttpRequest, session: Session, prompt: Prompt | None) -> dict:
+    """Everything the synthesis page shows: the results (shared, a moment old at most: see
+    _shared_results), and what facilitators change by hand, read fresh."""
+    return {
         "session": session,
         "prompt": prompt,
         "prompts": session.ordered_prompts(),
         "recommendations": session.recommendations.select_related(
             "prompt__question", "prompt__section"
         ).prefetch_related("sources__group"),
+        "results_html": results_html(request, session, prompt),
     }
+
+
+def results_html(request: HttpRequest, session: Session, prompt: Prompt | None) -> str:
+    """The results part of the page, rendered once for every facilitator watching it; only
+    the form's CSRF token is the caller's own. Results being computed again ask the page to
+    fetch them again in a moment (htmx's "load delay" trigger), so the last change before
+    a quiet spell still shows."""
+    shared = _shared_results(session, prompt)
+    again = "" if shared.current else f", load delay:{REFETCH_STALE}"
+    html = shared.result.replace(CSRF_PLACEHOLDER, get_token(request))
+    return mark_safe(html.replace(REFETCH_PLACEHOLDER, again))
+
+
+# Stand for the caller's CSRF token, and for the trigger that fetches results again, in the
+# shared results until they are sent. Random, so that no text a participant writes (escaped
+# into the page) can be taken for them.
+CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+REFETCH_PLACEHOLDER = f"again-{secrets.token_hex(16)}"
+REFETCH_STALE = "1s"  # a synthesis under load takes about 0.7 s (docs/capacity.md)
+
+
+def _render_results(session: Session, prompt: Prompt | None) -> str:
+    """The numbers, and the page's part that shows them. For a conference of 2,000 this is
+    650 kB of HTML, which took three times as long to render as the numbers to compute
+    (0.15 against 0.05 s, docs/capacity.md): rendered once, it is shared too."""
+    context = _numbers(session, prompt) | {
+        "session": session,
+        "prompt": prompt,
+        "csrf_token": CSRF_PLACEHOLDER,
+        "refetch_trigger": REFETCH_PLACEHOLDER,
+    }
+    return render_to_string("facilitator/synthesis.html#results", context)
 
 
 def _numbers(session: Session, prompt: Prompt | None) -> dict:
@@ -167,20 +209,22 @@ def _theme(theme: synthesis.Theme, rows: list[Row]) -> dict:
     }
 
 
-def _shared_numbers(session: Session, prompt: Prompt | None) -> dict:
-    """The synthesis's numbers, computed at most once per settings.SYNTHESIS_FRESH seconds
-    for all the facilitators of a session watching it, and by one of them at a time.
+def _shared_results(session: Session, prompt: Prompt | None) -> Shared:
+    """The results part of the page, shared by all the facilitators of a session watching
+    it, and computed again in the background once SYNTHESIS_FRESH seconds old.
 
     Every facilitator's page re-fetches its results whenever the session changes (at most
-    every 5 s); a synthesis of 2,000 participants takes a second or more, so a hundred
-    facilitators computing each their own would take the server. Votes and arrivals show
-    within SYNTHESIS_FRESH; anything that changes the list of positions (a new one, one
-    hidden or merged, one sent to the plenary or taken out of it) shows at once, as it
-    changes the key. Exports compute their own, always exact.
+    every 5 s); a synthesis of 2,000 participants takes a second or more under load, so a
+    hundred facilitators computing each their own would take the server, and even one made
+    every request wait for it. So a request is answered with the results at hand, at most
+    SYNTHESIS_FRESH old plus the time the next computation takes, and the page says when
+    they are from. Anything that changes the list of positions (a new one, one hidden or
+    merged, one sent to the plenary or taken out of it) shows at once, as it changes the
+    key: those requests wait for their computation. Exports compute their own, always exact.
     """
     fresh = settings.SYNTHESIS_FRESH
     if fresh <= 0:
-        return _numbers(session, prompt)
+        return Shared(_render_results(session, prompt), current=True)
     listed = tuple(
         matrix.visible_positions(session, prompt.pk if prompt else None)
         .order_by("pk")
@@ -190,44 +234,70 @@ def _shared_numbers(session: Session, prompt: Prompt | None) -> dict:
         (session.pk, prompt.pk if prompt else None),
         listed,
         fresh,
-        lambda: _numbers(session, prompt),
+        lambda: _render_results(session, prompt),
     )
 
 
+class Shared(NamedTuple):
+    result: Any
+    current: bool  # False: older than fresh, and being computed again
+
+
 class _SharedResults:
-    """Results per subject, reused while fresh and while their version is the same; one
-    thread computes a subject's result while the others wait for it (thread-safe)."""
+    """Results per subject, reused while their version is the same. Once older than
+    `fresh`, the next request starts computing them again in a thread of their own and is
+    answered with the ones at hand. A new version waits for its computation, and one
+    thread computes a subject while the others wait for it (thread-safe)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kept: dict = {}  # subject -> (version, computed at, result)
         self._computing: dict = {}  # subject -> lock held while computing it
+        self._refreshing: set = set()  # subjects being computed again in the background
 
-    def get(self, subject, version, fresh: float, compute):
+    def get(self, subject, version, fresh: float, compute) -> Shared:
         with self._lock:
-            found = self._fresh(subject, version, fresh)
-            if found is not None:
-                return found
+            kept = self._kept.get(subject)
+            if kept and kept[0] == version:
+                if time.monotonic() - kept[1] < fresh:
+                    return Shared(kept[2], current=True)
+                if subject not in self._refreshing:
+                    self._refreshing.add(subject)
+                    threading.Thread(
+                        target=self._refresh,
+                        args=(subject, version, fresh, compute),
+                        name="synthesis",
+                        daemon=True,
+                    ).start()
+                return Shared(kept[2], current=False)
             computing = self._computing.setdefault(subject, threading.Lock())
         with computing:
             with self._lock:
-                found = self._fresh(subject, version, fresh)  # another thread just did
-            if found is not None:
-                return found
-            result = compute()
-            with self._lock:
-                now = time.monotonic()
-                self._kept = {
-                    key: kept for key, kept in self._kept.items() if now - kept[1] < fresh
-                }
-                self._kept[subject] = (version, now, result)
+                kept = self._kept.get(subject)  # another thread may just have computed it
+            if kept and kept[0] == version:
+                return Shared(kept[2], current=True)
+            return Shared(self._compute(subject, version, fresh, compute), current=True)
+
+    def _compute(self, subject, version, fresh: float, compute):
+        result = compute()
+        with self._lock:
+            now = time.monotonic()
+            # Subjects nobody asked for during ten freshness periods are let go.
+            self._kept = {
+                key: kept for key, kept in self._kept.items() if now - kept[1] < 10 * fresh
+            }
+            self._kept[subject] = (version, now, result)
         return result
 
-    def _fresh(self, subject, version, fresh: float):
-        kept = self._kept.get(subject)
-        if kept and kept[0] == version and time.monotonic() - kept[1] < fresh:
-            return kept[2]
-        return None
+    def _refresh(self, subject, version, fresh: float, compute) -> None:
+        try:
+            self._compute(subject, version, fresh, compute)
+        except Exception:
+            log.exception("Could not compute the synthesis again; the last one stays")
+        finally:
+            with self._lock:
+                self._refreshing.discard(subject)
+            connections.close_all()  # this thread's own: back to the pool
 
     def clear(self) -> None:
         with self._lock:
@@ -251,14 +321,15 @@ def _session_and_prompt(request: HttpRequest, session_id: int) -> tuple[Session,
 @login_first
 def synthesis_page(request: HttpRequest, session_id: int) -> HttpResponse:
     session, prompt = _session_and_prompt(request, session_id)
-    return render(request, "facilitator/synthesis.html", synthesis_context(session, prompt))
+    context = synthesis_context(request, session, prompt)
+    return render(request, "facilitator/synthesis.html", context)
 
 
 @require_GET
 @login_first
 def synthesis_results(request: HttpRequest, session_id: int) -> HttpResponse:
     session, prompt = _session_and_prompt(request, session_id)
-    return render(request, "facilitator/synthesis.html#results", synthesis_context(session, prompt))
+    return HttpResponse(results_html(request, session, prompt))
 
 
 @require_POST
