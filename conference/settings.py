@@ -34,14 +34,16 @@ def envint(name: str, default: str) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
-def envfloat(name: str, default: str) -> float:
+def envfloat(name: str, default: str, *, most: float = 60) -> float:
     value = os.environ.get(name, default)
     try:
         number = float(value)
     except ValueError:
         number = -1.0
-    if not 0 <= number < 60:
-        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}")
+    if not 0 <= number <= most:
+        raise ImproperlyConfigured(
+            f"{name} must be a number of seconds from 0 to {most:g}, not {value!r}"
+        )
     return number
 
 
@@ -219,9 +221,11 @@ else:
 # sends one broadcast per change. See discussions.live.RoomChanges.
 LIVE_TALLY_WINDOW = envfloat("LIVE_TALLY_WINDOW", "0.15")
 
-# Seconds the synthesis page's numbers are shared by a session's facilitators before they
-# are computed again (discussions.views.synthesis._shared_numbers); 0 computes every request.
-SYNTHESIS_FRESH = envfloat("SYNTHESIS_FRESH", "2")
+# Seconds the synthesis page's results count as current for a session's facilitators; older,
+# they are computed again (discussions.views.synthesis._shared_results); 0 computes every
+# request. At most 2.5: the page asks once more 2.5 s after the last change it heard of
+# (static/js/console.js), and must then be told its results are old.
+SYNTHESIS_FRESH = envfloat("SYNTHESIS_FRESH", "2", most=2.5)
 
 # Threads per server process that run HTTP requests (conference.http). Each may hold a
 # database connection, so keep DB_POOL_MAX above it (the sockets' database work and the

@@ -69,6 +69,8 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
         {"DATABASE_URL": "not-a-url"},
         {"REDIS_URL": "localhost:6379"},
         {"DEBUG": "false", "SECRET_KEY": ""},
+        {"SYNTHESIS_FRESH": "10"},  # the synthesis page would miss the last change
+        {"LIVE_TALLY_WINDOW": "soon"},
     ],
 )
 def test_malformed_configuration_stops_start_up_with_a_clear_error(env):

@@ -246,7 +246,7 @@ def test_one_request_computes_a_shared_synthesis_while_the_others_wait():
     assert computed == [1]
     fetch(("listed", "one more"))  # another list of positions: computed again
     assert computed == [1, 1]
-    assert shared.get(("session", None), ("listed", "one more"), 0.2, compute).current
+    assert shared.get(("session", None), ("listed", "one more"), 1, compute).current
     assert computed == [1, 1]
 
 
@@ -263,12 +263,12 @@ def test_results_once_old_are_answered_at_once_and_computed_again_in_the_backgro
 
     def fetch():
         started = time.monotonic()
-        result, current = shared.get(("session", None), ("listed",), 0.2, compute)
+        result, current = shared.get(("session", None), ("listed",), 0.5, compute)
         return result, current, time.monotonic() - started
 
     assert fetch()[0] == "numbers 1"
     done.clear()
-    time.sleep(0.25)  # older than fresh now
+    time.sleep(0.3)  # older than fresh now: their age counts from the computation's start
     for _ in range(3):  # answered with what is at hand, without waiting for the computation
         result, current, waited = fetch()
         assert (result, current, waited < 0.1) == ("numbers 1", False, True)

@@ -251,7 +251,7 @@ class _SharedResults:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kept: dict = {}  # subject -> (version, computed at, result)
+        self._kept: dict = {}  # subject -> (version, computation started at, result)
         self._computing: dict = {}  # subject -> lock held while computing it
         self._refreshing: set = set()  # subjects being computed again in the background
 
@@ -279,6 +279,9 @@ class _SharedResults:
             return Shared(self._compute(subject, version, fresh, compute), current=True)
 
     def _compute(self, subject, version, fresh: float, compute):
+        # Their age counts from the start: a vote cast while they were being computed may
+        # be missing from them (static/js/console.js relies on this).
+        started = time.monotonic()
         result = compute()
         with self._lock:
             now = time.monotonic()
@@ -286,7 +289,7 @@ class _SharedResults:
             self._kept = {
                 key: kept for key, kept in self._kept.items() if now - kept[1] < 10 * fresh
             }
-            self._kept[subject] = (version, now, result)
+            self._kept[subject] = (version, started, result)
         return result
 
     def _refresh(self, subject, version, fresh: float, compute) -> None:

@@ -26,26 +26,31 @@
     return el && root.contains(el) && el.matches("input:not([type=hidden]), textarea, select");
   }
 
-  // The synthesis recomputes everything: tell it at most every 5 s, at once for the first
-  // change and once more after the last one. (htmx's own throttle drops the events in its
-  // window, so the last change could go unseen, and it forgets its window whenever the
-  // region it sits on is swapped, which every re-fetch does.)
+  // The synthesis recomputes everything: tell it of changes at most every 5 s, at once for
+  // the first, and until it has been asked once more SETTLE after the last change. An
+  // answer may hold results computed a moment before a change; asked SETTLE after it, the
+  // server no longer counts those current (SYNTHESIS_FRESH, 2 s) and has them computed
+  // again, so the last change always shows. (htmx's own throttle drops the events in its
+  // window, and it forgets its window whenever the region it sits on is swapped, which
+  // every re-fetch does.)
   const ANY_EVERY = 5000;
+  const SETTLE = 2500;
+  let lastChange = 0;
+  let lastAsked = -Infinity;
   let anyTimer = null;
-  let anyAgain = false;
   function anyChanged() {
-    if (anyTimer) {
-      anyAgain = true;
-      return;
+    lastChange = Date.now();
+    if (!anyTimer) askAgain();
+  }
+  function askAgain() {
+    anyTimer = null;
+    const now = Date.now();
+    if (lastAsked >= lastChange + SETTLE) return;
+    if (now - lastAsked >= ANY_EVERY) {
+      htmx.trigger(document.body, "console:any");
+      lastAsked = now;
     }
-    htmx.trigger(document.body, "console:any");
-    anyTimer = setTimeout(function () {
-      anyTimer = null;
-      if (anyAgain) {
-        anyAgain = false;
-        anyChanged();
-      }
-    }, ANY_EVERY);
+    anyTimer = setTimeout(askAgain, Math.max(lastAsked + ANY_EVERY, lastChange + SETTLE) - now);
   }
 
   // Many votes in a second become one re-fetch of the group.
