@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.cache import cache_control
@@ -347,7 +348,9 @@ def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
         "csrf_token": "",
     }
     status = (429 if limited else 422) if error else 200
-    return render(request, "room/_vote.html", context, status=status)
+    # Rendered without the request: the buttons use nothing the context processors add, and
+    # building their context was a third of the rendering (190 against 286 µs a vote).
+    return HttpResponse(render_to_string("room/_vote.html", context), status=status)
 
 
 def _room_with(request, group, participant, status: int = 400, **extra) -> HttpResponse:
