@@ -42,9 +42,12 @@ def _number(value: float) -> float | None:
 def pseudonyms(session: Session, *, names: bool) -> dict[int, str]:
     """Participant id -> how exports call them: a stable pseudonym, or the display name."""
     people = Participant.objects.filter(session=session).order_by("joined_at", "pk")
+    # Plain values, not 2,000 model instances: exports are downloaded during live sessions.
     return {
-        person.pk: person.display_name if names else f"P{index:03d}"
-        for index, person in enumerate(people.only("pk", "display_name", "joined_at"), start=1)
+        pk: display_name if names else f"P{index:03d}"
+        for index, (pk, display_name) in enumerate(
+            people.values_list("pk", "display_name"), start=1
+        )
     }
 
 
@@ -76,13 +79,14 @@ def build(
     column = {position.pk: j for j, position in enumerate(m.positions)}
     in_scope = (lambda p: p.group_id == group.pk) if group else (lambda p: True)
 
-    # Each position's prompt, its question's section or its own: no query per position.
-    positions = Position.objects.filter(group__session=session).select_related(
-        "group", "prompt__question__section", "prompt__section"
-    )
-    if not full:
-        positions = positions.filter(status=Position.Status.VISIBLE)
-    positions = [p for p in positions.order_by("pk") if in_scope(p)]
+    if full:
+        # Each position's prompt, its question's section or its own: no query per position.
+        positions = Position.objects.filter(group__session=session).select_related(
+            "group", "prompt__question__section", "prompt__section"
+        )
+    else:
+        positions = m.positions  # the visible ones, read with the same relations, by pk
+    positions = [p for p in sorted(positions, key=lambda p: p.pk) if in_scope(p)]
     counts = _counts(positions, m, column)
     step()
     position_rows = [_position_row(p, counts, column, result, m, who) for p in positions]
