@@ -91,8 +91,8 @@ class RoomConsumer(LiveConsumer):
         except Exception:
             # Redis unreachable: the memberships go with the socket anyway. Still count out.
             log.warning("Could not leave the channel groups of group %s", self.group_id)
-        async with seen_sockets().leaving(self.channel_name):
-            await self.leave()
+        await seen_sockets().forget(self.channel_name)
+        await self.leave()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         message = _parse(text_data, bytes_data)

@@ -12,10 +12,10 @@ heartbeat: far inside the timeout, so nobody is counted out early.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import logging
 import weakref
+from collections.abc import Collection
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,8 +34,8 @@ class SeenSockets:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.noted: dict[str, tuple[int, int]] = {}  # channel name -> (participant, group)
-        # A write and a socket's leaving, one at a time (see leaving).
-        self.lock = asyncio.Lock()
+        self.lock = asyncio.Lock()  # one write at a time
+        self.writing: Collection[str] = ()  # the sockets of the write under way
         self.timer: asyncio.TimerHandle | None = None
         self.writes: set[asyncio.Task] = set()
 
@@ -58,20 +58,24 @@ class SeenSockets:
             noted, self.noted = self.noted, {}
             if not noted:
                 return
+            self.writing = noted.keys()
             try:
                 await _mark_seen(noted)
             except Exception:
                 # The database is away: the sockets' next heartbeats are noted again.
                 log.warning("Could not mark %d sockets as seen", len(noted), exc_info=True)
+            finally:
+                self.writing = ()
 
-    @contextlib.asynccontextmanager
-    async def leaving(self, channel_name: str):
-        """Around a socket's removal of its Presence row: its heartbeat is no longer written,
-        and a write already under way finishes first, so that write's re-creation of rows
-        (see _mark_seen) cannot bring the row back once the socket has removed it."""
+    async def forget(self, channel_name: str) -> None:
+        """Before a socket removes its Presence row: its heartbeat is no longer written, and
+        a write under way that includes it finishes first, so that the write's re-creation
+        of rows (see _mark_seen) cannot bring the row back once the socket has removed it.
+        Other sockets leave without waiting."""
         self.noted.pop(channel_name, None)
-        async with self.lock:
-            yield
+        if channel_name in self.writing:
+            async with self.lock:
+                pass
 
 
 _on_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SeenSockets] = (

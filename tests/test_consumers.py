@@ -369,6 +369,31 @@ async def test_a_socket_that_leaves_after_its_heartbeat_is_not_brought_back_by_t
     assert await presences() == []
 
 
+async def test_a_socket_leaving_during_a_write_that_includes_it_waits_for_that_write(
+    members, monkeypatch
+):
+    """Else the write, re-creating a row gone meanwhile, would bring back the row the socket
+    removes as it leaves: a ghost counted online for 75 s."""
+    ada = await connected(members.group_id, members.cookies["ada"])
+    await database_sync_to_async(Presence.objects.all().delete)()  # as if expired
+    await ada.send_json_to({"type": "ping"})
+    assert 'id="room-latest"' in await ada.receive_from(WAIT)
+    mark_seen = presence._mark_seen
+
+    async def slow_mark_seen(noted):
+        await asyncio.sleep(0.3)
+        await mark_seen(noted)
+
+    monkeypatch.setattr(presence, "_mark_seen", slow_mark_seen)
+    seen = presence.seen_sockets()
+    writing = asyncio.create_task(seen.write())
+    await asyncio.sleep(0.05)
+    assert seen.writing  # the write is under way, Ada's socket in it
+    await ada.disconnect()
+    await writing
+    assert await presences() == []
+
+
 async def test_heartbeats_that_cannot_be_written_are_logged_and_change_nothing(
     members, monkeypatch, caplog
 ):
