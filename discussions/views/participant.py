@@ -66,8 +66,8 @@ def still_member(joined: Mapping[str, int], group_id: int) -> tuple[int, int] | 
     of the group, else None: member_in's check, without the rows it reads.
 
     For the room's sockets, which need no more at their opening and at each of their
-    80 heartbeats a second (2,000 sockets): building the four model instances was half of
-    member_in's time (docs/capacity.md).
+    80 heartbeats a second (2,000 sockets): building the four model instances was about a
+    third of member_in's time (docs/capacity.md).
     """
     candidates = [pk for pk in joined.values() if type(pk) is int]
     if not candidates or not rows.in_range(BreakoutGroup, group_id):
