@@ -283,8 +283,9 @@ TALLY = re.compile(r'id="tally-(\d+)"[^>]*?aria-label="([^"]*)"', re.S)
 class Member:
     """A room socket in a thread of its own, as a page keeps one: it answers the server's
     pings, sends the page's heartbeat every `heartbeat` seconds, and records every
-    broadcast's sequence number and the last tally it saw per position. `reconnect=True`
-    opens a new socket when the server drops this one (the page's reconnection)."""
+    broadcast's sequence number and each position's tally from the highest-numbered
+    broadcast that carried it. `reconnect=True` opens a new socket when the server drops
+    this one (the page's reconnection)."""
 
     def __init__(self, client: Participant, *, heartbeat: float = 25.0, reconnect: bool = False):
         self.client = client
@@ -292,6 +293,7 @@ class Member:
         self.reconnect = reconnect
         self.seqs: list[int] = []
         self.tallies: dict[int, str] = {}
+        self._tally_seqs: dict[int, int] = {}  # position -> number of its tally's broadcast
         self.messages: list[str] = []
         self.drops = 0
         self.errors: list[str] = []
@@ -331,11 +333,20 @@ class Member:
                 self._stop.wait(0.2)
 
     def _take(self, message: str) -> None:
+        """As the page does (static/js/live.js): a broadcast numbered below one already
+        applied changes nothing. Two server processes number and publish their own
+        broadcasts, so the last two of a group can arrive in the other order; the page
+        drops the older, and re-fetches at the gap the newer showed."""
         self.messages.append(message)
+        seq = None
         if match := SEQ.search(message):
-            self.seqs.append(int(match[1]))
+            seq = int(match[1])
+            self.seqs.append(seq)
         for pid, label in TALLY.findall(message):
-            self.tallies[int(pid)] = label
+            position = int(pid)
+            if seq is None or seq > self._tally_seqs.get(position, -1):
+                self.tallies[position] = label
+                self._tally_seqs[position] = -1 if seq is None else seq
 
     def close(self) -> None:
         self._stop.set()

@@ -98,12 +98,17 @@ def test_a_connect_disconnect_storm_while_others_vote_loses_no_update(
         def last_seq() -> int:
             return BreakoutGroup.objects.get(pk=group.pk).broadcast_seq
 
+        # The last votes' tallies are numbered when their window ends (LIVE_TALLY_WINDOW,
+        # 0.15 s): read the group's number until it holds still for 0.5 s, and every member
+        # has reached it.
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(
-            max(m.seqs, default=0) < last_seq() for m in members
-        ):
-            time.sleep(0.2)
-        last = last_seq()
+        last = -1
+        while time.monotonic() < deadline:
+            seq = last_seq()
+            if seq == last and all(max(m.seqs, default=0) >= seq for m in members):
+                break
+            last = seq
+            time.sleep(0.5)
     finally:
         stop.set()
         for member in members:
