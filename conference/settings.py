@@ -227,6 +227,12 @@ LIVE_TALLY_WINDOW = envfloat("LIVE_TALLY_WINDOW", "0.15")
 # (static/js/console.js), and must then be told its results are old.
 SYNTHESIS_FRESH = envfloat("SYNTHESIS_FRESH", "2", most=2.5)
 
+# Child processes per server process that build exports and the synthesis's results, so
+# that their pure Python does not hold the sockets' interpreter lock (discussions.offload);
+# 0 builds them in the request's thread. Seconds a request waits for one at most.
+OFFLOAD_PROCESSES = envint("OFFLOAD_PROCESSES", "1")
+OFFLOAD_TIMEOUT = envint("OFFLOAD_TIMEOUT", "120")
+
 # Threads per server process that run HTTP requests (conference.http). Each may hold a
 # database connection, so keep DB_POOL_MAX above it (the sockets' database work and the
 # tally broadcasts use a few more).

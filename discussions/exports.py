@@ -730,3 +730,12 @@ def render(document: dict, format: str) -> str | bytes:
     if format not in renderers:
         raise ValueError(f"Unknown export format {format!r}")
     return renderers[format](document)
+
+
+def export_file(session_id: int, group_id: int | None, names: bool, full: bool, format: str):
+    """One download: the session's (or its group's) export in one format, from ids and
+    plain values, so that discussions.offload can build it in a process of its own."""
+    session = Session.objects.get(pk=session_id)
+    group = None if group_id is None else session.groups.get(pk=group_id)
+    document = build(session, group=group, names=names, full=full, votes=format in ("csv", "json"))
+    return render(document, format)

@@ -26,6 +26,13 @@ def synthesis_computed_every_request(settings):
     shared_synthesis.clear()
 
 
+@pytest.fixture(autouse=True)
+def work_in_the_request_thread(settings):
+    """Exports and the synthesis are built in the test's own thread: a child process would
+    not see the test's data, uncommitted (tests/test_offload.py tests the child processes)."""
+    settings.OFFLOAD_PROCESSES = 0
+
+
 @pytest.fixture
 def demo_bytes() -> bytes:
     return DEMO_PAPER.read_bytes()

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from discussions import exports, papers, services
+from discussions import exports, offload, papers, services
 from discussions.models import BreakoutGroup, Paper, Prompt, Question, Section, Session
 from discussions.views.access import organizer_required
 from discussions.views.params import as_id, as_ids
@@ -403,15 +403,15 @@ def export(request: HttpRequest, session_id: int) -> HttpResponse:
         return HttpResponse("Unknown export format.", status=400, content_type="text/plain")
     group_id = request.GET.get("group", "")
     group = None if (gid := as_id(group_id)) is None else get_object_or_404(session.groups, pk=gid)
-    document = exports.build(
-        session,
-        group=group,
-        names=request.GET.get("names") == "1",
-        full=request.GET.get("full") == "1",
-        votes=format in ("csv", "json"),
+    data = offload.run(
+        exports.export_file,
+        session.pk,
+        group.pk if group else None,
+        request.GET.get("names") == "1",
+        request.GET.get("full") == "1",
+        format,
     )
     content_type, extension = exports.CONTENT_TYPES[format]
-    data = exports.render(document, format)
     response = HttpResponse(data, content_type=content_type)
     stem = slugify(f"{session.code} {group.name if group else session.name}") or session.code
     response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from discussions import matrix, services, synthesis
+from discussions import matrix, offload, services, synthesis
 from discussions.models import Position, Prompt, Session
 from discussions.queries import Tally
 from discussions.views.facilitator import login_first
@@ -163,14 +163,31 @@ REFETCH_STALE = "1s"  # a synthesis under load takes about 0.7 s (docs/capacity.
 
 
 def _render_results(session: Session, prompt: Prompt | None) -> str:
-    """The numbers, and the page's part that shows them. For a conference of 2,000 this is
-    650 kB of HTML, which took three times as long to render as the numbers to compute
-    (0.15 against 0.05 s, docs/capacity.md): rendered once, it is shared too."""
+    """The numbers, and the page's part that shows them, built by discussions.offload (in
+    a process of its own under a server: pure Python that would hold the sockets' lock)."""
+    return offload.run(
+        render_results,
+        session.pk,
+        prompt.pk if prompt else None,
+        CSRF_PLACEHOLDER,
+        REFETCH_PLACEHOLDER,
+    )
+
+
+def render_results(
+    session_id: int, prompt_id: int | None, csrf_placeholder: str, refetch_placeholder: str
+) -> str:
+    """The results part for a session or a prompt, with the placeholders given in place of
+    the caller's CSRF token and refetch trigger. For a conference of 2,000 this is 650 kB
+    of HTML, which took three times as long to render as the numbers to compute (0.15
+    against 0.05 s, docs/capacity.md): rendered once, it is shared too."""
+    session = Session.objects.get(pk=session_id)
+    prompt = None if prompt_id is None else Prompt.objects.get(pk=prompt_id)
     context = _numbers(session, prompt) | {
         "session": session,
         "prompt": prompt,
-        "csrf_token": CSRF_PLACEHOLDER,
-        "refetch_trigger": REFETCH_PLACEHOLDER,
+        "csrf_token": csrf_placeholder,
+        "refetch_trigger": refetch_placeholder,
     }
     return render_to_string("facilitator/synthesis.html#results", context)
 

@@ -1,0 +1,142 @@
+"""Exports and the synthesis's results are built in a child process (discussions.offload),
+which opens this run's test database (on SQLite, a file for the whole run)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings as django_settings
+
+from discussions import exports, offload
+from discussions.models import Session
+from discussions.views import synthesis as synthesis_view
+from tests.browser.asgi_server import use_a_sqlite_file_for_this_run
+from tests.factories import make_position, make_room, make_vote
+
+# The child process must open the test database, and see what the test wrote: committed.
+use_a_sqlite_file_for_this_run()
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AGREE, DISAGREE = 1, -1
+
+
+@pytest.fixture
+def child_process(settings):
+    settings.OFFLOAD_PROCESSES = 1
+    yield
+    offload.shutdown()
+
+
+@pytest.fixture
+def session(published_paper) -> Session:
+    """Two participants of one group, a position each, and a vote on each."""
+    room = make_room(published_paper)
+    first = make_position(room.ada, "Fund <the> WHO")
+    second = make_position(room.ben, "Reform the UN")
+    make_vote(room.ben, first, AGREE)
+    make_vote(room.ada, second, DISAGREE)
+    return room.session
+
+
+def test_the_work_runs_in_another_process(child_process):
+    assert offload.offloading()
+    assert offload.run(os.getpid) != os.getpid()
+
+
+def test_with_no_processes_the_work_runs_in_the_callers_thread(settings):
+    settings.OFFLOAD_PROCESSES = 0
+    assert not offload.offloading()
+    assert offload.run(os.getpid) == os.getpid()
+
+
+def test_an_export_built_in_the_child_equals_one_built_here(child_process, session):
+    options = (session.pk, None, False, False, "json")
+    built_there = json.loads(offload.run(exports.export_file, *options))
+    built_here = json.loads(exports.export_file(*options))
+    built_there.pop("generated"), built_here.pop("generated")
+    assert built_there == built_here
+    assert [p["text"] for p in built_there["positions"]] == ["Fund <the> WHO", "Reform the UN"]
+
+
+def test_the_export_download_is_built_in_the_child(child_process, session, organizer, client):
+    client.force_login(organizer)
+    answer = client.get(f"/organizer/sessions/{session.pk}/export?format=md")
+    assert answer.status_code == 200
+    assert "Reform the UN" in answer.content.decode()
+
+
+def test_the_synthesis_results_are_rendered_in_the_child(child_process, session, organizer, client):
+    client.force_login(organizer)
+    answer = client.get(f"/facilitate/sessions/{session.pk}/synthesis/results")
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    assert "Fund &lt;the&gt; WHO" in html
+    # The child's placeholders are the ones this process puts the caller's token in for.
+    assert synthesis_view.CSRF_PLACEHOLDER not in html
+    assert client.cookies["csrftoken"].value and 'name="csrfmiddlewaretoken"' in html
+
+
+def test_a_child_that_dies_is_replaced_and_the_call_still_answered(child_process):
+    first = offload.run(os.getpid)
+    os.kill(first, signal.SIGKILL)
+    time.sleep(0.5)  # the pool notices its child gone
+    second = offload.run(os.getpid)
+    assert second not in (first, os.getpid())
+
+
+def test_a_child_goes_when_its_server_process_is_killed(tmp_path):
+    # A server process of its own (this one cannot be killed): it starts a child, says
+    # which, and waits.
+    script = (
+        "import os, time, django\n"
+        "django.setup()\n"
+        "from discussions import offload\n"
+        "print(offload.run(os.getpid), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env={
+            **{name: value for name, value in os.environ.items() if name != "DATABASE_URL"},
+            "OFFLOAD_PROCESSES": "1",
+            "SQLITE_PATH": str(tmp_path / "db.sqlite3"),  # a file: a child can open it
+        },
+        cwd=django_settings.BASE_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        child = int(server.stdout.readline())
+        assert child != server.pid
+        server.kill()
+        server.wait()
+        deadline = time.monotonic() + 10
+        while _running(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(child)
+    finally:
+        server.kill()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A child that ended but was not waited for is a zombie: gone all the same.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ", 1)[1][0] != "Z"
+
+
+def test_logging_in_starts_the_child(child_process, organizer, client):
+    assert not offload.started()
+    client.force_login(organizer)  # as the login form does: the user_logged_in signal
+    assert offload.started()
+    assert offload.run(os.getpid) != os.getpid()
