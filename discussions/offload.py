@@ -10,8 +10,8 @@ answer without holding the lock.
 
 `OFFLOAD_PROCESSES` child processes per server process; 0 runs the work in the calling
 thread, as the tests do unless they test this module. So does a database a child process
-cannot open (SQLite in memory). The work must only read: a child that dies takes its
-calls with it, and they are run once more in a new one.
+cannot open (SQLite in memory). The work must only read: the calls a child that dies had
+are run again in their callers' threads, while another child starts.
 """
 
 from __future__ import annotations
@@ -32,26 +32,54 @@ from django.db import close_old_connections, connections
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_pool: ProcessPoolExecutor | None = None
+_children: _Children | None = None
+
+
+class _Children:
+    """The pool of child processes, and whether its first child has started."""
+
+    def __init__(self) -> None:
+        # Spawned, not forked: a fork would copy the event loop's threads and sockets. The
+        # child opens the database this process uses now, which in a test run is not the
+        # settings' own (test_<name>, or a file).
+        self.pool = ProcessPoolExecutor(
+            max_workers=settings.OFFLOAD_PROCESSES,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_child,
+            initargs=(copy.deepcopy(settings.DATABASES),),
+        )
+        self.ready = threading.Event()
+        self.pool.submit(os.getpid).add_done_callback(self._started)
+
+    def _started(self, future) -> None:
+        if not future.cancelled() and future.exception() is None:
+            self.ready.set()
 
 
 def run(function: Callable[..., Any], /, *args: Any) -> Any:
     """`function(*args)` in a child process, or in this thread (see above); its result, or
     the exception it raised. The function must be a module's own (it is sent by name), its
-    arguments and result plain values (they are pickled)."""
+    arguments and result plain values (they are pickled).
+
+    Until a child has started (seconds under load: Django and numpy to import), the work
+    runs here: the first export need not wait for a process to start."""
     if not offloading():
         return function(*args)
-    pool = _the_pool()
+    children = _the_children()
+    if not children.ready.is_set():
+        return function(*args)
     try:
-        return pool.submit(_call, function, *args).result(timeout=settings.OFFLOAD_TIMEOUT)
+        return children.pool.submit(_call, function, *args).result(timeout=settings.OFFLOAD_TIMEOUT)
     except BrokenProcessPool:
-        log.warning("An offload process died; starting another for %s", function.__name__)
-        _drop(pool)
-        return _the_pool().submit(_call, function, *args).result(timeout=settings.OFFLOAD_TIMEOUT)
+        # A child died (killed, out of memory): another starts, and this work runs here.
+        log.warning("An offload process died; starting another")
+        _drop(children)
+        _the_children()
+        return function(*args)
 
 
 def offloading() -> bool:
-    """Whether run() sends its work to a child process."""
+    """Whether run() sends its work to a child process once one has started."""
     if settings.OFFLOAD_PROCESSES <= 0:
         return False
     connection = connections["default"]
@@ -59,51 +87,50 @@ def offloading() -> bool:
 
 
 def warm() -> None:
-    """Start the child processes now, without waiting for them: under load one takes
-    seconds to start, and the first export or synthesis need not wait for it."""
+    """Start the child processes now, without waiting for them."""
     if offloading():
-        _the_pool().submit(os.getpid)
+        _the_children()
 
 
 def warm_on_login(**signal) -> None:
     warm()
 
 
-def started() -> bool:
+def wait_ready(timeout: float) -> bool:
+    """Wait until a child has started; whether one has (tests)."""
     with _lock:
-        return _pool is not None
+        children = _children
+    return bool(children) and children.ready.wait(timeout)
+
+
+def started() -> bool:
+    """Whether the child processes have been asked to start."""
+    with _lock:
+        return _children is not None
 
 
 def shutdown() -> None:
     """Stop the child processes (tests; a server's exit stops them by itself)."""
     with _lock:
-        pool = _pool
-    if pool:
-        _drop(pool)
+        children = _children
+    if children:
+        _drop(children)
 
 
-def _the_pool() -> ProcessPoolExecutor:
-    global _pool
+def _the_children() -> _Children:
+    global _children
     with _lock:
-        if _pool is None:
-            # Spawned, not forked: a fork would copy the event loop's threads and sockets.
-            # The child opens the database this process uses now, which in a test run is
-            # not the settings' own (test_<name>, or a file).
-            _pool = ProcessPoolExecutor(
-                max_workers=settings.OFFLOAD_PROCESSES,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_child,
-                initargs=(copy.deepcopy(settings.DATABASES),),
-            )
-        return _pool
+        if _children is None:
+            _children = _Children()
+        return _children
 
 
-def _drop(pool: ProcessPoolExecutor) -> None:
-    global _pool
+def _drop(children: _Children) -> None:
+    global _children
     with _lock:
-        if _pool is pool:
-            _pool = None
-    pool.shutdown(wait=False, cancel_futures=True)
+        if _children is children:
+            _children = None
+    children.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _start_child(databases: dict) -> None:

@@ -28,10 +28,17 @@ AGREE, DISAGREE = 1, -1
 
 
 @pytest.fixture
-def child_process(settings):
+def offloading(settings):
     settings.OFFLOAD_PROCESSES = 1
     yield
     offload.shutdown()
+
+
+@pytest.fixture
+def child_process(offloading):
+    """A child process, started."""
+    offload.warm()
+    assert offload.wait_ready(timeout=60)
 
 
 @pytest.fixture
@@ -83,12 +90,20 @@ def test_the_synthesis_results_are_rendered_in_the_child(child_process, session,
     assert client.cookies["csrftoken"].value and 'name="csrfmiddlewaretoken"' in html
 
 
+def test_until_the_child_has_started_the_work_runs_here(offloading):
+    offload.warm()
+    assert offload.run(os.getpid) == os.getpid()  # spawning Python and Django takes seconds
+    assert offload.wait_ready(timeout=60)
+    assert offload.run(os.getpid) != os.getpid()
+
+
 def test_a_child_that_dies_is_replaced_and_the_call_still_answered(child_process):
     first = offload.run(os.getpid)
     os.kill(first, signal.SIGKILL)
     time.sleep(0.5)  # the pool notices its child gone
-    second = offload.run(os.getpid)
-    assert second not in (first, os.getpid())
+    assert offload.run(os.getpid) == os.getpid()  # answered here while another starts
+    assert offload.wait_ready(timeout=60)
+    assert offload.run(os.getpid) not in (first, os.getpid())
 
 
 def test_a_child_goes_when_its_server_process_is_killed(tmp_path):
@@ -98,6 +113,8 @@ def test_a_child_goes_when_its_server_process_is_killed(tmp_path):
         "import os, time, django\n"
         "django.setup()\n"
         "from discussions import offload\n"
+        "offload.warm()\n"
+        "offload.wait_ready(60)\n"
         "print(offload.run(os.getpid), flush=True)\n"
         "time.sleep(60)\n"
     )
@@ -135,8 +152,9 @@ def _running(pid: int) -> bool:
         return stat.read().split(") ", 1)[1][0] != "Z"
 
 
-def test_logging_in_starts_the_child(child_process, organizer, client):
+def test_logging_in_starts_the_child(offloading, organizer, client):
     assert not offload.started()
     client.force_login(organizer)  # as the login form does: the user_logged_in signal
     assert offload.started()
+    assert offload.wait_ready(timeout=60)
     assert offload.run(os.getpid) != os.getpid()
