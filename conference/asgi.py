@@ -20,7 +20,7 @@ from channels.sessions import CookieMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from conference.http import ThreadedWsgiHttp  # noqa: E402
-from discussions import live  # noqa: E402
+from discussions import live, offload  # noqa: E402
 from discussions.origin import logged_allowed_hosts_origin_validator  # noqa: E402
 from discussions.routing import websocket_urlpatterns  # noqa: E402
 
@@ -48,6 +48,25 @@ router = ProtocolTypeRouter(
 
 
 async def application(scope, receive, send):
+    if scope["type"] == "lifespan":
+        await lifespan(receive, send)
+        return
     # Combined room changes wait on the server's own event loop (live.RoomChanges).
     live.room_changes.serve_on(asyncio.get_running_loop())
     await router(scope, receive, send)
+
+
+async def lifespan(receive, send) -> None:
+    """A worker's start and stop, as uvicorn tells them (daphne does not). The process that
+    builds exports and the synthesis starts with the worker: started at the first login
+    instead, under load it was not ready for the first requests, which were then built on
+    the worker's own interpreter (docs/capacity.md)."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await asyncio.to_thread(offload.warm)
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await asyncio.to_thread(offload.shutdown)
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -114,7 +114,7 @@ def shutdown() -> None:
     with _lock:
         children = _children
     if children:
-        _drop(children)
+        _drop(children, wait=True)
 
 
 def _the_children() -> _Children:
@@ -125,12 +125,12 @@ def _the_children() -> _Children:
         return _children
 
 
-def _drop(children: _Children) -> None:
+def _drop(children: _Children, *, wait: bool = False) -> None:
     global _children
     with _lock:
         if _children is children:
             _children = None
-    children.pool.shutdown(wait=False, cancel_futures=True)
+    children.pool.shutdown(wait=wait, cancel_futures=True)
 
 
 def _start_child(databases: dict) -> None:

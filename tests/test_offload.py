@@ -3,6 +3,7 @@ which opens this run's test database (on SQLite, a file for the whole run)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -158,3 +159,22 @@ def test_logging_in_starts_the_child(offloading, organizer, client):
     assert offload.started()
     assert offload.wait_ready(timeout=60)
     assert offload.run(os.getpid) != os.getpid()
+
+
+@pytest.mark.asyncio
+async def test_a_uvicorn_worker_starts_the_child_with_itself(offloading):
+    from conference.asgi import application
+
+    messages = asyncio.Queue()
+    sent = []
+    await messages.put({"type": "lifespan.startup"})
+    await messages.put({"type": "lifespan.shutdown"})
+
+    async def send(message):
+        sent.append(message["type"])
+        if message["type"] == "lifespan.startup.complete":
+            assert offload.started()
+
+    await application({"type": "lifespan"}, messages.get, send)
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert not offload.started()  # stopped with the worker
