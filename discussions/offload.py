@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -138,6 +139,10 @@ def _start_child(databases: dict) -> None:
 
     settings.DATABASES = databases  # before setup: nothing has opened a connection yet
     django.setup()
+    # What the work needs (the views, numpy, scikit-learn, the PDF library) loaded now,
+    # before the child counts as started: loaded by its first synthesis, under load that
+    # synthesis took 3.7 s. 250 MB where 80 would do until then (docs/capacity.md).
+    import_module(settings.ROOT_URLCONF)
     # A server process killed outright (SIGKILL, out of memory) leaves its children behind,
     # waiting for work that never comes: each goes when its parent has gone.
     parent = multiprocessing.parent_process()
