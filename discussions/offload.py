@@ -53,8 +53,13 @@ class _Children:
         self.pool.submit(os.getpid).add_done_callback(self._started)
 
     def _started(self, future) -> None:
-        if not future.cancelled() and future.exception() is None:
-            self.ready.set()
+        if future.cancelled():
+            return
+        if error := future.exception():
+            # Then every call runs in its caller's thread, as with no child at all.
+            log.error("The offload process could not start: %r", error)
+            return
+        self.ready.set()
 
 
 def run(function: Callable[..., Any], /, *args: Any) -> Any:

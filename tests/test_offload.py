@@ -178,3 +178,16 @@ async def test_a_uvicorn_worker_starts_the_child_with_itself(offloading):
     await application({"type": "lifespan"}, messages.get, send)
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert not offload.started()  # stopped with the worker
+
+
+def test_a_child_that_cannot_start_leaves_the_work_to_the_callers(offloading, settings, caplog):
+    # The child takes this process's database settings: these it cannot set Django up with.
+    with pytest.warns(UserWarning, match="Overriding setting DATABASES"):
+        settings.DATABASES = {**settings.DATABASES, "default": {"ENGINE": "no.such.backend"}}
+    offload.warm()
+    deadline = time.monotonic() + 60
+    while "could not start" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "The offload process could not start" in caplog.text
+    assert not offload.wait_ready(timeout=0)
+    assert offload.run(os.getpid) == os.getpid()
