@@ -732,7 +732,9 @@ def render(document: dict, format: str) -> str | bytes:
     return renderers[format](document)
 
 
-def export_file(session_id: int, group_id: int | None, names: bool, full: bool, format: str):
+def export_file(
+    session_id: int, group_id: int | None, names: bool, full: bool, format: str
+) -> str | bytes:
     """One download: the session's (or its group's) export in one format, from ids and
     plain values, so that discussions.offload can build it in a process of its own."""
     session = Session.objects.get(pk=session_id)

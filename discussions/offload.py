@@ -116,7 +116,8 @@ def started() -> bool:
 
 
 def shutdown() -> None:
-    """Stop the child processes (tests; a server's exit stops them by itself)."""
+    """Stop the child processes, waiting for them: at a uvicorn worker's end (its
+    lifespan), and in tests. A worker killed outright leaves them to go by themselves."""
     with _lock:
         children = _children
     if children:
