@@ -96,6 +96,10 @@ def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server, organi
         assert figures["unmatched_fragments"] == 0, name
         assert figures["fanout_ms"]["p50"] > 0, name
         assert figures["vote_answer_ms"]["p50"] > 0, name
+        received = figures["socket_bytes"]
+        assert 0 < received["wire"] <= received["messages"], name
+    # The bare ceiling declines compression; the client offered it to both.
+    assert result["ceiling"]["socket_bytes"]["compressed_sockets"] == 0
     assert result["server"]["rss_mb_max"] > 0
     assert set(result["ratio_to_ceiling"]) == {"achieved_votes_per_s", "fanout_p50", "fanout_p95"}
 

@@ -1,5 +1,6 @@
 """A browser's network side, on asyncio streams: HTTP/1.1 with keep-alive and a cookie jar,
-and a receive-mostly WebSocket client (RFC 6455). Standard library only.
+and a receive-mostly WebSocket client (RFC 6455) that offers per-message compression
+(RFC 7692) as browsers do. Standard library only.
 
 Small on purpose: it talks to exactly one origin (the URL under test, or the ceiling server on
 127.0.0.1), follows no redirects by itself, and every read has a timeout.
@@ -14,9 +15,14 @@ import hashlib
 import os
 import struct
 import urllib.parse
+import zlib
 from dataclasses import dataclass, field
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+# What Chromium offers: a server that accepts compresses every message to this socket, which
+# costs it CPU and memory per socket that a client without the offer never shows.
+DEFLATE_OFFER = "permessage-deflate; client_max_window_bits"
+DEFLATE_TAIL = b"\x00\x00\xff\xff"  # RFC 7692 7.2.2: removed by the sender, put back here
 MAX_BODY = 8 * 1024 * 1024
 
 
@@ -197,26 +203,47 @@ class WebSocketClosed(Exception):
 class WebSocket:
     """A client socket that mostly listens: text frames in, pings answered, small frames out."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        deflate: str | None = None,
+    ) -> None:
         self.reader = reader
         self.writer = writer
         self.closed = False
         self.close_code: int | None = None
+        # The server's answer to the compression offer (None: it declined, or none was made).
+        # This client sends uncompressed, which the extension allows message by message. One
+        # inflater for the socket's life: messages that reuse the context need its window,
+        # and those that don't (server_no_context_takeover) don't mind it.
+        self.deflate = deflate
+        self._inflater = zlib.decompressobj(-zlib.MAX_WBITS) if deflate is not None else None
+        self.wire_bytes = 0  # payload bytes received, as sent (compressed or not)
+        self.message_bytes = 0  # the same messages' bytes after decompression
 
     @classmethod
     async def connect(
-        cls, origin: Origin, path: str, *, cookies: dict[str, str], timeout: float = 30.0
+        cls,
+        origin: Origin,
+        path: str,
+        *,
+        cookies: dict[str, str],
+        timeout: float = 30.0,
+        deflate: bool = True,
     ) -> WebSocket:
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(origin.host, origin.port), timeout
         )
         key = base64.b64encode(os.urandom(16)).decode()
         cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        offer = f"Sec-WebSocket-Extensions: {DEFLATE_OFFER}\r\n" if deflate else ""
         writer.write(
             (
                 f"GET {path} HTTP/1.1\r\nHost: {origin.netloc}\r\n"
                 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{offer}"
                 f"Origin: {origin.url}\r\nCookie: {cookie}\r\n\r\n"
             ).encode()
         )
@@ -234,11 +261,16 @@ class WebSocket:
         if " 101 " not in status or headers.get("sec-websocket-accept") != accept:
             writer.close()
             raise WebSocketClosed(f"handshake refused: {status}")
-        return cls(reader, writer)
+        accepted = headers.get("sec-websocket-extensions") or None
+        if accepted is not None and (not deflate or not accepted.startswith("permessage-deflate")):
+            writer.close()
+            raise WebSocketClosed(f"extension not offered: {accepted}")
+        return cls(reader, writer, deflate=accepted)
 
     async def receive(self) -> str:
         """The next text message; WebSocketClosed when the socket ends."""
         message = b""
+        compressed = False
         try:
             while True:
                 first, second = await self.reader.readexactly(2)
@@ -263,9 +295,15 @@ class WebSocket:
                 if opcode == 0x9:
                     self._send(0xA, payload)
                     continue
+                if opcode in (0x1, 0x2):
+                    compressed = bool(first & 0x40)  # RSV1, set on a message's first frame
                 if opcode in (0x0, 0x1, 0x2):
                     message += payload
                     if first & 0x80:
+                        self.wire_bytes += len(message)
+                        if compressed:
+                            message = self._inflate(message)
+                        self.message_bytes += len(message)
                         return message.decode("utf-8", "replace")
         except (asyncio.IncompleteReadError, OSError) as error:
             self.closed = True
@@ -273,6 +311,17 @@ class WebSocket:
         except WebSocketClosed:
             self.closed = True
             raise
+
+    def _inflate(self, data: bytes) -> bytes:
+        if self._inflater is None:
+            raise WebSocketClosed("a compressed message on a socket without compression")
+        try:
+            message = self._inflater.decompress(data + DEFLATE_TAIL, MAX_BODY)
+        except zlib.error as error:
+            raise WebSocketClosed(f"bad compressed message: {error}") from error
+        if self._inflater.unconsumed_tail:
+            raise WebSocketClosed(f"a message of more than {MAX_BODY} bytes")
+        return message
 
     def _send(self, opcode: int, payload: bytes) -> None:
         if self.writer.is_closing():

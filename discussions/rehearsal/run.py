@@ -59,6 +59,8 @@ class Plan:
     # synthesis pages and exports are fetched every PROBE_EVERY seconds and timed.
     facilitator: tuple[str, str] | None = None
     session_id: int | None = None
+    # Offer per-message compression on the sockets, as browsers do.
+    deflate: bool = True
 
 
 @dataclass
@@ -196,6 +198,15 @@ class Rehearsal:
                 self._lost(m, after=m.seq_at_vote) for m in joined if m.socket
             ),
             "duplicated": sum(m.seqs.duplicated for m in joined if m.socket),
+            # What the sockets received: the bytes on the wire (what the venue's wifi
+            # carries) and the messages' own, and how many sockets the server compressed.
+            "socket_bytes": {
+                "wire": sum(m.socket.wire_bytes for m in joined if m.socket),
+                "messages": sum(m.socket.message_bytes for m in joined if m.socket),
+                "compressed_sockets": sum(
+                    1 for m in joined if m.socket and m.socket.deflate is not None
+                ),
+            },
             "http_errors": dict(sorted(self.errors.items())),
             "client_lag_max_ms": round(self.lag_max * 1000, 1),
         }
@@ -270,6 +281,7 @@ class Rehearsal:
                     f"/ws{member.room_path}",
                     cookies=member.browser.cookies,
                     timeout=REQUEST_TIMEOUT,
+                    deflate=self.plan.deflate,
                 )
             except (OSError, TimeoutError, WebSocketClosed):
                 self.ws_failed += 1

@@ -20,6 +20,7 @@ for path in sys.argv[1:]:
         f"lost {r['lost']} ({r.get('lost_while_voting')} while voting), "
         f"dup {r['duplicated']}, errors {r['http_errors']}, "
         f"client lag {r['client_lag_max_ms']} ms, server {r.get('server')}, "
+        f"socket bytes {r.get('socket_bytes')}, "
         f"probe {r.get('probe')}\n"
         f"  ceiling: {c['achieved_votes_per_s']} votes/s, p50/p95/p99/max "
         f"{cf['p50']}/{cf['p95']}/{cf['p99']}/{cf['max']} ms, lost {c['lost']}, "

@@ -54,6 +54,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Also find the bare ceiling's maximum: its rate doubled until it falls behind.",
         )
+        parser.add_argument(
+            "--no-deflate",
+            action="store_true",
+            help="Don't offer per-message compression on the sockets (browsers do).",
+        )
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
         parser.add_argument("--no-progress", action="store_true")
@@ -66,6 +71,7 @@ class Command(BaseCommand):
             duration=options["duration"],
             seed=options["seed"],
             server_pid=options["server_pid"],
+            deflate=not options["no_deflate"],
         )
         self._check(plan)
         code = options["code"] or self._newest_code()
@@ -141,6 +147,11 @@ def summary(result: dict) -> str:
             f"  lost {r['lost']} ({r['lost_while_voting']} while voting), "
             f"duplicated {r['duplicated']}, http errors {r['http_errors']}",
         ]
+        b = r["socket_bytes"]
+        lines.append(
+            f"  received        {b['wire'] / 1e6:.1f} MB on the wire, {b['messages'] / 1e6:.1f} MB "
+            f"of messages ({b['compressed_sockets']} sockets compressed)"
+        )
         if "server" in r:
             s = r["server"]
             lines.append(f"  server          CPU {s['cpu_percent']} %, RSS {s['rss_mb_max']} MB")
