@@ -160,3 +160,16 @@ def test_a_step_keeps_up_only_at_its_rate_without_losses_and_within_the_p99():
     assert not run.keeps_up(step(lost_while_voting=1))
     assert not run.keeps_up(step(p99=251.0))
     assert not run.keeps_up(step(p99=None))
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_the_collector_is_off_during_a_rehearsal_and_restored_after(enabled_before):
+    import gc
+
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        with run._no_collector_pauses():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled_before
+    finally:
+        gc.enable()

@@ -98,8 +98,11 @@ class Browser:
         lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         head = f"{method} {path} HTTP/1.1\r\n{lines}"
         data = head.encode() + b"\r\n" + body
-        async with self._slots:
-            response = await asyncio.wait_for(self._exchange(data, method), self.timeout)
+        # asyncio.timeout, not wait_for: on Python 3.11, wait_for returns the result instead
+        # of raising when it is cancelled just as its request completes, and the facilitator
+        # probe, cancelled so, went on fetching pages for ever.
+        async with self._slots, asyncio.timeout(self.timeout):
+            response = await self._exchange(data, method)
         for cookie in response.set_cookies:
             name, _, rest = cookie.partition("=")
             value = rest.split(";", 1)[0]
