@@ -2,15 +2,12 @@
 through Channels."""
 
 import asyncio
-import gc
 import os
 from importlib import import_module
 
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conference.settings")
-
-GC_THRESHOLDS = (20_000, 20, 50)  # Python's defaults: (700, 10, 10)
 
 # Set Django up before importing anything that touches models (the routing does).
 django.setup(set_prefix=False)
@@ -19,6 +16,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from conference import collector  # noqa: E402
 from conference.http import ThreadedWsgiHttp  # noqa: E402
 from discussions import live, offload  # noqa: E402
 from discussions.origin import logged_allowed_hosts_origin_validator  # noqa: E402
@@ -28,13 +26,8 @@ from discussions.routing import websocket_urlpatterns  # noqa: E402
 # rather than by each worker's first request: that request waited 1.7 s (docs/capacity.md).
 import_module(settings.ROOT_URLCONF)
 
-# The collector's pauses hold the interpreter: every thread and socket of the process waits.
-# What is loaded by now lives as long as the process, so it is set aside from collections
-# (freeze), and the youngest generation is collected after 20,000 new objects instead of
-# 700. At 200 votes/s this took the fan-out's p99 from 221-227 ms to 154-155 and the vote's
-# answer's from 123-131 ms to 28-29, for 7 MB more memory (docs/capacity.md).
-gc.freeze()
-gc.set_threshold(*GC_THRESHOLDS)
+# What is loaded by now lives as long as the process: no collection need walk it again.
+collector.settle()
 
 router = ProtocolTypeRouter(
     {

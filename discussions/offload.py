@@ -30,6 +30,8 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from conference import collector
+
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -149,6 +151,7 @@ def _start_child(databases: dict) -> None:
     # before the child counts as started: loaded by its first synthesis, under load that
     # synthesis took 3.7 s. 250 MB where 80 would do until then (docs/capacity.md).
     import_module(settings.ROOT_URLCONF)
+    collector.settle()
     # A server process killed outright (SIGKILL, out of memory) leaves its children behind,
     # waiting for work that never comes: each goes when its parent has gone.
     parent = multiprocessing.parent_process()

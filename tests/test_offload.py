@@ -4,6 +4,7 @@ which opens this run's test database (on SQLite, a file for the whole run)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ import time
 import pytest
 from django.conf import settings as django_settings
 
+from conference import collector
 from discussions import exports, offload
 from discussions.models import Session
 from discussions.views import synthesis as synthesis_view
@@ -56,6 +58,12 @@ def session(published_paper) -> Session:
 def test_the_work_runs_in_another_process(child_process):
     assert offload.offloading()
     assert offload.run(os.getpid) != os.getpid()
+
+
+def test_the_child_sets_what_it_loaded_aside_from_collections(child_process):
+    # A full collection walked the libraries it loads at its start: 100-265 ms under load.
+    assert offload.run(gc.get_freeze_count) > 0
+    assert offload.run(gc.get_threshold) == collector.THRESHOLDS
 
 
 def test_with_no_processes_the_work_runs_in_the_callers_thread(settings):
