@@ -32,7 +32,7 @@ class ThreadedWsgiHttp:
     """
 
     def __init__(self) -> None:
-        self.handler = _RequestKeepingHandler()
+        self.handler = WSGIHandler()
         self.executor = ThreadPoolExecutor(
             max_workers=settings.HTTP_THREADS, thread_name_prefix="http"
         )
@@ -80,33 +80,7 @@ class ThreadedWsgiHttp:
             # Django's request_finished: the database connection goes back to the pool.
             if hasattr(response, "close"):
                 response.close()
-            _let_go(response)
         return started, chunks
-
-
-class _RequestKeepingHandler(WSGIHandler):
-    """Django's WSGI handler, with each response holding its request, as the test client's do."""
-
-    def get_response(self, request):
-        response = super().get_response(request)
-        response.wsgi_request = request
-        return response
-
-
-def _let_go(response) -> None:
-    """Break the reference cycles a finished request is part of, so that it is freed now.
-
-    Middleware hangs objects on the request that point back at it (request.user's lazy
-    closure, the messages' storage, request.htmx, the CSP nonce): about 60 objects a
-    request that only the cyclic collector could free. It freed them 16,000 at a time,
-    30-60 ms of CPU holding the interpreter that every socket of the process waited on
-    (100-150 ms under load; docs/capacity.md). Emptied here, in the request's own thread,
-    the request and everything it holds go by reference counting as the request ends.
-    """
-    request = getattr(response, "wsgi_request", None)
-    if request is not None:
-        request.__dict__.clear()
-        del response.wsgi_request
 
 
 class _Environ(WsgiToAsgiInstance):

@@ -7,11 +7,9 @@ browser and fault tests drive it through daphne and uvicorn.
 from __future__ import annotations
 
 import asyncio
-import gc
 import subprocess
 import sys
 import threading
-import weakref
 
 import pytest
 from django.core.signals import request_finished
@@ -120,34 +118,3 @@ def test_the_server_process_starts_with_its_urls_loaded_and_its_startup_objects_
         [sys.executable, "-c", check], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.split() == ["True"] * 4, done.stderr
-
-
-def test_a_finished_request_is_freed_without_the_cyclic_collector(monkeypatch):
-    # Middleware ties the request in cycles (request.user, the messages' storage,
-    # request.htmx, the CSP nonce); the collector's pauses to free them held every socket
-    # of the process. With the collector off, the request must go as its answer is sent.
-    # The health check: every middleware, no template (a RequestContext holds the request
-    # in a cycle of its own, emptied by then).
-    from conference import http
-
-    requests = []
-    get_response = http._RequestKeepingHandler.get_response
-
-    def keep_a_weak_reference(handler, request):
-        requests.append(weakref.ref(request))
-        return get_response(handler, request)
-
-    monkeypatch.setattr(http._RequestKeepingHandler, "get_response", keep_a_weak_reference)
-    app = ThreadedWsgiHttp()
-    headers = [(b"hx-request", b"true"), (b"cookie", b"csrftoken=abc")]
-    gc.collect()
-    gc.disable()
-    try:
-        sent = serve(
-            app, scope("GET", "/healthz", headers), [{"type": "http.request", "body": b""}]
-        )
-        assert sent[0]["status"] == 200
-        assert len(requests) == 1
-        assert requests[0]() is None
-    finally:
-        gc.enable()
