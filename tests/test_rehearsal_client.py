@@ -44,7 +44,7 @@ async def _receive_all(port: int, *, deflate: bool) -> WebSocket:
     "extension, reused_context",
     [
         (ServerPerMessageDeflateFactory(), True),
-        # Each message compressed on its own: the client must start afresh for each too.
+        # Each message compressed on its own: the client's one inflater reads these too.
         (ServerPerMessageDeflateFactory(server_no_context_takeover=True), False),
     ],
 )
