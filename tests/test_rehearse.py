@@ -42,7 +42,7 @@ KEYS = {
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server, organizer):  # noqa: F811
+def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server, organizer, capsys):  # noqa: F811
     server = start_asgi_server("rehearsed")
     paper = services.import_paper(
         data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
@@ -72,6 +72,8 @@ def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server, organi
         stdout=out,
     )
     result = json.loads(out.getvalue())
+    # The progress line counted every answered vote (it runs on, through the drain).
+    assert "votes 30/30" in capsys.readouterr().err
     print(json.dumps(result, indent=2))
     # The facilitator's pages were timed while the votes ran (3 s: a few rounds each).
     probe = result["probe"]

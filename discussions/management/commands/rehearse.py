@@ -81,7 +81,7 @@ class Command(BaseCommand):
                 raise CommandError("--facilitator takes USER:PASSWORD.")
             plan.facilitator = (user, password)
             plan.session_id = options["session_id"] or self._session_id(code)
-        progress = (lambda line: None) if options["no_progress"] else _progress
+        progress = None if options["no_progress"] else _progress
         try:
             result = asyncio.run(
                 rehearse(
