@@ -97,6 +97,10 @@ def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server, organi
         assert figures["fanout_deliveries"] == figures["fanout_expected"] == 30 * 3, name
         assert figures["unmatched_fragments"] == 0, name
         assert figures["fanout_ms"]["p50"] > 0, name
+        # 3 s of votes: one window of WINDOW_SECONDS, holding every delivery.
+        (window,) = figures["fanout_windows"]
+        assert window["from_s"] == 0 and window["deliveries"] == 30 * 3, name
+        assert window["p99"] == figures["fanout_ms"]["p99"], name
         assert figures["vote_answer_ms"]["p50"] > 0, name
         received = figures["socket_bytes"]
         assert 0 < received["wire"] <= received["messages"], name
@@ -125,6 +129,18 @@ def test_sequence_log_counts_gaps_and_repeats():
     assert log.lost(last=10, start_if_empty=0) == 2  # 8 and 10
     assert log.lost(last=10, start_if_empty=0, after=8) == 1  # 10 alone
     assert SeqLog().lost(last=4, start_if_empty=2) == 2  # nothing arrived after the page's 2
+
+
+def test_fanout_windows_group_deliveries_by_when_their_vote_was_sent():
+    started = 100.0
+    deliveries = [(100.5, 0.010), (109.9, 0.030), (110.0, 0.200), (125.0, 0.040), (125.1, 0.050)]
+    windows = run._by_window(deliveries, started)
+    assert [(w["from_s"], w["deliveries"], w["max"]) for w in windows] == [
+        (0, 2, 30.0),
+        (10, 1, 200.0),
+        (20, 2, 50.0),  # no window for a stretch with no deliveries
+    ]
+    assert windows[0]["p50"] == 10.0
 
 
 def test_percentiles_are_nearest_rank():

@@ -42,6 +42,7 @@ SETTLE = 1.0  # seconds between posting positions and the first vote
 DRAIN_TIMEOUT = 15.0  # after the last answer, how long sockets may take to catch up
 REQUEST_TIMEOUT = 30.0
 PROBE_EVERY = 1.0
+WINDOW_SECONDS = 10  # fan-out percentiles per this many seconds of voting (fanout_windows)
 
 
 class RehearsalError(Exception):
@@ -193,7 +194,8 @@ class Rehearsal:
         await self._drain(joined)
         connected = sum(1 for m in joined if m.socket and not m.socket.closed)
         ok_votes = [v for v in self.sent if v.ok]
-        latencies, expected, unmatched = self._deliveries(joined)
+        deliveries, expected, unmatched = self._deliveries(joined)
+        latencies = [latency for _, latency in deliveries]
         result = {
             "url": self.origin.url,
             "code": self.code,
@@ -210,6 +212,9 @@ class Rehearsal:
             "offered_votes_per_s": self.plan.rate,
             "achieved_votes_per_s": round(len(ok_votes) / window, 2) if window else 0.0,
             "fanout_ms": percentiles([t * 1000 for t in latencies]),
+            # The same per WINDOW_SECONDS of votes sent: whether the slowest deliveries were
+            # spread over the run or a few bad seconds (an export, a collection, the machine).
+            "fanout_windows": _by_window(deliveries, vote_started),
             # The vote's own request, sent to answered: what of the fan-out is the HTTP side.
             "vote_answer_ms": percentiles([(v.answered - v.started) * 1000 for v in ok_votes]),
             "fanout_deliveries": len(latencies),
@@ -348,12 +353,13 @@ class Rehearsal:
             socket.send_text('{"type": "ping"}')
             await asyncio.sleep(PING_EVERY)
 
-    def _deliveries(self, joined: list[Member]) -> tuple[list[float], int, int]:
+    def _deliveries(self, joined: list[Member]) -> tuple[list[tuple[float, float]], int, int]:
         """Match votes with the fragments that carried them, at every other member's socket.
 
-        Returns (latencies, expected deliveries, fragments for positions of no vote here).
+        Returns ((vote's start, latency) of each delivery, expected deliveries, fragments for
+        positions of no vote here).
         """
-        latencies: list[float] = []
+        deliveries: list[tuple[float, float]] = []
         expected = 0
         reached: dict[tuple[int, int], tuple[list[int], list[float]]] = {}
         for member in joined:
@@ -381,8 +387,8 @@ class Rehearsal:
                 highest, arrivals = reached.get((member.index, vote.position), ([], []))
                 k = bisect.bisect_left(highest, vote.version)
                 if k < len(highest):
-                    latencies.append(arrivals[k] - vote.started)
-        return latencies, expected, unmatched
+                    deliveries.append((vote.started, arrivals[k] - vote.started))
+        return deliveries, expected, unmatched
 
     async def _post_positions(self, joined: list[Member]) -> None:
         async def post(member: Member, n: int) -> None:
@@ -576,6 +582,17 @@ KEEPS_UP_SHARE = 0.95
 KEEPS_UP_P99_MS = 250.0
 RAMP_STEP_SECONDS = 10.0
 RAMP_LIMIT = 6400.0  # votes/s: past this the client, not the ceiling, is being measured
+
+
+def _by_window(deliveries: list[tuple[float, float]], started: float) -> list[dict]:
+    """Fan-out percentiles (ms) of the votes sent in each WINDOW_SECONDS from `started`."""
+    windows: dict[int, list[float]] = {}
+    for sent, latency in deliveries:
+        windows.setdefault(int((sent - started) // WINDOW_SECONDS), []).append(latency * 1000)
+    return [
+        {"from_s": k * WINDOW_SECONDS, "deliveries": len(windows[k]), **percentiles(windows[k])}
+        for k in sorted(windows)
+    ]
 
 
 def keeps_up(result: dict) -> bool:

@@ -26,6 +26,11 @@ for path in sys.argv[1:]:
         f"{cf['p50']}/{cf['p95']}/{cf['p99']}/{cf['max']} ms, lost {c['lost']}, "
         f"server {c.get('server')}; ratio {r.get('ratio_to_ceiling')}"
     )
+    if "fanout_windows" in r:
+        print(
+            "  fan-out p99 per 10 s of votes: "
+            + " ".join(f"{w['p99']:g}" for w in r["fanout_windows"])
+        )
     if "ceiling_max" in r:
         maximum = r["ceiling_max"]
         for step in maximum["steps"]:

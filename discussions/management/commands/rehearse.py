@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from discussions import ratelimit
 from discussions.models import Session
-from discussions.rehearsal.run import Plan, RehearsalError, rehearse
+from discussions.rehearsal.run import WINDOW_SECONDS, Plan, RehearsalError, rehearse
 
 # Stay under the app's vote limit per participant (fixed one-minute windows), with a margin.
 MAX_VOTES_PER_PARTICIPANT_PER_S = 0.9 * ratelimit.VOTE.count / ratelimit.VOTE.seconds
@@ -144,6 +144,8 @@ def summary(result: dict) -> str:
             f"achieved {r['achieved_votes_per_s']} ({r['votes_ok']} of {r['votes_sent']} ok)",
             f"  fan-out ms      p50 {f['p50']}  p95 {f['p95']}  p99 {f['p99']}  max {f['max']}"
             f"  ({r['fanout_deliveries']} of {r['fanout_expected']} deliveries)",
+            f"  p99 per {WINDOW_SECONDS} s  "
+            + "  ".join(f"{w['p99']:g}" for w in r["fanout_windows"] if w["p99"] is not None),
             f"  lost {r['lost']} ({r['lost_while_voting']} while voting), "
             f"duplicated {r['duplicated']}, http errors {r['http_errors']}",
         ]
