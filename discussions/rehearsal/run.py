@@ -137,7 +137,7 @@ class Rehearsal:
     async def run(self) -> dict:
         started = time.monotonic()
         # No progress line (--no-progress, --json in scripts): no ticker either, since
-        # counting 2,000 sockets four times a second was a tenth of the tool's own time.
+        # counting 2,000 sockets four times a second was a twentieth of the tool's own time.
         ticker = asyncio.create_task(self._ticker(started)) if self.progress else None
         try:
             with _no_collector_pauses():

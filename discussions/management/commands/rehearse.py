@@ -144,7 +144,7 @@ def summary(result: dict) -> str:
             f"achieved {r['achieved_votes_per_s']} ({r['votes_ok']} of {r['votes_sent']} ok)",
             f"  fan-out ms      p50 {f['p50']}  p95 {f['p95']}  p99 {f['p99']}  max {f['max']}"
             f"  ({r['fanout_deliveries']} of {r['fanout_expected']} deliveries)",
-            f"  p99 per {WINDOW_SECONDS} s  "
+            f"  {f'p99 per {WINDOW_SECONDS} s':<16}"
             + "  ".join(f"{w['p99']:g}" for w in r["fanout_windows"] if w["p99"] is not None),
             f"  lost {r['lost']} ({r['lost_while_voting']} while voting), "
             f"duplicated {r['duplicated']}, http errors {r['http_errors']}",
