@@ -51,17 +51,19 @@ def test_session_matrix_places_each_vote_and_leaves_unseen_as_nan(room):
     assert m.breakout.tolist() == [0, 0, 1]
 
 
-def test_session_matrix_costs_four_queries_whatever_the_size(room, django_assert_num_queries):
+def test_session_matrix_costs_five_queries_whatever_the_size(room, django_assert_num_queries):
     people = [make_participant(room.group, f"P{i}") for i in range(15)]
     for n in range(12):
         position = make_position(people[n], f"Position {n}")
         for person in people:
             make_vote(person, position, AGREE if (n + person.pk) % 3 else DISAGREE)
-    # groups, positions (with author, group and prompt), participants, votes
-    with django_assert_num_queries(4):
+    # groups, positions, their prompts (with question and section), participants, votes
+    with django_assert_num_queries(5):
         m = matrix.session_matrix(room.session)
+        shown = [(p.group.name, p.prompt.heading, p.prompt.context_section) for p in m.positions]
     assert m.V.shape == (18, 12)
     assert int(np.count_nonzero(~np.isnan(m.V))) == 15 * 12
+    assert {name for name, _heading, _section in shown} == {room.group.name}
 
 
 def test_synthesis_page_for_facilitators_only(client, room, django_user_model, published_paper):
@@ -136,7 +138,7 @@ def test_synthesis_page_query_count_is_fixed(
     client.force_login(organizer)
     url = reverse("facilitator:synthesis", args=[room.session.pk])
     client.get(url)  # warm the session and the user
-    # session (+paper), prompts for the menu, the matrix's four, recommendations (+ prompt,
+    # session (+paper), prompts for the menu, the matrix's five, recommendations (+ prompt,
     # + their sources), auth session and user: a fixed number, whatever the data.
     with django_assert_max_num_queries(14):
         response = client.get(url)
