@@ -16,8 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from django.db import connections
 from django.db.models import Prefetch
 from fpdf import FPDF
+from psycopg.types.datetime import TimestamptzLoader
 
 from discussions import matrix, synthesis
 from discussions.models import (
@@ -133,15 +135,14 @@ def _counts(positions, m, column) -> dict[int, dict[str, int]]:
     """Agree, disagree and pass per position: read off the vote matrix for visible
     positions; only the others (in the full record) are counted in the database."""
     counts = {}
+    # Each column's counts at once (NaN, not voted, equals none of the three).
+    agree = (m.V == 1).sum(axis=0).tolist()
+    disagree = (m.V == -1).sum(axis=0).tolist()
+    passed = (m.V == 0).sum(axis=0).tolist()
     for position in positions:
         j = column.get(position.pk)
         if j is not None:
-            cast = m.V[:, j]
-            counts[position.pk] = {
-                "agree": int(np.sum(cast == 1)),
-                "disagree": int(np.sum(cast == -1)),
-                "pass": int(np.sum(cast == 0)),
-            }
+            counts[position.pk] = {"agree": agree[j], "disagree": disagree[j], "pass": passed[j]}
     others = [p.pk for p in positions if p.pk not in counts]
     for pk in others:
         counts[pk] = {"agree": 0, "disagree": 0, "pass": 0}
@@ -165,8 +166,28 @@ def _votes(position_ids: set[int], who: dict[int, str]) -> list[dict]:
             "vote": CHOICE_NAMES[choice],
             "time": cast_at.isoformat(),
         }
-        for participant_id, position_id, choice, cast_at in rows.iterator(chunk_size=20_000)
+        for participant_id, position_id, choice, cast_at in _with_fast_timestamps(rows)
     ]
+
+
+def _with_fast_timestamps(rows) -> list[tuple]:
+    """The rows of a values_list, its timestamps read by psycopg's own (compiled) loader.
+
+    Django reads every PostgreSQL timestamp through a loader of its own written in Python
+    (to attach its time zone), 4 µs a row: 24 of the 33 ms that 5,460 votes took to read,
+    in the CSV export of a 2,000-person conference (docs/capacity.md). The connection's
+    time zone is UTC, as Django sets it, so the values are the same. Elsewhere (SQLite,
+    whose timestamps are text), the ORM converts them as usual.
+    """
+    connection = connections[rows.db]
+    if connection.vendor != "postgresql":
+        return list(rows.iterator(chunk_size=20_000))
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # This cursor's own loaders: the connection's, and Django's other queries, keep theirs.
+        cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _position_row(position, counts, column, result, m, who) -> dict:
@@ -175,12 +196,11 @@ def _position_row(position, counts, column, result, m, who) -> dict:
     by_group = {}
     if j is not None:
         by_group = {
-            group.name: {
+            m.groups[g].name: {
                 "votes": int(result.groups.votes[g, j]),
                 "agree_rate": _number(result.groups.rate[g, j]),
             }
-            for g, group in enumerate(m.groups)
-            if result.groups.votes[g, j]
+            for g in np.flatnonzero(result.groups.votes[:, j])  # the groups that voted on it
         }
     decided = tally["agree"] + tally["disagree"]
     section = position.prompt.context_section
@@ -342,14 +362,15 @@ def _cell(value):
 
 
 def _csv(rows: list[dict], columns: list[str]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n"
-    )
-    writer.writeheader()
-    writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
     # A byte-order mark, so spreadsheet programs read the file as UTF-8.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    # Only the columns asked for, each cell made safe; a missing one is empty. (A
+    # csv.DictWriter did the same at twice the cost: the votes are thousands of rows.)
+    writer.writerows([_cell(row.get(column, "")) for column in columns] for row in rows)
+    return buffer.getvalue().encode("utf-8")
 
 
 def to_csv_zip(document: dict) -> bytes:

@@ -143,6 +143,21 @@ def test_csv_files_parse_back_to_the_same_rows(seeded):
     ]
 
 
+def test_each_vote_is_exported_with_the_time_it_was_cast(seeded):
+    # On PostgreSQL the export reads the times with psycopg's own loader, not Django's:
+    # they must be the very instants the ORM reads, in the same notation.
+    pseudonym = exports.pseudonyms(seeded, names=False)
+    expected = sorted(
+        (vote.position_id, pseudonym[vote.participant_id], vote.cast_at.isoformat())
+        for vote in Vote.objects.filter(position__group__session=seeded, position__status="visible")
+    )
+    exported = [
+        (v["position"], v["participant"], v["time"]) for v in exports.build(seeded)["votes"]
+    ]
+    assert sorted(exported) == expected
+    assert len(expected) > 100 and all(time.endswith("+00:00") for _p, _v, time in exported)
+
+
 def test_csv_keeps_commas_quotes_and_line_breaks_in_text(small):
     room_position = Position.objects.filter(group__session=small, status="visible").first()
     Position.objects.filter(pk=room_position.pk).update(text='He said "no", then\nleft; ünïcode')
