@@ -114,7 +114,9 @@ def test_synthesis_of_a_demo_session(asgi_server, new_page, demo_session, organi
     assert sum(sizes) <= PARTICIPANTS and min(sizes) >= 10
     expect(opinion.locator("desc")).to_contain_text(f"{PLANTED_OPINION_GROUPS} opinion groups")
     markers = opinion.locator("svg.opinion-map use").evaluate_all(
-        "dots => [...new Set(dots.map(d => d.getAttribute('fill') + d.getAttribute('href')))]"
+        # Each marker's colour is its layer's (one <g> per colour), its shape its own.
+        "dots => [...new Set(dots.map("
+        "d => d.parentNode.getAttribute('fill') + d.getAttribute('href')))]"
     )
     # Each group its own colour and its own marker shape (colour is never the only cue).
     assert len([m for m in markers if "#8c959f" not in m]) == PLANTED_OPINION_GROUPS, markers
