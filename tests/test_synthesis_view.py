@@ -1,7 +1,10 @@
 """The synthesis page, curation and the plenary round, over the database."""
 
 import math
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -278,6 +281,64 @@ def test_results_once_old_are_answered_at_once_and_computed_again_in_the_backgro
     time.sleep(0.05)
     assert fetch()[:2] == ("numbers 2", True)
     assert computed == [1, 1]  # one computation in the background, not one per request
+
+
+def test_a_process_takes_the_results_another_computed_a_moment_ago():
+    """Two server processes share results through the cache (Redis when configured): the
+    second takes the first's while they are fresh, computes its own once they are old or
+    the list of positions changed."""
+    first, second = synthesis_views._SharedResults(), synthesis_views._SharedResults()
+    computed = []
+
+    def compute(name):
+        def run():
+            computed.append(name)
+            return f"numbers by {name}"
+
+        return run
+
+    subject = (41, None)
+    assert first.get(subject, ("listed",), 60, compute("first")).result == "numbers by first"
+    assert second.get(subject, ("listed",), 60, compute("second")) == ("numbers by first", True)
+    assert second.get((41, 7), ("listed",), 60, compute("second")).result == "numbers by second"
+    assert second.get(subject, ("more",), 60, compute("second")).result == "numbers by second"
+    assert computed == ["first", "second", "second"]
+
+    # Old results are not taken: a third process computes its own.
+    time.sleep(0.2)
+    third = synthesis_views._SharedResults()
+    assert third.get(subject, ("more",), 0.1, compute("third")).result == "numbers by third"
+
+
+def test_results_are_computed_when_the_shared_store_fails():
+    class Down:
+        def get(self, key):
+            raise ConnectionError("Redis is restarting")
+
+        set = get
+
+    shared = synthesis_views._SharedResults(store=Down())
+    assert shared.get((1, None), ("listed",), 60, lambda: "numbers") == ("numbers", True)
+
+
+def test_every_process_writes_the_same_placeholders_in_shared_results(settings):
+    """Results computed by one process are sent by another, which puts its caller's CSRF
+    token in place of the placeholder: a placeholder of its own would match nothing."""
+    code = (
+        "import django; django.setup(); from discussions.views import synthesis as s; "
+        "print(s.CSRF_PLACEHOLDER, s.REFETCH_PLACEHOLDER)"
+    )
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "conference.settings",
+        "SECRET_KEY": settings.SECRET_KEY,  # as every process of one server has
+    }
+    other = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    placeholders = [synthesis_views.CSRF_PLACEHOLDER, synthesis_views.REFETCH_PLACEHOLDER]
+    assert other.stdout.split() == placeholders
+    assert len(set(placeholders)) == 2 and all(len(p) > 32 for p in placeholders)
+    assert synthesis_views._shared.namespace not in placeholders
 
 
 def test_promote_quotes_the_most_agreed_dissenting_position(room, organizer):

@@ -8,7 +8,6 @@ and takes the curation and plenary actions.
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
@@ -25,6 +25,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
@@ -166,11 +167,16 @@ def results_html(request: HttpRequest, session: Session, prompt: Prompt | None) 
     return mark_safe(html.replace(REFETCH_PLACEHOLDER, again))
 
 
-# Stand for the caller's CSRF token, and for the trigger that fetches results again, in the
-# shared results until they are sent. Random, so that no text a participant writes (escaped
-# into the page) can be taken for them.
-CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
-REFETCH_PLACEHOLDER = f"again-{secrets.token_hex(16)}"
+def _placeholder(purpose: str) -> str:
+    """Stands for the caller's CSRF token, or for the trigger that fetches results again,
+    in the shared results until they are sent. Derived from the secret key: the same in
+    every server process (they share results through the cache), and unguessable, so that
+    no text a participant writes (escaped into the page) can be taken for one."""
+    return f"{purpose}-{salted_hmac('synthesis results placeholder', purpose).hexdigest()[:32]}"
+
+
+CSRF_PLACEHOLDER = _placeholder("csrf")
+REFETCH_PLACEHOLDER = _placeholder("again")
 REFETCH_STALE = "1s"  # a synthesis under load takes about 0.7 s (docs/capacity.md)
 
 
@@ -276,9 +282,17 @@ class _SharedResults:
     """Results per subject, reused while their version is the same. Once older than
     `fresh`, the next request starts computing them again in a thread of their own and is
     answered with the ones at hand. A new version waits for its computation, and one
-    thread computes a subject while the others wait for it (thread-safe)."""
+    thread computes a subject while the others wait for it (thread-safe).
 
-    def __init__(self) -> None:
+    Shared between server processes too, through `store` (the cache: Redis in production):
+    results another process computed less than `fresh` ago, of the same version, are taken
+    instead of computed. Without it each process computed its own every `fresh` seconds
+    while anyone watched: two processes, twice the work, and an export waiting behind it in
+    the offload process (docs/capacity.md). A store that fails is passed over."""
+
+    def __init__(self, store=cache, namespace: str = "") -> None:
+        self.store = store
+        self.namespace = namespace  # only processes of one namespace share results
         self._lock = threading.Lock()
         self._kept: dict = {}  # subject -> (version, computation started at, result)
         self._computing: dict = {}  # subject -> lock held while computing it
@@ -310,8 +324,13 @@ class _SharedResults:
     def _compute(self, subject, version, fresh: float, compute):
         # Their age counts from the start: a vote cast while they were being computed may
         # be missing from them (static/js/console.js relies on this).
-        started = time.monotonic()
-        result = compute()
+        taken = self._from_other_processes(subject, version, fresh)
+        if taken is not None:
+            started, result = taken
+        else:
+            started, started_wall = time.monotonic(), time.time()
+            result = compute()
+            self._to_other_processes(subject, (version, started_wall, result), fresh)
         with self._lock:
             now = time.monotonic()
             # Subjects nobody asked for during ten freshness periods are let go.
@@ -320,6 +339,25 @@ class _SharedResults:
             }
             self._kept[subject] = (version, started, result)
         return result
+
+    def _from_other_processes(self, subject, version, fresh: float) -> tuple | None:
+        """(started, result) of results of this version less than `fresh` old, if another
+        process (or this one) left them in the store; their start on this process's clock."""
+        try:
+            stored = self.store.get(self._store_key(subject))
+        except Exception as error:
+            log.warning("Could not read the shared synthesis (%s); computing it here", error)
+            return None
+        if stored is None or stored[0] != version:
+            return None
+        age = time.time() - stored[1]
+        return (time.monotonic() - age, stored[2]) if 0 <= age < fresh else None
+
+    def _to_other_processes(self, subject, stored: tuple, fresh: float) -> None:
+        try:
+            self.store.set(self._store_key(subject), stored, timeout=10 * fresh)
+        except Exception as error:
+            log.warning("Could not share the synthesis with the other processes (%s)", error)
 
     def _refresh(self, subject, version, fresh: float, compute) -> None:
         try:
@@ -331,12 +369,17 @@ class _SharedResults:
                 self._refreshing.discard(subject)
             connections.close_all()  # this thread's own: back to the pool
 
+    def _store_key(self, subject) -> str:
+        return ":".join(["synthesis-results", self.namespace, *map(str, subject)])
+
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
 
 
-_shared = _SharedResults()
+# Processes with another secret key (in development, each its own) write other placeholders
+# into their results: they must not take each other's.
+_shared = _SharedResults(namespace=_placeholder("shared"))
 
 
 def _session_and_prompt(request: HttpRequest, session_id: int) -> tuple[Session, Prompt | None]:
