@@ -116,6 +116,43 @@ def test_the_by_group_column_lists_the_groups_that_voted(client, room, organizer
     assert "no votes yet" in unvoted.split('class="by-group">')[1].split("</td>")[0]
 
 
+def test_a_table_row_shows_every_figure_of_its_position(client, room, organizer):
+    """The rows' values are worked out in the view, not looked up in the template
+    (docs/capacity.md): each must still say what the votes say, escaped."""
+    text = "<b>Trade</b> rules should be written by all who trade, not by the largest few."
+    position = make_position(room.ada, text)
+    Position.objects.filter(pk=position.pk).update(plenary=True)
+    dan = make_participant(room.group, "Dan")
+    eve = make_participant(room.other_group, "Eve")
+    for person, choice in [
+        (room.ada, AGREE),
+        (room.ben, AGREE),
+        (dan, PASS),
+        (room.cleo, DISAGREE),
+    ]:
+        make_vote(person, position, choice)
+    make_vote(eve, make_position(eve, "Another"), AGREE)
+    client.force_login(organizer)
+    page = client.get(reverse("facilitator:synthesis", args=[room.session.pk])).content.decode()
+    rows = page.split('class="synthesis-table"')[1].split("</table>")[0].split("<tr>")
+    (row,) = [row for row in rows if f'value="{position.pk}"' in row]
+    assert "<b>Trade" not in row and "&lt;b&gt;Trade&lt;/b&gt; rules" in row
+    # Truncated for the screen reader's labels: 60 characters, and 40.
+    assert (
+        'aria-label="Select: &lt;b&gt;Trade&lt;/b&gt; rules should be written '
+        'by all who trade, not …"' in row
+    )
+    assert "> position: &lt;b&gt;Trade&lt;/b&gt; rules should be written by…</span>" in row
+    assert f"{room.group.name} · What contributes to current trends? · § " in row
+    assert "<strong>in plenary</strong>" in row and "Leave plenary" in row
+    assert 'aria-label="2 agree, 1 disagree, 1 pass"' in row and 'style="width: 50%"' in row
+    assert "<td>67%</td>" in row  # support: 2 of the 3 who took a side
+    assert "<td>80%</td>" in row  # participation: 4 of the 5 who voted at all
+    assert re.search(r"<td>\d\.\d\d</td>", row)  # consensus
+    assert f'title="{room.group.name}: 3 votes">{room.group.name[:9]}' in row
+    assert f'title="{room.other_group.name}: 1 votes">' in row
+
+
 def test_each_theme_lists_its_most_agreed_positions_and_counts_the_rest(client, room, organizer):
     shown = synthesis_views.THEME_SHOWN
     texts = [f"Publish the alliance spending targets, proposal {i}." for i in range(shown + 3)]

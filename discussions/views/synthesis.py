@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -22,15 +21,17 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from discussions import matrix, offload, services, synthesis
-from discussions.models import Position, Prompt, Session
+from discussions.models import Prompt, Session
 from discussions.queries import Tally
 from discussions.views.facilitator import login_first
 from discussions.views.params import as_id, as_ids
@@ -46,54 +47,80 @@ MAP_MARGIN = 16
 THEME_SHOWN = 5  # positions listed under each theme; the table has them all
 
 
-@dataclass
-class Row:
-    """One position with everything the page shows about it."""
+def _rows(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> list[dict]:
+    """Each position as the results show it: every value the templates print, worked out
+    here once, in plain dicts. A conference's results list hundreds of positions, each
+    shown with some forty values: looked up through objects in the template (each lookup a
+    failed `[key]` first, then the attribute) and truncated there, rendering them took 55
+    ms for 2,000 participants; worked out here, 8 ms, and rendering 24 (docs/capacity.md).
+    Prompts and groups are worked out once for all their positions."""
+    stats, groups = result.positions, result.groups
+    prompts: dict[int, dict] = {}
+    group_cells = [{"name": g.name, "short_name": Truncator(g.name).chars(10)} for g in m.groups]
+    rows = []
+    for j, position in enumerate(m.positions):
+        prompt = prompts.get(position.prompt_id)
+        if prompt is None:
+            prompt = prompts[position.prompt_id] = _prompt_shown(position.prompt)
+        # Only the groups that voted on it: a breakout's position is voted in its own group,
+        # and listing all 100 groups of a conference for each made the page 2.3 MB.
+        by_group = [
+            group_cells[g]
+            | {
+                "votes": int(groups.votes[g, j]),
+                "percent": None if np.isnan(groups.rate[g, j]) else round(100 * groups.rate[g, j]),
+            }
+            for g in np.flatnonzero(groups.votes[:, j])
+        ]
+        tally = Tally(int(stats.agree[j]), int(stats.disagree[j]), int(stats.passed[j]))
+        support = _number(stats.support[j])
+        consensus = float(result.consensus[j])
+        text = position.text
+        rows.append(
+            {
+                "pk": position.pk,
+                "text": text,
+                "text_60": Truncator(text).chars(60),
+                "text_40": Truncator(text).chars(40),
+                "group_name": position.group.name,
+                "plenary": position.plenary,
+                "prompt": prompt,
+                "agree": tally.agree,
+                "disagree": tally.disagree,
+                "passed": tally.passed,
+                "votes": tally.votes,
+                "agree_percent": tally.agree_percent,
+                "disagree_percent": tally.disagree_percent,
+                "pass_percent": tally.pass_percent,
+                # As the template's widthratio and floatformat wrote them.
+                "support_percent": None if support is None else round(support / 1.0 * 100),
+                "participation_percent": round(float(stats.participation[j]) / 1.0 * 100),
+                "consensus": consensus,
+                "consensus_shown": floatformat(consensus, 2),
+                "by_group": by_group,
+            }
+        )
+    return rows
 
-    position: Position
-    tally: Tally
-    support: float | None
-    participation: float
-    consensus: float
-    divisiveness: float
-    by_group: list[dict] = field(default_factory=list)
 
-    def __getattr__(self, name: str):
-        # agree, disagree, passed, votes and the *_percent bars come from the tally.
-        return getattr(self.tally, name)
+def _prompt_shown(prompt: Prompt) -> dict:
+    """What a row shows of the prompt its position answers."""
+    section = prompt.context_section
+    return {
+        "heading_60": Truncator(prompt.heading).chars(60),
+        "heading_50": Truncator(prompt.heading).chars(50),
+        "is_question": prompt.kind == Prompt.Kind.QUESTION,
+        "section": section is not None,
+        "section_title": section.title if section is not None else "",
+    }
 
 
 def _number(value: float) -> float | None:
     return None if np.isnan(value) else float(value)
 
 
-def _rows(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> list[Row]:
-    stats, groups = result.positions, result.groups
-    rows = []
-    for j, position in enumerate(m.positions):
-        # Only the groups that voted on it: a breakout's position is voted in its own group,
-        # and listing all 100 groups of a conference for each made the page 2.3 MB.
-        by_group = [
-            {
-                "group": m.groups[g],
-                "votes": int(groups.votes[g, j]),
-                "rate": _number(groups.rate[g, j]),
-                "percent": None if np.isnan(groups.rate[g, j]) else round(100 * groups.rate[g, j]),
-            }
-            for g in np.flatnonzero(groups.votes[:, j])
-        ]
-        rows.append(
-            Row(
-                position=position,
-                tally=Tally(int(stats.agree[j]), int(stats.disagree[j]), int(stats.passed[j])),
-                support=_number(stats.support[j]),
-                participation=float(stats.participation[j]),
-                consensus=float(result.consensus[j]),
-                divisiveness=float(result.divisiveness[j]),
-                by_group=by_group,
-            )
-        )
-    return rows
+def _by_consensus(row: dict) -> tuple:
+    return (-row["consensus"], row["pk"])
 
 
 def _opinion_map(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> dict:
@@ -127,7 +154,7 @@ def _map_layer(label: int, points: list[tuple[float, float]]) -> dict:
     }
 
 
-def _opinion_groups(rows: list[Row], result: synthesis.Synthesis) -> list[dict]:
+def _opinion_groups(rows: list[dict], result: synthesis.Synthesis) -> list[dict]:
     opinion = result.opinion
     return [
         {
@@ -216,7 +243,7 @@ def _numbers(session: Session, prompt: Prompt | None) -> dict:
     rows = _rows(m, result)
     return {
         "groups": m.groups,
-        "rows": sorted(rows, key=lambda r: (-r.consensus, r.position.pk)),
+        "rows": sorted(rows, key=_by_consensus),
         "broad": [rows[j] for j in result.broad_consensus],
         "divisive": [rows[j] for j in result.most_divisive],
         "backed": [{"row": rows[j], "group": m.groups[g]} for j, g in result.backed_by_one_group],
@@ -231,11 +258,11 @@ def _numbers(session: Session, prompt: Prompt | None) -> dict:
     }
 
 
-def _theme(theme: synthesis.Theme, rows: list[Row]) -> dict:
+def _theme(theme: synthesis.Theme, rows: list[dict]) -> dict:
     """A theme as the page lists it: its most agreed-across-groups positions, and how many
     more. Every position is in the table below; listed here too, a conference's hundreds
     of positions doubled the page (docs/capacity.md)."""
-    ranked = sorted((rows[j] for j in theme.positions), key=lambda r: (-r.consensus, r.position.pk))
+    ranked = sorted((rows[j] for j in theme.positions), key=_by_consensus)
     return {
         "name": theme.name,
         "size": len(ranked),
