@@ -47,6 +47,13 @@ def envfloat(name: str, default: str, *, most: float = 60) -> float:
     return number
 
 
+def envcount(name: str, default: str) -> int:
+    number = envint(name, default)
+    if number < 1:
+        raise ImproperlyConfigured(f"{name} must be 1 or more, not {number}")
+    return number
+
+
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -232,6 +239,13 @@ SYNTHESIS_FRESH = envfloat("SYNTHESIS_FRESH", "2", most=2.5)
 # 0 builds them in the request's thread. Seconds a request waits for one at most.
 OFFLOAD_PROCESSES = envint("OFFLOAD_PROCESSES", "1")
 OFFLOAD_TIMEOUT = envint("OFFLOAD_TIMEOUT", "120")
+
+# Votes and positions a minute from one network address, all its participants together
+# (discussions.ratelimit), against a script that joins many participants to flood a room. A
+# venue's laptops often share one address behind its NAT: the defaults carry a conference of
+# 2,000 voting 200 times a second, and refuse what goes above 250 (docs/capacity.md).
+VOTES_PER_ADDRESS = envcount("VOTES_PER_ADDRESS", "15000")
+POSTS_PER_ADDRESS = envcount("POSTS_PER_ADDRESS", "1000")
 
 # Threads per server process that run HTTP requests (conference.http). Each may hold a
 # database connection, so keep DB_POOL_MAX above it (the sockets' database work and the

@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
 
@@ -38,11 +39,19 @@ JOIN = Limit("join", 30, 60, "Too many wrong join codes from this network: wait 
 POST = Limit("post", 10, 60, "You are posting very fast: wait a moment before the next one.")
 VOTE = Limit("vote", 120, 60, "You are voting very fast: wait a moment.")
 # The same per network address, against a script that joins many participants to flood a room.
-# A venue shares one address, so these are sized for a full one (2,000 people, 200 votes/s).
+# A venue shares one address: settings.VOTES_PER_ADDRESS and POSTS_PER_ADDRESS size these.
 POST_ADDRESS = Limit(
-    "post-address", 1000, 60, "Too many positions from this network: wait a moment."
+    "post-address",
+    settings.POSTS_PER_ADDRESS,
+    60,
+    "Too many positions from this network: wait a moment.",
 )
-VOTE_ADDRESS = Limit("vote-address", 15000, 60, "Too many votes from this network: wait a moment.")
+VOTE_ADDRESS = Limit(
+    "vote-address",
+    settings.VOTES_PER_ADDRESS,
+    60,
+    "Too many votes from this network: wait a moment.",
+)
 
 
 def _key(limit: Limit, key: str) -> str:

@@ -71,6 +71,8 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
         {"DEBUG": "false", "SECRET_KEY": ""},
         {"SYNTHESIS_FRESH": "10"},  # the synthesis page would miss the last change
         {"LIVE_TALLY_WINDOW": "soon"},
+        {"VOTES_PER_ADDRESS": "0"},  # every vote of the venue refused
+        {"POSTS_PER_ADDRESS": "many"},
     ],
 )
 def test_malformed_configuration_stops_start_up_with_a_clear_error(env):
@@ -113,3 +115,26 @@ def _database_options(**env: str) -> dict:
 def test_postgresql_prepares_its_repeated_queries_unless_told_not_to():
     assert _database_options() == {"server_side_binding": True, "prepare_threshold": 5}
     assert _database_options(DB_PREPARED_STATEMENTS="false") == {}
+
+
+def test_the_limits_per_address_come_from_the_environment():
+    """A venue larger than the defaults were sized for raises them without a code change."""
+    code = (
+        "import django; django.setup(); from discussions import ratelimit; "
+        "print(ratelimit.VOTE_ADDRESS.count, ratelimit.POST_ADDRESS.count)"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=clean
+        | {
+            "DJANGO_SETTINGS_MODULE": "conference.settings",
+            "VOTES_PER_ADDRESS": "30000",
+            "POSTS_PER_ADDRESS": "2000",
+        },
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["30000", "2000"]
