@@ -92,9 +92,9 @@ def _rows(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> list[dict]:
                 "agree_percent": tally.agree_percent,
                 "disagree_percent": tally.disagree_percent,
                 "pass_percent": tally.pass_percent,
-                # As the template's widthratio and floatformat wrote them.
-                "support_percent": None if support is None else round(support / 1.0 * 100),
-                "participation_percent": round(float(stats.participation[j]) / 1.0 * 100),
+                # Rounded as the template's widthratio and floatformat rounded them.
+                "support_percent": None if support is None else round(support * 100),
+                "participation_percent": round(float(stats.participation[j]) * 100),
                 "consensus": consensus,
                 "consensus_shown": floatformat(consensus, 2),
                 "by_group": by_group,
