@@ -11,10 +11,10 @@ from django.core.exceptions import ImproperlyConfigured
 from conference.settings import envbool, envint
 
 
-def import_settings(**env: str) -> subprocess.CompletedProcess:
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    """`code` in a new interpreter, with this environment but for the database and Redis
+    settings, and with `env`: settings are read once, at start-up."""
     clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    code = "import conference.settings as s; print(s.DATABASES['default']['ENGINE']); "
-    code += "print(s.CHANNEL_LAYERS['default']['BACKEND'])"
     return subprocess.run(
         [sys.executable, "-c", code],
         env=clean | env,
@@ -22,6 +22,12 @@ def import_settings(**env: str) -> subprocess.CompletedProcess:
         text=True,
         cwd=settings.BASE_DIR,
     )
+
+
+def import_settings(**env: str) -> subprocess.CompletedProcess:
+    code = "import conference.settings as s; print(s.DATABASES['default']['ENGINE']); "
+    code += "print(s.CHANNEL_LAYERS['default']['BACKEND'])"
+    return run_python(code, **env)
 
 
 def test_envbool_accepts_the_usual_spellings_and_refuses_others(monkeypatch):
@@ -86,28 +92,14 @@ def test_db_pool_max_turns_on_a_psycopg_pool_for_postgresql():
         "import conference.settings as s; d = s.DATABASES['default']; "
         "print(d['OPTIONS']['pool']['max_size'], d['CONN_MAX_AGE'], d['ENGINE'])"
     )
-    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=clean | {"DATABASE_URL": "postgres://u@127.0.0.1:5432/db", "DB_POOL_MAX": "12"},
-        capture_output=True,
-        text=True,
-        cwd=settings.BASE_DIR,
-    )
+    result = run_python(code, DATABASE_URL="postgres://u@127.0.0.1:5432/db", DB_POOL_MAX="12")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["12", "0", "conference.postgresql"]
 
 
 def _database_options(**env: str) -> dict:
     code = "import conference.settings as s; print(repr(s.DATABASES['default'].get('OPTIONS')))"
-    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=clean | {"DATABASE_URL": "postgres://u@127.0.0.1:5432/db"} | env,
-        capture_output=True,
-        text=True,
-        cwd=settings.BASE_DIR,
-    )
+    result = run_python(code, **{"DATABASE_URL": "postgres://u@127.0.0.1:5432/db"} | env)
     assert result.returncode == 0, result.stderr
     return eval(result.stdout) or {}  # the repr of a dict of literals, printed just above
 
@@ -123,18 +115,11 @@ def test_the_limits_per_address_come_from_the_environment():
         "import django; django.setup(); from discussions import ratelimit; "
         "print(ratelimit.VOTE_ADDRESS.count, ratelimit.POST_ADDRESS.count)"
     )
-    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=clean
-        | {
-            "DJANGO_SETTINGS_MODULE": "conference.settings",
-            "VOTES_PER_ADDRESS": "30000",
-            "POSTS_PER_ADDRESS": "2000",
-        },
-        capture_output=True,
-        text=True,
-        cwd=settings.BASE_DIR,
+    result = run_python(
+        code,
+        DJANGO_SETTINGS_MODULE="conference.settings",
+        VOTES_PER_ADDRESS="30000",
+        POSTS_PER_ADDRESS="2000",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["30000", "2000"]
