@@ -122,9 +122,17 @@ TEMPLATES = [
     },
 ]
 
-# SQLite file by default; DATABASE_URL (postgres://...) switches to PostgreSQL via psycopg 3.
+# SQLite file by default; DATABASE_URL (postgres://...) switches to PostgreSQL via psycopg 3,
+# and sqlite:///path chooses another SQLite file.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-if DATABASE_URL:
+if not DATABASE_URL:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+        }
+    }
+else:
     try:
         # Connections close after each request by default: under ASGI, database work runs
         # in thread pools, and a kept connection per thread exhausted PostgreSQL's
@@ -136,6 +144,22 @@ if DATABASE_URL:
         }
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
+    if DATABASES["default"]["ENGINE"] not in (
+        "django.db.backends.postgresql",
+        "django.db.backends.sqlite3",
+    ):
+        # Named by its scheme only: the rest of the URL may hold a password.
+        scheme = DATABASE_URL.partition(":")[0]
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must start with postgres:// or sqlite:///, not {scheme}://"
+        )
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent voters on SQLite: wait for the write lock instead of failing at once, and
+    # take it at BEGIN so two transactions never deadlock on lock upgrade. Set here, not
+    # with PostgreSQL's below: psycopg's options stop SQLite's first connection.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+else:
     # A connection kept across requests must be checked, or a restarted server breaks pages.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Prepared statements: the parameters travel apart from the query (server-side binding),
@@ -151,7 +175,7 @@ if DATABASE_URL:
     # A pool of PostgreSQL connections shared by all threads of the process: a burst of
     # concurrent requests waits for a connection instead of failing with "too many clients".
     DB_POOL_MAX = envint("DB_POOL_MAX", "0")
-    if DB_POOL_MAX and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if DB_POOL_MAX:
         # Django's backend, with a pool that checks a connection only after a pause.
         DATABASES["default"]["ENGINE"] = "conference.postgresql"
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
@@ -160,16 +184,6 @@ if DATABASE_URL:
             "max_size": DB_POOL_MAX,
             "timeout": envint("DB_POOL_TIMEOUT", "20"),
         }
-else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            # Concurrent voters on SQLite: wait for the write lock instead of failing at once,
-            # and take it at BEGIN so two transactions never deadlock on lock upgrade.
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
-        }
-    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -123,3 +123,29 @@ def test_the_limits_per_address_come_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["30000", "2000"]
+
+
+def test_a_sqlite_database_url_opens_that_file_with_the_embedded_defaults_options(tmp_path):
+    """sqlite:///path is a database URL like any other: it used to get PostgreSQL's options
+    and stop at the first query with a TypeError."""
+    path = tmp_path / "chosen.sqlite3"
+    code = (
+        "import django; django.setup(); from django.db import connection; "
+        "connection.cursor().execute('CREATE TABLE t (x int)'); "
+        "print(connection.vendor, connection.settings_dict['NAME'], "
+        "sorted(connection.settings_dict['OPTIONS'].items()))"
+    )
+    result = run_python(
+        code, DJANGO_SETTINGS_MODULE="conference.settings", DATABASE_URL=f"sqlite:///{path}"
+    )
+    assert result.returncode == 0, result.stderr
+    vendor, name, options = result.stdout.split(" ", 2)
+    assert (vendor, name) == ("sqlite", str(path))
+    assert options.strip() == "[('timeout', 20), ('transaction_mode', 'IMMEDIATE')]"
+    assert path.exists()
+
+
+def test_a_database_url_for_a_database_we_do_not_support_names_the_variable():
+    result = import_settings(DATABASE_URL="mysql://u@127.0.0.1:3306/db")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL" in result.stderr
