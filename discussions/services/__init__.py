@@ -3,6 +3,32 @@
 Each function checks first (raising ServiceError with a message for a person, having written
 nothing), then writes inside one transaction. Side effects that must follow a commit (the
 live pushes) are deferred with transaction.on_commit.
+
+Row locks: one order
+--------------------
+A write that locks more than one row locks them in this order, and only the rows it needs:
+
+    session -> breakout groups (by id) -> participant -> positions (by id) -> recommendations
+
+A write that takes a later kind never waits, holding it, for an earlier one, so no two
+writes can wait on each other in a cycle. UPDATE statements lock the rows they change, so
+they count: a broadcast number (live.publish) locks its group, and is taken only after the
+write's own group lock, or after the commit (a vote's tallies). Examples: a join locks the
+session; a post, a phase or a countdown locks its group; hiding, pinning or merging locks
+the positions' group, then the positions; moving a participant locks both groups, then the
+participant; the plenary round locks every group of the session, then updates positions;
+a vote locks only its position.
+
+Every lock is FOR NO KEY UPDATE of the row itself (services.locks.locked): never the rows
+of tables joined in with select_related, which plain select_for_update() also locked (a
+group read with its session locked the session, and deadlocked with joins), and in the
+mode that lets others insert rows referring to a locked one: the foreign-key checks of an
+INSERT take KEY SHARE, which only FOR UPDATE blocks. No write changes a row's key.
+
+Should PostgreSQL still abort a transaction for a conflict (a deadlock this order missed, a
+serialization failure), the write runs again, a few times, before it answers 503
+(services.locks.retry_on_conflict). tests/faults/test_opening_rush.py holds the mix to it:
+joins, posts, votes and facilitator actions at once, on PostgreSQL, with no deadlock.
 """
 
 from discussions.services.curation import (

@@ -9,6 +9,7 @@ from discussions import live
 from discussions.models import BreakoutGroup, Position, Recommendation, Session, Vote
 from discussions.services.errors import ServiceError
 from discussions.services.facilitation import NotAllowed
+from discussions.services.locks import lock_groups, lock_session, locked, retry_on_conflict
 
 DISSENT_QUOTES = 2
 
@@ -93,6 +94,7 @@ def _distinct_texts(positions, limit: int) -> list[Position]:
     return chosen
 
 
+@retry_on_conflict
 def promote(*, actor, session: Session, position_ids: list[int], text: str = "") -> Recommendation:
     """Make a recommendation from one or more positions. Its wording starts as the first
     position's text and its dissent note quotes the minority; both can be edited."""
@@ -102,7 +104,7 @@ def promote(*, actor, session: Session, position_ids: list[int], text: str = "")
     if len(text) > Recommendation.MAX_TEXT:
         raise ServiceError(f"A recommendation is at most {Recommendation.MAX_TEXT} characters.")
     with transaction.atomic():
-        Session.objects.select_for_update().get(pk=session.pk)
+        lock_session(session.pk)  # two promotions at once would take the same place
         last = session.recommendations.aggregate(p=Max("position"))["p"]
         recommendation = Recommendation.objects.create(
             session=session,
@@ -138,14 +140,13 @@ def edit_recommendation(*, actor, recommendation_id: int, text: str, dissent_not
     )
 
 
+@retry_on_conflict
 def move_recommendation(*, actor, recommendation_id: int, offset: int) -> None:
     recommendation = _recommendation(actor, recommendation_id)
     if offset not in (-1, 1):
         raise ServiceError("A recommendation moves one place up or down.")
     with transaction.atomic():
-        siblings = Recommendation.objects.select_for_update().filter(
-            session=recommendation.session_id
-        )
+        siblings = locked(Recommendation.objects).filter(session=recommendation.session_id)
         ordered = list(siblings.order_by("position", "pk"))
         index = [r.pk for r in ordered].index(recommendation.pk)
         other = index + offset
@@ -167,23 +168,30 @@ def delete_recommendation(*, actor, recommendation_id: int) -> None:
 # --- Plenary round ------------------------------------------------------------------------------
 
 
-def _publish_plenary(session: Session) -> None:
-    # Rooms in id order, as plenary votes lock them (see services.room._locked_group).
-    rooms = BreakoutGroup.objects.filter(session=session).order_by("pk")
-    for group_id in rooms.values_list("pk", flat=True):
-        live.publish(group_id, live.positions_refresh_html)
+def _lock_rooms(session: Session) -> list[BreakoutGroup]:
+    """Every group of the session locked, before the positions a plenary change updates:
+    groups before positions (services.locks), and each room's broadcast numbers are taken
+    in the change's transaction."""
+    return lock_groups(BreakoutGroup.objects.filter(session=session).values_list("pk", flat=True))
 
 
+def _publish_plenary(rooms: list[BreakoutGroup]) -> None:
+    for room in rooms:
+        live.publish(room.pk, live.positions_refresh_html)
+
+
+@retry_on_conflict
 def take_into_plenary(*, actor, session: Session, position_ids: list[int]) -> int:
     """Put positions in front of every group of the session, for everyone to vote on."""
     _check_session(actor, session)
     positions = _visible(session, position_ids)
     with transaction.atomic():
+        rooms = _lock_rooms(session)
         changed = Position.objects.filter(pk__in=[p.pk for p in positions], plenary=False).update(
             plenary=True
         )
         if changed:
-            _publish_plenary(session)
+            _publish_plenary(rooms)
     return changed
 
 
@@ -212,8 +220,10 @@ def take_top_into_plenary(*, actor, session: Session, per_group: int = 2) -> int
     return take_into_plenary(actor=actor, session=session, position_ids=chosen)
 
 
+@retry_on_conflict
 def leave_plenary(*, actor, session: Session, position_id: int) -> None:
     _check_session(actor, session)
     with transaction.atomic():
+        rooms = _lock_rooms(session)
         if Position.objects.filter(pk=position_id, group__session=session).update(plenary=False):
-            _publish_plenary(session)
+            _publish_plenary(rooms)

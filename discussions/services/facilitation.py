@@ -25,6 +25,13 @@ from discussions.models import (
     Vote,
 )
 from discussions.services.errors import ServiceError, clean_line
+from discussions.services.locks import (
+    lock_group,
+    lock_groups,
+    lock_participant,
+    lock_positions,
+    retry_on_conflict,
+)
 
 MAX_REASON = 300
 MAX_ANNOUNCEMENT = 300
@@ -47,24 +54,17 @@ def _log(actor, group: BreakoutGroup, action: str, **fields) -> None:
 
 
 def _locked_position(position_id: int) -> Position:
-    position = (
-        Position.objects.select_for_update()
-        .select_related("group__session", "author")
-        .filter(pk=position_id)
-        .first()
-    )
+    """The position locked, after its group (services.locks)."""
+    position = lock_positions([position_id]).get(position_id)
     if position is None:
         raise ServiceError("That position no longer exists.")
     return position
 
 
-def _lock(group: BreakoutGroup) -> BreakoutGroup:
-    return BreakoutGroup.objects.select_for_update().select_related("session").get(pk=group.pk)
-
-
 # --- Positions ----------------------------------------------------------------------------------
 
 
+@retry_on_conflict
 def hide_position(*, actor, position_id: int, reason: str) -> Position:
     """Take a visible position off every screen. Its votes stay, outside the tallies."""
     reason = clean_line(reason, what="reason for hiding", limit=MAX_REASON)
@@ -81,6 +81,7 @@ def hide_position(*, actor, position_id: int, reason: str) -> Position:
     return position
 
 
+@retry_on_conflict
 def restore_position(*, actor, position_id: int) -> Position:
     with transaction.atomic():
         position = _locked_position(position_id)
@@ -94,6 +95,7 @@ def restore_position(*, actor, position_id: int) -> Position:
     return position
 
 
+@retry_on_conflict
 def approve_position(*, actor, position_id: int) -> Position:
     """Let a position that waited for review into the room."""
     with transaction.atomic():
@@ -109,6 +111,7 @@ def approve_position(*, actor, position_id: int) -> Position:
     return position
 
 
+@retry_on_conflict
 def reject_position(*, actor, position_id: int, reason: str) -> Position:
     reason = clean_line(reason, what="reason for rejecting", limit=MAX_REASON)
     with transaction.atomic():
@@ -125,6 +128,7 @@ def reject_position(*, actor, position_id: int, reason: str) -> Position:
     return position
 
 
+@retry_on_conflict
 def set_pinned(*, actor, position_id: int, pinned: bool) -> Position:
     """Pin a position to the top of its group's list (or unpin it)."""
     with transaction.atomic():
@@ -141,6 +145,7 @@ def set_pinned(*, actor, position_id: int, pinned: bool) -> Position:
     return position
 
 
+@retry_on_conflict
 def merge_positions(*, actor, survivor_id: int, absorbed_id: int) -> Position:
     """Fold a duplicate into the position that survives.
 
@@ -150,9 +155,9 @@ def merge_positions(*, actor, survivor_id: int, absorbed_id: int) -> Position:
     if survivor_id == absorbed_id:
         raise ServiceError("Choose two different positions to merge.")
     with transaction.atomic():
-        # Lock both rows in a fixed order so two merges cannot deadlock.
-        first, second = sorted([survivor_id, absorbed_id])
-        locked = {first: _locked_position(first), second: _locked_position(second)}
+        locked = lock_positions([survivor_id, absorbed_id])
+        if len(locked) < 2:
+            raise ServiceError("That position no longer exists.")
         survivor, absorbed = locked[survivor_id], locked[absorbed_id]
         _check(actor, survivor.group)
         if survivor.group_id != absorbed.group_id or survivor.prompt_id != absorbed.prompt_id:
@@ -179,26 +184,30 @@ def merge_positions(*, actor, survivor_id: int, absorbed_id: int) -> Position:
 # --- Participants -------------------------------------------------------------------------------
 
 
-def _locked_participant(participant_id: int) -> Participant:
-    participant = (
-        Participant.objects.select_for_update()
-        .select_related("group__session")
-        .filter(pk=participant_id)
-        .first()
-    )
+def _locked_participant(
+    participant_id: int, *, moving_to: int | None = None
+) -> tuple[Participant, BreakoutGroup | None]:
+    """The participant locked after their group (and the group they are moving to, if it
+    exists), each group with its session (services.locks); and that other group."""
+    current = Participant.objects.filter(pk=participant_id).values_list("group_id", flat=True)
+    groups = {g.pk: g for g in lock_groups([*current, *filter(None, [moving_to])])}
+    participant = lock_participant(participant_id)
     if participant is None or participant.removed_at is not None:
         raise ServiceError("That participant is no longer in the session.")
-    return participant
+    if participant.group_id not in groups:  # moved between the read and the lock
+        raise ServiceError(f"{participant.display_name} was just moved: reload the page.")
+    participant.group = groups[participant.group_id]
+    return participant, groups.get(moving_to)
 
 
+@retry_on_conflict
 def move_participant(*, actor, participant_id: int, group_id: int) -> Participant:
     """Move a participant to another group of the session; their page follows them."""
     with transaction.atomic():
-        participant = _locked_participant(participant_id)
+        participant, new_group = _locked_participant(participant_id, moving_to=group_id)
         old_group = participant.group
         _check(actor, old_group)
-        new_group = BreakoutGroup.objects.filter(pk=group_id, session=old_group.session_id).first()
-        if new_group is None:
+        if new_group is None or new_group.session_id != old_group.session_id:
             raise ServiceError("Choose a group of the same session.")
         _check(actor, new_group)
         if new_group.pk == old_group.pk:
@@ -218,10 +227,11 @@ def move_participant(*, actor, participant_id: int, group_id: int) -> Participan
     return participant
 
 
+@retry_on_conflict
 def remove_participant(*, actor, participant_id: int) -> Participant:
     """Remove a participant from the session. Their positions stay, marked as theirs."""
     with transaction.atomic():
-        participant = _locked_participant(participant_id)
+        participant, _ = _locked_participant(participant_id)
         _check(actor, participant.group)
         participant.removed_at = timezone.now()
         participant.save(update_fields=["removed_at"])
@@ -241,15 +251,16 @@ def remove_participant(*, actor, participant_id: int) -> Participant:
 
 
 def _groups_for(actor, groups: Iterable[BreakoutGroup]) -> list[BreakoutGroup]:
-    locked = []
-    for group in sorted(groups, key=lambda g: g.pk):
+    """The groups, checked, then locked (in id order: services.locks)."""
+    groups = list(groups)
+    for group in groups:
         _check(actor, group)
-        locked.append(_lock(group))
-    if not locked:
+    if not groups:
         raise ServiceError("Choose at least one group.")
-    return locked
+    return lock_groups(group.pk for group in groups)
 
 
+@retry_on_conflict
 def set_phase(*, actor, groups: Iterable[BreakoutGroup], phase: str) -> None:
     if phase not in BreakoutGroup.Phase.values:
         raise ServiceError("A phase is collecting, voting or closed.")
@@ -264,6 +275,7 @@ def set_phase(*, actor, groups: Iterable[BreakoutGroup], phase: str) -> None:
             live.publish(group.pk, live.status_and_positions_html(group.pk))
 
 
+@retry_on_conflict
 def advance_prompt(*, actor, groups: Iterable[BreakoutGroup]) -> None:
     """Move each group to the session's next prompt, collecting positions again."""
     with transaction.atomic():
@@ -302,6 +314,7 @@ def _check_seconds(seconds: int, message: str) -> None:
         raise ServiceError(message)
 
 
+@retry_on_conflict
 def start_timer(
     *, actor, groups: Iterable[BreakoutGroup], seconds: int, then_phase: str = ""
 ) -> None:
@@ -319,6 +332,7 @@ def start_timer(
     _change_timers(actor, groups, "timer start", start, detail=_minutes(seconds))
 
 
+@retry_on_conflict
 def pause_timer(*, actor, groups: Iterable[BreakoutGroup]) -> None:
     now = timezone.now()
 
@@ -331,6 +345,7 @@ def pause_timer(*, actor, groups: Iterable[BreakoutGroup]) -> None:
     _change_timers(actor, groups, "timer pause", pause)
 
 
+@retry_on_conflict
 def resume_timer(*, actor, groups: Iterable[BreakoutGroup]) -> None:
     now = timezone.now()
 
@@ -344,6 +359,7 @@ def resume_timer(*, actor, groups: Iterable[BreakoutGroup]) -> None:
     _change_timers(actor, groups, "timer resume", resume)
 
 
+@retry_on_conflict
 def extend_timer(*, actor, groups: Iterable[BreakoutGroup], seconds: int) -> None:
     _check_seconds(seconds, "Extend by 1 second to 4 hours.")
     now, extra = timezone.now(), timedelta(seconds=seconds)
@@ -360,6 +376,7 @@ def extend_timer(*, actor, groups: Iterable[BreakoutGroup], seconds: int) -> Non
     _change_timers(actor, groups, "timer extend", extend, detail=_minutes(seconds))
 
 
+@retry_on_conflict
 def stop_timer(*, actor, groups: Iterable[BreakoutGroup]) -> None:
     def stop(group: BreakoutGroup) -> bool:
         if not group.timer_running and group.timer_paused_remaining is None:
@@ -371,6 +388,7 @@ def stop_timer(*, actor, groups: Iterable[BreakoutGroup]) -> None:
     _change_timers(actor, groups, "timer stop", stop)
 
 
+@retry_on_conflict
 def apply_due_timer(group: BreakoutGroup) -> BreakoutGroup:
     """If the group's countdown has run out, end it (and switch phase, if one was chosen).
 
@@ -381,7 +399,7 @@ def apply_due_timer(group: BreakoutGroup) -> BreakoutGroup:
     if not group.timer_due():
         return group
     with transaction.atomic():
-        group = _lock(group)
+        group = lock_group(group.pk)
         if not group.timer_due():
             return group
         then = group.timer_then_phase
@@ -403,6 +421,7 @@ def apply_due_timer(group: BreakoutGroup) -> BreakoutGroup:
     return group
 
 
+@retry_on_conflict
 def announce(*, actor, groups: Iterable[BreakoutGroup], text: str) -> None:
     """Show a short announcement in the groups' rooms (empty text clears it)."""
     text = " ".join(text.split())
@@ -418,6 +437,7 @@ def announce(*, actor, groups: Iterable[BreakoutGroup], text: str) -> None:
             live.publish(group.pk, live.status_html_for(group.pk))
 
 
+@retry_on_conflict
 def set_session_option(*, actor, session: Session, option: str, value: bool) -> None:
     """Switch pre-moderation or hidden tallies for the whole session."""
     if option not in ("premoderation", "hide_tallies"):

@@ -11,6 +11,7 @@ from discussions import live, rows
 from discussions.models import BreakoutGroup, Participant, Position, Vote
 from discussions.services.errors import ServiceError
 from discussions.services.facilitation import apply_due_timer
+from discussions.services.locks import lock_group, retry_on_conflict
 
 CHOICES = {
     "agree": Vote.Choice.AGREE,
@@ -26,16 +27,7 @@ def _end_due_countdown(participant: Participant) -> None:
     apply_due_timer(BreakoutGroup.objects.get(pk=participant.group_id))
 
 
-def _locked_group(participant: Participant) -> BreakoutGroup:
-    """The participant's group, re-read and locked: its phase decides (a countdown that ran
-    out a moment ago counts), and its broadcast number is taken in the same transaction."""
-    return (
-        BreakoutGroup.objects.select_for_update()
-        .select_related("session")
-        .get(pk=participant.group_id)
-    )
-
-
+@retry_on_conflict
 def post_position(*, participant: Participant, text: str) -> Position:
     """Post a position to the participant's group, on the group's current prompt.
 
@@ -52,7 +44,9 @@ def post_position(*, participant: Participant, text: str) -> Position:
         )
     _end_due_countdown(participant)
     with transaction.atomic():
-        group = _locked_group(participant)
+        # Re-read and locked: its phase decides (a countdown that ran out a moment ago
+        # counts), and its broadcast number is taken in the same transaction.
+        group = lock_group(participant.group_id)
         if not group.accepts_positions:
             phase = BreakoutGroup.Phase(group.effective_phase).label
             raise ServiceError(
@@ -84,6 +78,7 @@ class Ballot:
     vote: Vote | None
 
 
+@retry_on_conflict
 def cast_vote(
     *, participant: Participant, position_id: int, choice: str, group: BreakoutGroup | None = None
 ) -> Ballot:
@@ -149,7 +144,8 @@ def _lock_votable(
     """
     if not rows.in_range(Position, position_id):
         return None, None
-    lock = " FOR UPDATE OF p" if connection.features.has_select_for_update_of else ""
+    # FOR NO KEY UPDATE, as every lock of ours (services.locks.locked); SQLite has none.
+    lock = " FOR NO KEY UPDATE OF p" if connection.features.has_select_for_update_of else ""
     sql = f"""
         SELECT {rows.columns(Position, "p")}, {rows.columns(Vote, "v")}
         FROM {Position._meta.db_table} p

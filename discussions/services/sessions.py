@@ -21,6 +21,7 @@ from discussions.models import (
     generate_join_code,
 )
 from discussions.services.errors import ServiceError, clean_line
+from discussions.services.locks import lock_session, retry_on_conflict
 
 MAX_GROUPS = 200
 MAX_DISPLAY_NAME = 40
@@ -131,6 +132,7 @@ def find_session(code: str) -> Session:
     return session
 
 
+@retry_on_conflict
 def join_session(
     *, session: Session, display_name: str, group_id: int | None = None
 ) -> Participant:
@@ -141,7 +143,7 @@ def join_session(
     """
     display_name = clean_line(display_name, what="display name", limit=MAX_DISPLAY_NAME)
     with transaction.atomic():
-        session = Session.objects.select_for_update().get(pk=session.pk)
+        session = lock_session(session.pk)
         if not session.accepts_joins():
             raise ServiceError(f"Session {session.code} is no longer open for joining.")
         groups = list(

@@ -265,6 +265,19 @@ class Rush:
             else:
                 self.control(browser, "countdown", action="timer_stop", group=target)
 
+    def announcer(self, seed: int) -> None:
+        """What was seen failing at a venue: announcements to every group, every 0.3 s."""
+        rng, browser = random.Random(seed), self.facilitator()
+        groups = list(self.drill["groups"])
+        for n in itertools.count():
+            if self.stop.is_set():
+                return
+            target = "all" if n % 2 == 0 else str(rng.choice(groups))
+            self.control(
+                browser, "announce", action="announce", group=target, text=f"Notice {n} to {target}"
+            )
+            self.stop.wait(0.3)
+
     def position_action(self, browser: Browser, kind: str, position: int, **fields) -> None:
         status, body = browser.call(f"/facilitate/positions/{position}", fields)
         self.record(kind, status, body, position=position, **fields)
@@ -344,6 +357,7 @@ def test_the_opening_rush_answers_every_request_and_keeps_every_saved_write(
     threads += [
         threading.Thread(target=rush.room_controls, args=(30,)),
         threading.Thread(target=rush.room_controls, args=(31,)),
+        threading.Thread(target=rush.announcer, args=(32,)),
         threading.Thread(target=rush.moderation, args=(40,)),
     ]
     for thread in threads:
