@@ -1,5 +1,6 @@
 """The rehearsal tool end to end, small: a real server process (daphne, the test database),
-eight participants in two groups voting for three seconds, and the bare ceiling server.
+eight participants in two groups voting for three seconds, and the bare ceiling server; and
+the scenario (a whole session at once) as small, every kind of action taken and reported.
 
 A correctness test: every participant connects, every vote reaches every other member of
 its group exactly once, nothing is refused. Timings are only checked to be measured (> 0),
@@ -14,10 +15,13 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from discussions import services
-from discussions.rehearsal import run
-from discussions.rehearsal.stats import SeqLog, percentiles
+from discussions.rehearsal import run, scenario
+from discussions.rehearsal.client import Response
+from discussions.rehearsal.scenario import Scenario
+from discussions.rehearsal.stats import ActionLog, SeqLog, percentiles
 from tests.browser.asgi_server import (  # noqa: F401
     start_asgi_server,
     use_a_sqlite_file_for_this_run,
@@ -191,3 +195,197 @@ def test_the_collector_is_off_during_a_rehearsal_and_restored_after(enabled_befo
         assert gc.isenabled() is enabled_before
     finally:
         gc.enable()
+
+
+# --- The scenario: a whole session at once ----------------------------------------------------
+
+# Every kind of action the scenario takes, and how many times in two groups: each group gets
+# one facilitator's pass (its phase set twice), and the whole session two announcements.
+SCENARIO_ONCE_PER_GROUP = (
+    "group_page",
+    "announce",
+    "timer_start",
+    "timer_pause",
+    "timer_resume",
+    "timer_extend",
+    "timer_stop",
+    "pin",
+    "unpin",
+    "hide",
+    "restore",
+    "merge",
+    "move",
+)
+SCENARIO_KINDS = {
+    *SCENARIO_ONCE_PER_GROUP,
+    "phase",
+    "announce_all",
+    "login_form",
+    "login",
+    "join_form",
+    "join",
+    "room_page",
+    "socket",
+    "post",
+    "vote",
+    "room_status",
+    "room_positions",
+    "synthesis_page",
+    "synthesis_results",
+    "export_md",
+    "export_csv",
+}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scenario_takes_and_reports_every_kind_of_action(
+    start_asgi_server,  # noqa: F811
+    organizer,
+    monkeypatch,
+):
+    from discussions.management.commands import rehearse
+
+    # The test's server closes its database connections after each request, and a closing
+    # backend writes its statistics: no need to wait for idle ones to.
+    monkeypatch.setattr(rehearse, "STATS_DELAY", 0.0)
+    server = start_asgi_server("scenario")
+    paper = services.import_paper(
+        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
+    ).paper
+    session = services.create_session(paper=paper, name="Scenario", group_count=2)
+
+    out = io.StringIO()
+    call_command(
+        "rehearse",
+        *("--url", server.url, "--code", session.code, "--json", "--no-progress"),
+        *("--participants", "8", "--groups", "2", "--rate", "3", "--duration", "2"),
+        *("--scenario", "--join-window", "1", "--post-rate", "1", "--facilitators", "2"),
+        *("--facilitator", "olga:a long organizer password", "--no-ceiling"),
+        stdout=out,
+    )
+    result = json.loads(out.getvalue())
+    print(json.dumps(result["actions"], indent=2))
+    actions = result["actions"]
+
+    assert set(actions) == SCENARIO_KINDS
+    for kind, figures in actions.items():
+        assert figures["count"] > 0, kind
+        assert figures["failed"] == 0 and figures["skipped"] == 0, (kind, figures)
+        assert not any(status.startswith("5") for status in figures["statuses"]), kind
+        assert figures["ms"]["p50"] > 0, kind
+    for kind in SCENARIO_ONCE_PER_GROUP:
+        assert actions[kind]["count"] == actions[kind]["ok"] == 2, kind
+    assert actions["phase"]["count"] == 4  # voting only, then collecting again, per group
+    assert actions["announce_all"]["count"] == 2  # in the rush and in the votes
+    assert actions["join"]["statuses"] == {"302": 8}
+    # Sockets: eight at arrival, and the two moved participants' in their new rooms.
+    assert actions["socket"]["statuses"] == {"101": 10}
+    # Posts a facilitator's "voting only" refused are the scenario's doing, not failures.
+    assert set(actions["post"]["refused"]) <= {"posting closed by the phase"}
+    assert result["server_errors"] == result["failed"] == 0
+
+    scenario = result["scenario"]
+    assert scenario["facilitators"] == 2
+    assert scenario["facilitation_steps_not_taken"] == 0
+    assert scenario["movers"] == scenario["movers_followed"] == 2
+    # The six who stay (the movers' sockets are closed by the move, by design) voted, and
+    # every vote reached the two other voters of its group.
+    assert result["joined"] == result["connected"] == 6
+    assert result["votes_ok"] == result["votes_sent"] == 6
+    assert result["fanout_deliveries"] == result["fanout_expected"] == 6 * 2
+    assert result["unmatched_fragments"] == 0
+    assert result["lost_while_voting"] == 0
+    assert "ceiling" not in result
+    # Deadlocks are counted where they can be: PostgreSQL's statistics, not SQLite's.
+    on_postgresql = connection.vendor == "postgresql"
+    assert (result["deadlocks"]["pg_stat_database"] is not None) is on_postgresql
+    assert set(result["targets"]) == {
+        "no_5xx",
+        "no_deadlocks",
+        "nothing_lost_while_voting",
+        "p95_under_1s",
+        "slowest_p95",
+    }
+    assert result["targets"]["no_5xx"] is True
+
+
+def test_the_scenario_needs_a_facilitator_and_room_under_the_post_limit(settings):
+    from django.core.management.base import CommandError
+
+    common = (
+        *("--url", "http://127.0.0.1:9", "--code", "X", "--scenario"),
+        *("--participants", "400", "--groups", "20", "--rate", "10", "--duration", "1"),
+    )
+    with pytest.raises(CommandError, match="needs --facilitator"):
+        call_command("rehearse", *common)
+    # 3 posters x 2 posts x 20 groups, and 60 s of 20 posts a second: over 1,000 a minute.
+    with pytest.raises(CommandError, match="POSTS_PER_ADDRESS"):
+        call_command("rehearse", *common, "--post-rate", "20", "--facilitator", "u:p")
+
+
+def test_an_action_log_tells_answers_refusals_and_failures_apart():
+    log = ActionLog()
+    log.add("200", 10.0)
+    log.add("422", 20.0, failed=True, refused="posting closed by the phase")
+    log.add("503", 1000.0, failed=True)
+    log.add("timeout", 30000.0, failed=True)
+    figures = log.figures()
+    assert figures["count"] == 4
+    assert figures["statuses"] == {"200": 1, "422": 1, "503": 1, "timeout": 1}
+    assert (figures["ok"], figures["failed"]) == (1, 2)
+    assert figures["refused"] == {"posting closed by the phase": 1}
+    assert log.server_errors == 1
+    # Failures' times count: a 503 after a second of waiting took that second.
+    assert figures["ms"]["max"] == 30000.0
+
+
+def test_a_post_refused_for_the_phase_is_the_scenarios_doing_and_nothing_else_is():
+    plan = run.Plan(participants=2, groups=1, rate=1.0, duration=1.0, scenario=True)
+    rehearsal = Scenario("http://127.0.0.1:9", "X", plan, None)
+    closed = Response(422, {}, "<p>… “Voting only”: new positions are closed.</p>")
+    assert rehearsal._refusal("post", closed) == "posting closed by the phase"
+    assert rehearsal._refusal("post", Response(422, {}, "Write your position first.")) == ""
+    assert rehearsal._refusal("vote", closed) == ""
+    assert rehearsal._refusal("post", Response(503, {}, "new positions are closed")) == ""
+
+
+def _result(**actions) -> dict:
+    return {
+        "actions": {
+            kind: {"ms": {"p95": p95}, "statuses": statuses}
+            for kind, (p95, statuses) in actions.items()
+        },
+        "server_errors": sum(
+            n for _, statuses in actions.values() for s, n in statuses.items() if s[0] == "5"
+        ),
+        "lost_while_voting": 0,
+    }
+
+
+def test_the_scenario_verdict_holds_every_timed_action_to_its_p95():
+    result = _result(vote=(120.0, {"200": 9}), merge=(1500.0, {"200": 1}), login=(3000.0, {}))
+    targets = scenario.verdict(result)
+    assert targets["p95_under_1s"] is False
+    assert targets["slowest_p95"] == {"kind": "merge", "ms": 1500.0}  # the login is not timed
+    assert targets["no_deadlocks"] is None  # not counted: no verdict
+    result = _result(vote=(120.0, {"200": 9, "503": 1}), login=(3000.0, {}))
+    result["deadlocks"] = {"count": 0}
+    targets = scenario.verdict(result)
+    assert targets["p95_under_1s"] is True
+    assert targets["no_5xx"] is False
+    assert targets["no_deadlocks"] is True
+
+
+@pytest.mark.django_db
+def test_deadlocks_are_counted_in_the_lines_postgresqls_log_gains(tmp_path):
+    from discussions.management.commands.rehearse import Deadlocks
+
+    log = tmp_path / "postgresql.log"
+    log.write_text("ERROR:  deadlock detected\n")  # before the run: not counted
+    deadlocks = Deadlocks(str(log))
+    with log.open("a") as file:
+        file.write("LOG:  checkpoint starting\nERROR:  deadlock detected\n")
+        file.write("DETAIL:  Process 1 waits for ShareLock ...\nERROR:  deadlock detected\n")
+    figures = deadlocks.count(wait=0)
+    assert figures["log"] == 2
+    assert figures["count"] == 2

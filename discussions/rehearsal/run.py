@@ -22,9 +22,17 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
-from discussions.rehearsal.client import Browser, HttpError, Origin, WebSocket, WebSocketClosed
-from discussions.rehearsal.stats import SeqLog, percentiles, process_sample
+from discussions.rehearsal.client import (
+    Browser,
+    HttpError,
+    Origin,
+    Response,
+    WebSocket,
+    WebSocketClosed,
+)
+from discussions.rehearsal.stats import ActionLog, SeqLog, percentiles, process_sample
 
 SEQ = re.compile(r'id="room-seq"[^>]*data-seq="(\d+)"')
 # The tally swapped in by itself (out of band), not the one inside a new position's card.
@@ -63,6 +71,13 @@ class Plan:
     session_id: int | None = None
     # Offer per-message compression on the sockets, as browsers do.
     deflate: bool = True
+    # The scenario (scenario.py): a whole session at once, not only votes. Participants
+    # arrive over join_window seconds, post_rate positions a second are posted while the
+    # votes run, and `facilitators` browsers act in every group throughout.
+    scenario: bool = False
+    join_window: float = 30.0
+    post_rate: float = 1.0
+    facilitators: int = 1
 
 
 @dataclass
@@ -131,6 +146,13 @@ class Rehearsal:
         self.phase = "start"
         self.probe_ms: dict[str, list[float]] = {}
         self.probe_errors: Counter[str] = Counter()
+        self.probing = False
+        self.prober: asyncio.Task | None = None
+        # Every answer, by kind of action: what the scenario reports, and the plain run too.
+        self.actions: dict[str, ActionLog] = {}
+        # Positions whose tallies no vote of this run explains, by design (a merge's survivor
+        # in the scenario): their fragments are not "unmatched".
+        self.ignored_positions: set[int] = set()
 
     # --- Steps ------------------------------------------------------------------------------
 
@@ -151,24 +173,7 @@ class Rehearsal:
 
     async def _run(self) -> dict:
         await self._discover()
-        self.phase = "join"
-        join_started = time.monotonic()
-        gate = asyncio.Semaphore(JOIN_CONCURRENCY)
-        self.members = [
-            Member(i, Browser(self.origin, timeout=REQUEST_TIMEOUT))
-            for i in range(self.plan.participants)
-        ]
-        await asyncio.gather(*(self._join(m, gate) for m in self.members))
-        join_seconds = time.monotonic() - join_started
-        joined = [m for m in self.members if m.room_path]
-
-        self.phase = "connect"
-        gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
-        await asyncio.gather(*(self._connect(m, gate) for m in joined))
-
-        self.phase = "post"
-        await self._post_positions(joined)
-        await asyncio.sleep(SETTLE)
+        joined, join_seconds = await self._fill()
 
         self.phase = "vote"
         for member in joined:
@@ -178,18 +183,18 @@ class Rehearsal:
         client_cpu_started = time.process_time()
         rss_samples: list[float] = [before[1]] if before else []
         sampler = asyncio.create_task(self._sample_rss(rss_samples))
-        prober = asyncio.create_task(self._probe()) if self.plan.facilitator else None
+        self._start_probe()
+        self._votes_starting(joined, vote_started)
         await self._vote([m for m in joined if m.socket and self.positions.get(m.group)])
-        self.phase = "drain"
-        if prober:
-            prober.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await prober
         last_answer = max((v.answered for v in self.sent), default=vote_started)
         window = max(self.plan.duration, last_answer - vote_started)
         after = self._sample()
-        client_cpu = (time.process_time() - client_cpu_started) / (time.monotonic() - vote_started)
+        elapsed = time.monotonic() - vote_started
+        client_cpu = (time.process_time() - client_cpu_started) / elapsed
         sampler.cancel()
+        await self._votes_ended()
+        self.phase = "drain"
+        await self._stop_probe()
 
         await self._drain(joined)
         connected = sum(1 for m in joined if m.socket and not m.socket.closed)
@@ -245,6 +250,7 @@ class Rehearsal:
             # The tool's own CPU while voting: near 100 % it is one busy event loop, and its
             # late reading of the sockets adds to the latencies it measures.
             "client_cpu_percent": round(client_cpu * 100, 1),
+            "actions": {kind: log.figures() for kind, log in sorted(self.actions.items())},
         }
         if self.plan.facilitator:
             result["probe"] = {
@@ -252,13 +258,41 @@ class Rehearsal:
                 "errors": dict(sorted(self.probe_errors.items())),
             }
         if before and after:
-            elapsed = time.monotonic() - vote_started
             result["server"] = {
                 "pid": self.plan.server_pid,
                 "cpu_percent": round((after[0] - before[0]) / elapsed * 100, 1),
                 "rss_mb_max": round(max(rss_samples + [after[1]]), 1),
             }
         return result
+
+    async def _fill(self) -> tuple[list[Member], float]:
+        """Everyone joins (JOIN_CONCURRENCY at a time), opens a socket, and a few per group
+        post: the room the votes then run in. Returns the joined and the joining's seconds."""
+        self.phase = "join"
+        join_started = time.monotonic()
+        gate = asyncio.Semaphore(JOIN_CONCURRENCY)
+        self.members = [
+            Member(i, Browser(self.origin, timeout=REQUEST_TIMEOUT))
+            for i in range(self.plan.participants)
+        ]
+        await asyncio.gather(*(self._join(m, gate) for m in self.members))
+        join_seconds = time.monotonic() - join_started
+        joined = [m for m in self.members if m.room_path]
+
+        self.phase = "connect"
+        gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+        await asyncio.gather(*(self._connect(m, gate) for m in joined))
+
+        self.phase = "post"
+        await self._post_positions(joined)
+        await asyncio.sleep(SETTLE)
+        return joined, join_seconds
+
+    def _votes_starting(self, joined: list[Member], started: float) -> None:
+        """Called as the votes start (the scenario starts its posting phase here)."""
+
+    async def _votes_ended(self) -> None:
+        """Called once every vote is answered, before the sockets drain."""
 
     async def _discover(self) -> None:
         """The session's groups, from the join page as a browser sees it: the first G."""
@@ -283,15 +317,17 @@ class Rehearsal:
         path = f"/join/{self.code}/"
         async with gate:
             started = time.monotonic()
-            form = await self._http(member, "GET", path)
+            form = await self._http(member, "GET", path, kind="join_form")
             if form is None or form.status != 200:
                 return
             answer = await self._http(
                 member,
                 "POST",
                 path,
-                {"display_name": f"Rehearsal {member.index + 1:04d}", "group": str(group)},
+                {"display_name": display_name(member.index), "group": str(group)},
                 referer=path,
+                kind="join",
+                expect=302,
             )
             if answer is None or answer.status != 302:
                 return
@@ -301,7 +337,7 @@ class Rehearsal:
             if room_path != f"/rooms/{group}/":
                 self.errors["join_redirect"] += 1
                 return
-            page = await self._http(member, "GET", room_path)
+            page = await self._http(member, "GET", room_path, kind="room_page")
             if page is None or page.status != 200:
                 return
             self.join_times.append(time.monotonic() - started)
@@ -311,6 +347,7 @@ class Rehearsal:
 
     async def _connect(self, member: Member, gate: asyncio.Semaphore) -> None:
         async with gate:
+            started = time.monotonic()
             try:
                 member.socket = await WebSocket.connect(
                     self.origin,
@@ -319,9 +356,14 @@ class Rehearsal:
                     timeout=REQUEST_TIMEOUT,
                     deflate=self.plan.deflate,
                 )
-            except (OSError, TimeoutError, WebSocketClosed):
+            except (OSError, TimeoutError, WebSocketClosed) as error:
                 self.ws_failed += 1
+                status = "refused" if isinstance(error, WebSocketClosed) else "connection"
+                if isinstance(error, TimeoutError):
+                    status = "timeout"
+                self._log("socket").add(status, _ms(started), failed=True)
                 return
+            self._log("socket").add("101", _ms(started))
         member.reader = asyncio.create_task(self._listen(member))
 
     async def _listen(self, member: Member) -> None:
@@ -339,8 +381,12 @@ class Rehearsal:
                     member.seqs.add(int(seq.group(1)))
                 for pid, version in TALLY.findall(message):
                     member.tallies.setdefault(int(pid), []).append((int(version), arrived))
+                self._on_message(member, message)
         finally:
             heartbeat.cancel()
+
+    def _on_message(self, member: Member, message: str) -> None:
+        """What a page does with a broadcast beyond showing it (the scenario re-fetches)."""
 
     async def _heartbeat(self, socket: WebSocket) -> None:
         """The page's ping every PING_EVERY, the first at a random point of the first period.
@@ -374,7 +420,7 @@ class Rehearsal:
             len(fragments)
             for member in joined
             for pid, fragments in member.tallies.items()
-            if pid not in self.votes
+            if pid not in self.votes and pid not in self.ignored_positions
         )
         for vote in self.sent:
             if not vote.ok:
@@ -399,6 +445,7 @@ class Rehearsal:
                 {"text": f"Rehearsal position {n + 1} of group {member.group}."},
                 htmx=True,
                 referer=member.room_path,
+                kind="post",
             )
             if answer is not None and answer.status == 200:
                 found = POSITION.search(answer.body)
@@ -447,6 +494,7 @@ class Rehearsal:
             {"choice": choice},
             htmx=True,
             referer=member.room_path,
+            kind="vote",
         )
         vote.answered = time.monotonic()
         version = answer is not None and ANSWER_VERSION.search(answer.body)
@@ -476,46 +524,64 @@ class Rehearsal:
                 break
             await asyncio.sleep(0.1)
 
+    def _start_probe(self) -> None:
+        if self.plan.facilitator and self.prober is None:
+            self.probing = True
+            self.prober = asyncio.create_task(self._probe())
+
+    async def _stop_probe(self) -> None:
+        self.probing = False
+        if self.prober:
+            self.prober.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.prober
+
     async def _probe(self) -> None:
         """A facilitator watching the synthesis and downloading exports while the room votes:
         each page's time to answer, in ms."""
         browser = Browser(self.origin, timeout=REQUEST_TIMEOUT)
-        user, password = self.plan.facilitator
         sid = self.plan.session_id
         try:
-            await browser.request("GET", "/accounts/login/")
-            answer = await browser.request(
-                "POST",
-                "/accounts/login/",
-                {"username": user, "password": password},
-                referer="/accounts/login/",
-            )
-        except (HttpError, TimeoutError):
-            answer = None
-        if answer is None or answer.status != 302:
-            self.probe_errors["login"] += 1
-            return
-        pages = {
-            "synthesis_page": f"/facilitate/sessions/{sid}/synthesis",
-            "synthesis_results": f"/facilitate/sessions/{sid}/synthesis/results",
-            "export_md": f"/organizer/sessions/{sid}/export?format=md",
-            "export_csv": f"/organizer/sessions/{sid}/export?format=csv",
-        }
-        # Until the votes end, not only until cancelled: should a cancellation be lost (see
-        # Browser.request), the probe must not fetch pages for ever.
-        while self.phase == "vote":
-            for name, path in pages.items():
-                started = time.monotonic()
-                try:
-                    page = await browser.request("GET", path)
-                except (HttpError, TimeoutError):
-                    self.probe_errors[name] += 1
-                    continue
-                if page.status != 200:
-                    self.probe_errors[f"{name} {page.status}"] += 1
-                    continue
-                self.probe_ms.setdefault(name, []).append((time.monotonic() - started) * 1000)
-            await asyncio.sleep(PROBE_EVERY)
+            if not await self._login(browser):
+                self.probe_errors["login"] += 1
+                return
+            pages = {
+                "synthesis_page": f"/facilitate/sessions/{sid}/synthesis",
+                "synthesis_results": f"/facilitate/sessions/{sid}/synthesis/results",
+                "export_md": f"/organizer/sessions/{sid}/export?format=md",
+                "export_csv": f"/organizer/sessions/{sid}/export?format=csv",
+            }
+            # Until the votes end, not only until cancelled: should a cancellation be lost
+            # (see Browser.request), the probe must not fetch pages for ever.
+            while self.probing:
+                for name, path in pages.items():
+                    started = time.monotonic()
+                    page = await self._request(browser, name, "GET", path)
+                    if page is None:
+                        self.probe_errors[name] += 1
+                        continue
+                    if page.status != 200:
+                        self.probe_errors[f"{name} {page.status}"] += 1
+                        continue
+                    self.probe_ms.setdefault(name, []).append(_ms(started))
+                await asyncio.sleep(PROBE_EVERY)
+        finally:
+            await browser.close()
+
+    async def _login(self, browser: Browser) -> bool:
+        """Log `browser` in as the facilitator, as the login form does."""
+        user, password = self.plan.facilitator
+        await self._request(browser, "login_form", "GET", "/accounts/login/")
+        answer = await self._request(
+            browser,
+            "login",
+            "POST",
+            "/accounts/login/",
+            {"username": user, "password": password},
+            referer="/accounts/login/",
+            expect=302,
+        )
+        return answer is not None and answer.status == 302
 
     def _lost(self, member: Member, after: int = 0) -> int:
         last = self.final.get(member.group, member.seqs.highest)
@@ -523,16 +589,60 @@ class Rehearsal:
 
     # --- Helpers ----------------------------------------------------------------------------
 
-    async def _http(self, member: Member, method: str, path: str, form=None, **kwargs):
+    async def _http(
+        self, member: Member, method: str, path: str, form=None, **kwargs
+    ) -> Response | None:
+        """A participant's request: its failures (>= 400, or no answer) counted in
+        `http_errors` too."""
+        return await self._request(
+            member.browser, kwargs.pop("kind", ""), method, path, form, errors=self.errors, **kwargs
+        )
+
+    async def _request(
+        self,
+        browser: Browser,
+        kind: str,
+        method: str,
+        path: str,
+        form=None,
+        *,
+        expect: int = 200,
+        errors: Counter[str] | None = None,
+        refusal: Callable[[Response], str] | None = None,
+        **kwargs,
+    ) -> Response | None:
+        """One request, timed and recorded under `kind` (unless empty); None without an
+        answer. `errors`, if given, counts answers >= 400 and requests without one;
+        `refusal`, if given, says why an unexpected answer is a refusal by design ("" if not),
+        instead of `_refusal`."""
+        started = time.monotonic()
         try:
-            answer = await member.browser.request(method, path, form, **kwargs)
+            answer = await browser.request(method, path, form, **kwargs)
         except (HttpError, TimeoutError) as error:
-            key = "timeout" if isinstance(error, TimeoutError) else "connection"
-            self.errors[key] += 1
+            failure = "timeout" if isinstance(error, TimeoutError) else "connection"
+            if errors is not None:
+                errors[failure] += 1
+            if kind:
+                self._log(kind).add(failure, _ms(started), failed=True)
             return None
-        if answer.status >= 400:
-            self.errors[str(answer.status)] += 1
+        if errors is not None and answer.status >= 400:
+            errors[str(answer.status)] += 1
+        if kind:
+            ok = answer.status == expect
+            refused = "" if ok else (refusal or partial(self._refusal, kind))(answer)
+            self._log(kind).add(str(answer.status), _ms(started), failed=not ok, refused=refused)
         return answer
+
+    def _refusal(self, kind: str, answer: Response) -> str:
+        """Why an answer other than the expected one is a refusal this run caused by design
+        (the scenario's facilitators close posting), or "" for a failure."""
+        return ""
+
+    def _log(self, kind: str) -> ActionLog:
+        log = self.actions.get(kind)
+        if log is None:
+            log = self.actions[kind] = ActionLog()
+        return log
 
     def _sample(self) -> tuple[float, float] | None:
         return process_sample(self.plan.server_pid) if self.plan.server_pid else None
@@ -571,6 +681,15 @@ class Rehearsal:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await member.reader
             await member.browser.close()
+
+
+def display_name(index: int) -> str:
+    """The name participant `index` joins with (the scenario's facilitators find it so)."""
+    return f"Rehearsal {index + 1:04d}"
+
+
+def _ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000
 
 
 # --- The ceiling ------------------------------------------------------------------------------
@@ -671,8 +790,16 @@ async def rehearse_ceiling(plan: Plan, progress: Callable[[str], None] | None) -
         else:
             raise RehearsalError("the ceiling server did not start")
         await probe_browser.close()
-        # The bare server has no synthesis or facilitators: no probe there.
-        ceiling_plan = Plan(**{**plan.__dict__, "server_pid": process.pid, "facilitator": None})
+        # The bare server has no synthesis or facilitators: no probe there, and its
+        # comparison is the votes' fan-out, the plain rehearsal's.
+        ceiling_plan = Plan(
+            **{
+                **plan.__dict__,
+                "server_pid": process.pid,
+                "facilitator": None,
+                "scenario": False,
+            }
+        )
         result = await Rehearsal(url, "CEILING", ceiling_plan, progress).run()
         result.pop("code", None)
         return result
@@ -707,8 +834,16 @@ async def rehearse(
     progress: Callable[[str], None] | None,
     *,
     ramp: bool = False,
+    ceiling: bool = True,
 ) -> dict:
-    result = await Rehearsal(url, code, plan, progress).run()
+    driver = Rehearsal
+    if plan.scenario:
+        from discussions.rehearsal.scenario import Scenario  # it builds on this module
+
+        driver = Scenario
+    result = await driver(url, code, plan, progress).run()
+    if not ceiling:
+        return result
     result["ceiling"] = await rehearse_ceiling(plan, progress)
     result["ratio_to_ceiling"] = ratio(result, result["ceiling"])
     if ramp:

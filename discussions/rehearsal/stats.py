@@ -1,9 +1,11 @@
-"""Figures: percentiles, sequence-number bookkeeping per socket, a server process's CPU/RSS."""
+"""Figures: percentiles, sequence-number bookkeeping per socket, every answer to each kind of
+action, a server process's CPU/RSS."""
 
 from __future__ import annotations
 
 import math
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +57,51 @@ class SeqLog:
     @property
     def highest(self) -> int:
         return max(self.seen, default=0)
+
+
+@dataclass
+class ActionLog:
+    """Every answer to one kind of action (a join, a vote, a facilitator's hide ...).
+
+    Each answer is one of three: what the rehearsal expected (ok); a refusal the rehearsal
+    itself caused by design, with its reason (a post arriving while the facilitator has
+    closed posting: a person sees a sentence and waits); or a failure, anything else: 5xx,
+    an unexpected 4xx, a broken connection, a timeout. The times are of every answer, failures
+    included (a deadlock's 503 that came after a second of waiting counts that second), and of
+    attempts that ended without one, until they ended.
+    """
+
+    statuses: Counter[str] = field(default_factory=Counter)
+    ms: list[float] = field(default_factory=list)
+    refused: Counter[str] = field(default_factory=Counter)
+    failed: int = 0
+    # Not attempted: what it acts on is missing because an earlier step failed.
+    skipped: int = 0
+
+    def add(self, status: str, ms: float, *, failed: bool = False, refused: str = "") -> None:
+        self.statuses[status] += 1
+        self.ms.append(ms)
+        if refused:
+            self.refused[refused] += 1
+        elif failed:
+            self.failed += 1
+
+    @property
+    def server_errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status.startswith("5"))
+
+    def figures(self) -> dict:
+        count = sum(self.statuses.values())
+        refused = sum(self.refused.values())
+        return {
+            "count": count,
+            "statuses": dict(sorted(self.statuses.items())),
+            "ok": count - refused - self.failed,
+            "refused": dict(sorted(self.refused.items())),
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "ms": percentiles(self.ms),
+        }
 
 
 # --- A server process, read from /proc (Linux only; omitted elsewhere) ------------------------
