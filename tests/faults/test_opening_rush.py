@@ -95,6 +95,7 @@ class Answer:
     status: int | str  # the HTTP status, or the error's name when there was none
     detail: dict = field(default_factory=dict)  # what the write was, to find it afterwards
     body: str = ""
+    seconds: float = 0.0  # printed, never asserted: speed is the rehearsal's business
 
 
 class Browser:
@@ -107,6 +108,13 @@ class Browser:
         self.last_url = ""
 
     def call(self, path: str, data: dict | None = None) -> tuple[int | str, str]:
+        started = time.monotonic()
+        try:
+            return self._call(path, data)
+        finally:
+            self.seconds = time.monotonic() - started
+
+    def _call(self, path: str, data: dict | None) -> tuple[int | str, str]:
         headers = {"HX-Request": "true"} if data is not None else {}
         if data is not None:
             csrf = next((c.value for c in self.cookies if c.name == "csrftoken"), "")
@@ -143,8 +151,8 @@ class Rush:
         self.names = itertools.count(1)
         self.texts = itertools.count(1)
 
-    def record(self, kind: str, status, body: str = "", **detail) -> Answer:
-        answer = Answer(kind, status, detail, body if not _ok(status) else "")
+    def record(self, kind: str, browser: Browser, status, body: str = "", **detail) -> Answer:
+        answer = Answer(kind, status, detail, body if not _ok(status) else "", browser.seconds)
         with self.lock:
             self.answers.append(answer)
         return answer
@@ -161,9 +169,8 @@ class Rush:
                 f"/join/{code}/", {"display_name": name, "group": str(group)}
             )
         landed = urllib.parse.urlsplit(browser.last_url).path == f"/rooms/{group}/"
-        self.record(
-            "join", status if not (status == 200 and not landed) else "lost", body, name=name
-        )
+        status = status if landed or status != 200 else "not in the room"
+        self.record("join", browser, status, body, name=name)
         if status != 200 or not landed:
             return None
         member = Member(browser, name, group)
@@ -193,7 +200,7 @@ class Rush:
             member.posts += 1
             text = f"Rush position {next(self.texts)} by {member.name}"
             status, body = member.browser.call(f"/rooms/{member.group}/post", {"text": text})
-            self.record("post", status, body, text=text)
+            self.record("post", member.browser, status, body, text=text)
 
     def voter(self, seed: int, partition: tuple[int, int]) -> None:
         """Each member's votes come from one thread, so their order is the answers' order."""
@@ -208,7 +215,15 @@ class Rush:
             status, body = member.browser.call(
                 f"/rooms/{member.group}/positions/{position}/vote", {"choice": choice}
             )
-            self.record("vote", status, body, name=member.name, position=position, choice=choice)
+            self.record(
+                "vote",
+                member.browser,
+                status,
+                body,
+                name=member.name,
+                position=position,
+                choice=choice,
+            )
             # Under the per-participant limit of 120 votes a minute.
             self.stop.wait(0.02)
 
@@ -227,7 +242,7 @@ class Rush:
     def control(self, browser: Browser, kind: str, **fields) -> None:
         path = f"/facilitate/sessions/{self.drill['session']}/control"
         status, body = browser.call(path, fields)
-        self.record(kind, status, body, **fields)
+        self.record(kind, browser, status, body, **fields)
 
     def room_controls(self, seed: int) -> None:
         """Announcements, phases and the countdown, for one group and for all of them."""
@@ -280,7 +295,7 @@ class Rush:
 
     def position_action(self, browser: Browser, kind: str, position: int, **fields) -> None:
         status, body = browser.call(f"/facilitate/positions/{position}", fields)
-        self.record(kind, status, body, position=position, **fields)
+        self.record(kind, browser, status, body, position=position, **fields)
 
     def moderation(self, seed: int) -> None:
         """Hide and restore, pin and unpin, merge duplicates, move participants."""
@@ -322,7 +337,7 @@ class Rush:
         status, body = browser.call(
             f"/facilitate/participants/{participant}", {"action": "move", "group": str(target)}
         )
-        self.record("move", status, body, name=member.name, group=target)
+        self.record("move", browser, status, body, name=member.name, group=target)
         if status == 200:
             member.group = target  # their later posts and votes go to their new room
 
@@ -369,13 +384,13 @@ def test_the_opening_rush_answers_every_request_and_keeps_every_saved_write(
     assert not [t for t in threads if t.is_alive()], "a request never came back"
 
     answers = rush.answers
-    print(
-        "answers:",
-        {
-            kind: dict(Counter(str(a.status) for a in answers if a.kind == kind))
-            for kind in sorted({a.kind for a in answers})
-        },
-    )
+    for kind in sorted({a.kind for a in answers}):
+        mine = [a for a in answers if a.kind == kind]
+        seconds = sorted(a.seconds for a in mine)
+        print(
+            f"{kind}: {dict(Counter(str(a.status) for a in mine))}, median "
+            f"{seconds[len(seconds) // 2]:.2f} s, slowest {seconds[-1]:.2f} s"
+        )
     kinds = {a.kind for a in answers if a.status == 200}
     assert kinds >= {
         "join",
