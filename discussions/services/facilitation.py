@@ -455,7 +455,8 @@ def set_session_option(*, actor, session: Session, option: str, value: bool) -> 
             action="option",
             detail=f"{label} {'on' if value else 'off'}",
         )
-        for group_id in session.groups.values_list("pk", flat=True):
+        # Each broadcast number locks its group: in id order, as every lock of groups.
+        for group_id in session.groups.order_by("pk").values_list("pk", flat=True):
             live.publish(group_id, live.status_and_positions_html(group_id))
 
 
