@@ -147,6 +147,16 @@ def test_guessing_join_codes_is_logged(client, room, caplog):
     assert logged(caplog, "Rate limit 'join' reached by 127.0.0.1")
 
 
+def test_a_room_address_does_not_tell_a_stranger_its_join_code(client, room):
+    """Group numbers are sequential: a room's address that led to its session's join page
+    gave away every session's code, one request each."""
+    for group in (room.group, room.other_group):
+        response = client.get(reverse("room", args=[group.pk]))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("join_start")
+        assert room.session.code not in response["Location"]
+
+
 # --- Oversized and malformed requests ----------------------------------------------------------
 
 
@@ -529,8 +539,8 @@ def test_a_cookie_of_one_conference_session_does_not_open_another(room, publishe
     other_session_room = make_room(published_paper)
     ada = client_for(room.ada)
     response = ada.get(reverse("room", args=[other_session_room.group.pk]))
-    assert response.status_code == 302  # to the join page of that session: not a member
-    assert response["Location"] == reverse("join", args=[other_session_room.session.code])
+    assert response.status_code == 302  # to the page that asks for a code: not a member
+    assert response["Location"] == reverse("join_start")
     url = reverse("post_position", args=[other_session_room.group.pk])
     before = snapshot()
     assert ada.post(url, {"text": "Hi"}, headers=HTMX).status_code == 403

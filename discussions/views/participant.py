@@ -252,8 +252,10 @@ def room(request: HttpRequest, group_id: int) -> HttpResponse:
     if participant is None:
         group = get_object_or_404(BreakoutGroup.objects.select_related("session"), pk=group_id)
         if participant_for(joined, group.session_id) is None:
-            # Not joined yet (or a new browser): the join page, not a bare 403.
-            return redirect("join", group.session.code)
+            # Not joined yet (or a new browser): the page that asks for the code, not a bare
+            # 403. Not the session's join page: group numbers are sequential, so that gave
+            # every session's code away to anyone who counted.
+            return redirect("join_start")
         raise PermissionDenied("You are not a member of this group.")
     # A member: one query said so, where three did (every joiner loads this page).
     context = _room_context(participant.group, participant, _sort(request))
