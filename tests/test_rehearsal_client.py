@@ -13,7 +13,7 @@ import pytest
 from websockets.asyncio.server import serve
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
-from discussions.rehearsal.client import GUID, Origin, WebSocket, WebSocketClosed
+from discussions.rehearsal.client import GUID, Browser, Origin, WebSocket, WebSocketClosed
 
 # Alike messages, as a room's tally fragments are: compression with the context kept from one
 # message to the next makes the later ones a few bytes each.
@@ -101,3 +101,31 @@ async def test_a_corrupt_compressed_message_closes_the_socket():
             await socket.receive()
         assert socket.closed
         await socket.close()
+
+
+@pytest.mark.asyncio
+async def test_a_request_after_the_server_closed_every_idle_connection_goes_on_a_new_one():
+    """A server closes kept-alive connections after a while idle (uvicorn's keep-alive
+    timeout); a browser that had two open, both closed now, still gets its answer."""
+    answered = 0
+
+    async def answer_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal answered
+        await reader.readuntil(b"\r\n\r\n")
+        answered += 1
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()  # the idle timeout, without a "Connection: close" warning
+
+    server = await asyncio.start_server(answer_once, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        browser = Browser(Origin.parse(f"http://127.0.0.1:{port}"), timeout=5)
+        # Two at once: two connections, both kept for later, both then closed by the server.
+        await asyncio.gather(browser.request("GET", "/a"), browser.request("GET", "/b"))
+        await asyncio.sleep(0.1)
+        assert len(browser._idle) == 2
+        answer = await browser.request("GET", "/c")
+        await browser.close()
+    assert (answer.status, answer.body) == (200, "ok")
+    assert answered == 3

@@ -113,8 +113,10 @@ class Browser:
     async def _exchange(self, data: bytes, method: str) -> Response:
         # A kept-alive connection the server closed meanwhile fails at once: retry once on a
         # fresh one (only then: a request that may have reached the server is not resent).
+        # A new connection, not the next idle one: the server closes idle connections after
+        # the same timeout, so the others are as likely closed.
         for attempt in range(2):
-            reused = bool(self._idle)
+            reused = attempt == 0 and bool(self._idle)
             if reused:
                 reader, writer = self._idle.pop()
             else:
