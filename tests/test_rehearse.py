@@ -383,9 +383,12 @@ def test_deadlocks_are_counted_in_the_lines_postgresqls_log_gains(tmp_path):
     log = tmp_path / "postgresql.log"
     log.write_text("ERROR:  deadlock detected\n")  # before the run: not counted
     deadlocks = Deadlocks(str(log))
+    ours, other = f"[41] postgres@{deadlocks.database} ", "[42] postgres@other "
     with log.open("a") as file:
-        file.write("LOG:  checkpoint starting\nERROR:  deadlock detected\n")
-        file.write("DETAIL:  Process 1 waits for ShareLock ...\nERROR:  deadlock detected\n")
+        file.write(f"{ours}LOG:  checkpoint starting\n{ours}ERROR:  deadlock detected\n")
+        file.write(f"{ours}DETAIL:  Process 1 waits for ShareLock ...\n")
+        file.write(f"{ours}ERROR:  deadlock detected\n{other}ERROR:  deadlock detected\n")
     figures = deadlocks.count(wait=0)
-    assert figures["log"] == 2
+    # Another database's deadlock is in the cluster's log, but not this run's.
+    assert (figures["log"], figures["log_any_database"]) == (2, 3)
     assert figures["count"] == 2

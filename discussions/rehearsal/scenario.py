@@ -497,3 +497,60 @@ def verdict(result: dict, *, p95_ms: float = 1000.0) -> dict:
 
 def facilitators_for(groups: int) -> int:
     return math.ceil(groups / GROUPS_PER_FACILITATOR)
+
+
+def summary_lines(result: dict) -> list[str]:
+    """The scenario's table: one line per kind of action, then the targets."""
+    s = result["scenario"]
+    lines = [
+        f"Scenario: {result['participants']} arriving over {s['join_window_s']} s "
+        f"(all in after {result['join_seconds']} s), {result['offered_votes_per_s']} votes/s "
+        f"and {s['post_rate']} posts/s for {result['duration_s']} s, "
+        f"{s['facilitators']} facilitators ({s['facilitation_steps_not_taken']} steps not "
+        f"taken, done {s['finished_after_votes_started_s']} s after the votes began), "
+        f"{s['movers_followed']} of {s['movers']} moved participants followed",
+        f"  {'action':<18}{'count':>7}{'ok':>7}{'refused':>8}{'failed':>7}{'skipped':>8}"
+        f"{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  statuses",
+    ]
+    for kind, a in result["actions"].items():
+        ms = a["ms"]
+        statuses = " ".join(f"{status}:{n}" for status, n in a["statuses"].items())
+        lines.append(
+            f"  {kind:<18}{a['count']:>7}{a['ok']:>7}{sum(a['refused'].values()):>8}"
+            f"{a['failed']:>7}{a['skipped']:>8}"
+            + "".join(f"{_ms(ms[p]):>8}" for p in ("p50", "p95", "p99", "max"))
+            + f"  {statuses}"
+        )
+    refused = {}
+    for a in result["actions"].values():
+        for reason, n in a["refused"].items():
+            refused[reason] = refused.get(reason, 0) + n
+    lines.append(
+        f"  answers 5xx {result['server_errors']}, failed {result['failed']}, refused by the "
+        f"scenario's design {result['refused']} {refused or ''}"
+    )
+    if "deadlocks" in result:
+        d = result["deadlocks"]
+        lines.append(
+            f"  deadlocks {d['count']} (pg_stat_database {d['pg_stat_database']}"
+            + (f", log {d['log']}" if "log" in d else "")
+            + f"; database {d['database']})"
+        )
+    if "targets" in result:
+        t = result["targets"]
+        slowest = t["slowest_p95"]
+        lines.append(
+            f"  targets: no 5xx {_yes(t['no_5xx'])}, no deadlock {_yes(t['no_deadlocks'])}, "
+            f"nothing lost while voting {_yes(t['nothing_lost_while_voting'])}, every p95 "
+            f"under 1 s {_yes(t['p95_under_1s'])} (slowest {slowest['kind']} "
+            f"{slowest['ms']} ms)"
+        )
+    return lines
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def _yes(met: bool | None) -> str:
+    return "not read" if met is None else ("met" if met else "NOT met")

@@ -1,12 +1,22 @@
-"""Print the figures of one `rehearse --json` result as a table row: summary.py FILE..."""
+"""Print the figures of one `rehearse --json` result as a table row: summary.py FILE...
+
+A scenario's result (`rehearse --scenario`) gets its table per kind of action first.
+"""
 
 import json
 import sys
+from pathlib import Path
+
+# The scenario's table is the command's own; discussions.rehearsal imports no Django.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from discussions.rehearsal.scenario import summary_lines  # noqa: E402
 
 for path in sys.argv[1:]:
     with open(path) as file:
         r = json.load(file)
-    c = r["ceiling"]
+    if "scenario" in r:
+        print("\n".join(summary_lines(r)))
+    c = r.get("ceiling") or {"fanout_ms": {}, "achieved_votes_per_s": None, "lost": None}
     f, cf = r["fanout_ms"], c["fanout_ms"]
     print(
         f"{path}: joined {r['joined']}/{r['participants']} in {r['join_seconds']} s "
@@ -23,7 +33,7 @@ for path in sys.argv[1:]:
         f"socket bytes {r.get('socket_bytes')}, "
         f"probe {r.get('probe')}\n"
         f"  ceiling: {c['achieved_votes_per_s']} votes/s, p50/p95/p99/max "
-        f"{cf['p50']}/{cf['p95']}/{cf['p99']}/{cf['max']} ms, lost {c['lost']}, "
+        f"{cf.get('p50')}/{cf.get('p95')}/{cf.get('p99')}/{cf.get('max')} ms, lost {c['lost']}, "
         f"server {c.get('server')}; ratio {r.get('ratio_to_ceiling')}"
     )
     if "fanout_windows" in r:

@@ -219,7 +219,11 @@ class Command(BaseCommand):
 class Deadlocks:
     """Deadlocks PostgreSQL detected during the run: pg_stat_database's count for the
     database this command uses (the server's, as for --code's default), read before and after,
-    and the lines "deadlock detected" PostgreSQL's log gained, if its path is given."""
+    and the lines "deadlock detected" PostgreSQL's log gained, if its path is given.
+
+    The log is the whole cluster's: `log` counts the lines whose prefix names this database
+    (Debian's log_line_prefix has "user@database "), `log_any_database` every one.
+    """
 
     def __init__(self, log_path: str) -> None:
         self.log = Path(log_path) if log_path else None
@@ -247,7 +251,10 @@ class Deadlocks:
         if self.log:
             with self.log.open("rb") as log:
                 log.seek(self.log_offset)
-                figures["log"] = log.read().count(b"deadlock detected")
+                lines = [line for line in log if b"deadlock detected" in line]
+            ours = f"@{self.database} ".encode()
+            figures["log"] = sum(1 for line in lines if ours in line)
+            figures["log_any_database"] = len(lines)
         counts = [n for n in (figures["pg_stat_database"], figures.get("log")) if n is not None]
         figures["count"] = max(counts) if counts else None
         return figures
@@ -259,7 +266,7 @@ def _progress(line: str) -> None:
 
 
 def summary(result: dict) -> str:
-    lines = scenario_summary(result) if "scenario" in result else []
+    lines = scenario.summary_lines(result) if "scenario" in result else []
     if "ceiling" not in result:
         return "\n".join(lines + block("Server", result))
     ratio = result["ratio_to_ceiling"]
@@ -281,63 +288,6 @@ def summary(result: dict) -> str:
             f"ratio {maximum['ratio']}"
         )
     return "\n".join(lines)
-
-
-def scenario_summary(result: dict) -> list[str]:
-    """The scenario's table: one line per kind of action, then the targets."""
-    s = result["scenario"]
-    lines = [
-        f"Scenario: {result['participants']} arriving over {s['join_window_s']} s "
-        f"(all in after {result['join_seconds']} s), {result['offered_votes_per_s']} votes/s "
-        f"and {s['post_rate']} posts/s for {result['duration_s']} s, "
-        f"{s['facilitators']} facilitators ({s['facilitation_steps_not_taken']} steps not "
-        f"taken, done {s['finished_after_votes_started_s']} s after the votes began), "
-        f"{s['movers_followed']} of {s['movers']} moved participants followed",
-        f"  {'action':<18}{'count':>7}{'ok':>7}{'refused':>8}{'failed':>7}{'skipped':>8}"
-        f"{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  statuses",
-    ]
-    for kind, a in result["actions"].items():
-        ms = a["ms"]
-        statuses = " ".join(f"{status}:{n}" for status, n in a["statuses"].items())
-        lines.append(
-            f"  {kind:<18}{a['count']:>7}{a['ok']:>7}{sum(a['refused'].values()):>8}"
-            f"{a['failed']:>7}{a['skipped']:>8}"
-            + "".join(f"{_ms(ms[p]):>8}" for p in ("p50", "p95", "p99", "max"))
-            + f"  {statuses}"
-        )
-    refused = {}
-    for a in result["actions"].values():
-        for reason, n in a["refused"].items():
-            refused[reason] = refused.get(reason, 0) + n
-    lines.append(
-        f"  answers 5xx {result['server_errors']}, failed {result['failed']}, refused by the "
-        f"scenario's design {result['refused']} {refused or ''}"
-    )
-    if "deadlocks" in result:
-        d = result["deadlocks"]
-        lines.append(
-            f"  deadlocks {d['count']} (pg_stat_database {d['pg_stat_database']}"
-            + (f", log {d['log']}" if "log" in d else "")
-            + f"; database {d['database']})"
-        )
-    if "targets" in result:
-        t = result["targets"]
-        slowest = t["slowest_p95"]
-        lines.append(
-            f"  targets: no 5xx {_yes(t['no_5xx'])}, no deadlock {_yes(t['no_deadlocks'])}, "
-            f"nothing lost while voting {_yes(t['nothing_lost_while_voting'])}, every p95 "
-            f"under 1 s {_yes(t['p95_under_1s'])} (slowest {slowest['kind']} "
-            f"{slowest['ms']} ms)"
-        )
-    return lines
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"
-
-
-def _yes(met: bool | None) -> str:
-    return "not read" if met is None else ("met" if met else "NOT met")
 
 
 def block(name: str, r: dict) -> list[str]:
