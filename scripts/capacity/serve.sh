@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start the app as in production for a capacity rehearsal, on a fresh database.
 #   scripts/capacity/serve.sh SERVER PORT GROUPS      SERVER: uvicorn-N (N workers) or daphne
-# Prints the join code and the server's pid; the server's log goes to /tmp/cap-server.log.
+# Prints the join code and the server's pid; the server's log goes to /tmp/cap-server-PORT.log.
 # Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults below).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,9 +23,9 @@ case $SERVER in
   uvicorn-*) .venv/bin/uvicorn conference.asgi:application --host 127.0.0.1 --port "$PORT" \
       --workers "${SERVER#uvicorn-}" --no-access-log --ws-ping-interval 20 --ws-ping-timeout 20 \
       --timeout-graceful-shutdown 5 --timeout-keep-alive 75 \
-      >/tmp/cap-server.log 2>&1 & ;;
+      >"/tmp/cap-server-$PORT.log" 2>&1 & ;;
   daphne) .venv/bin/daphne -b 127.0.0.1 -p "$PORT" conference.asgi:application \
-      >/tmp/cap-server.log 2>&1 & ;;
+      >"/tmp/cap-server-$PORT.log" 2>&1 & ;;
 esac
 pid=$!
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
