@@ -261,6 +261,16 @@ OFFLOAD_TIMEOUT = envint("OFFLOAD_TIMEOUT", "120")
 VOTES_PER_ADDRESS = envcount("VOTES_PER_ADDRESS", "15000")
 POSTS_PER_ADDRESS = envcount("POSTS_PER_ADDRESS", "1000")
 
+# Join codes are short enough to type, so guessing is kept slow (discussions.ratelimit; the
+# README works out how slow). Wrong codes a minute from one network (an IPv6 /64): past
+# them, codes typed there wait for the next minute, right or wrong alike, while join links
+# and QR codes still work. Past the site's wrong codes a minute (all networks together),
+# networks that sent one wait too. A venue's mistypes stay far below both.
+WRONG_CODES_PER_ADDRESS = envcount("WRONG_CODES_PER_ADDRESS", "30")
+WRONG_CODES_PER_SITE = envcount("WRONG_CODES_PER_SITE", "600")
+# Participants joining one session a minute, wherever from: its whole audience at once.
+JOINS_PER_SESSION = envcount("JOINS_PER_SESSION", "2000")
+
 # Threads per server process that run HTTP requests (conference.http). Each may hold a
 # database connection, so keep DB_POOL_MAX above it (the sockets' database work and the
 # tally broadcasts use a few more).

@@ -3,11 +3,21 @@
 Fixed windows counted in Django's cache: Redis when REDIS_URL is set (so every process sees
 the same counts), process memory otherwise. The limits are far above what a person does in a
 breakout room and far below what a script guessing join codes or flooding a room needs.
+
+Guessing join codes: a code is six of 25 characters, short enough to type, so what keeps a
+live one from being guessed is how few wrong ones a guesser may try (the README works out
+how long a guess takes). Wrong codes are counted per network (guessing_refused); a right
+one never is. Past the limit, a code typed there waits for the next window whether it is
+right or wrong: answering the right ones would tell a guesser which codes exist. What shows
+the code was not guessed is answered all the same (the join link's key, the QR code, a
+browser that joined: discussions.views.participant), so a venue behind one address never
+locks itself out.
 """
 
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import time
 from dataclasses import dataclass
@@ -34,8 +44,25 @@ class Limit:
     message: str
 
 
-# Wrong join codes per network address (right ones are never limited: a venue shares one).
-JOIN = Limit("join", 30, 60, "Too many wrong join codes from this network: wait a minute.")
+# Wrong join codes (and screen links) per network, and from all networks together: see
+# guessing_refused. Right codes are never counted: joins are limited per session instead,
+# by what a session takes (its whole audience in a minute, all behind one address).
+JOIN = Limit(
+    "join", settings.WRONG_CODES_PER_ADDRESS, 60, "Too many wrong join codes from this network."
+)
+JOIN_SITE = Limit(
+    "join-site",
+    settings.WRONG_CODES_PER_SITE,
+    60,
+    "Too many wrong join codes are being tried on this site right now.",
+)
+SITE = "site"  # the key of the count over all networks
+SESSION_JOIN = Limit(
+    "session-join",
+    settings.JOINS_PER_SESSION,
+    60,
+    "Very many people are joining this session at this moment.",
+)
 POST = Limit("post", 10, 60, "You are posting very fast: wait a moment before the next one.")
 VOTE = Limit("vote", 120, 60, "You are voting very fast: wait a moment.")
 # The same per network address, against a script that joins many participants to flood a room.
@@ -146,6 +173,56 @@ def check(request, participant_id: int, per_participant: Limit, per_address: Lim
     )
     if over_limits:
         raise refuse(*over_limits[0])
+
+
+def guessing_refused(request) -> Limit | None:
+    """The limit that keeps the caller's network from trying a code it may have guessed,
+    for the rest of the window; None while it may.
+
+    A network past its own wrong codes waits. Past the site's (many networks, each under
+    its own limit), a network that sent a wrong code in this window waits too, while the
+    others, a venue that typed its codes right, do not. The counts are read, not counted:
+    count_wrong_guess counts, once a code turns out wrong (so requests in flight when the
+    limit is reached, a handful per server process, may each still be answered).
+    """
+    mine, site = _key(JOIN, network(request)), _key(JOIN_SITE, SITE)
+    try:
+        used = cache.get_many([mine, site])  # one round trip on Redis
+    except Exception:
+        _counters_unreachable()
+        return None
+    wrong_here = used.get(mine) or 0
+    if wrong_here >= JOIN.count:
+        return JOIN
+    if wrong_here and (used.get(site) or 0) >= JOIN_SITE.count:
+        return JOIN_SITE
+    return None
+
+
+def count_wrong_guess(request) -> None:
+    """Count a wrong code (or screen link) from the caller's network, and from all."""
+    _count([(JOIN, network(request)), (JOIN_SITE, SITE)])
+
+
+def retry_after(limit: Limit) -> int:
+    """Seconds until the current window of `limit` ends and its counts start again."""
+    return limit.seconds - int(time.time()) % limit.seconds
+
+
+def network(request) -> str:
+    """The caller's network: its address, or for IPv6 the /64 it is in, since one machine
+    commonly has a whole /64 of addresses to choose from (as a venue behind NAT has one
+    IPv4 address)."""
+    address = client_address(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def client_address(request) -> str:

@@ -1,16 +1,23 @@
 """Rate limits: a person never meets them; a script flooding a room or guessing codes does."""
 
 import contextvars
+import html
+import io
+import itertools
 import math
+import re
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import pytest
+import segno
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from django.test import Client
 from django.urls import reverse
 
 from discussions import ratelimit
-from discussions.models import Position, Vote
+from discussions.models import JOIN_CODE_ALPHABET, Participant, Position, Vote
 from tests.factories import client_for, make_position, make_room
 
 pytestmark = pytest.mark.django_db
@@ -56,18 +63,190 @@ def test_voting_faster_than_the_limit_gets_429(room):
     assert Vote.objects.get().choice != 0  # the refused "pass" was not recorded
 
 
-def test_guessing_join_codes_is_stopped_but_right_codes_from_the_venue_are_not(client, room):
-    for n in range(ratelimit.JOIN.count):
-        response = client.get(reverse("join_start"), {"code": f"WXYZ{n % 10}A"})
+# --- Guessing join codes ------------------------------------------------------------------------
+
+
+def wrong_codes(count: int, start: str = "AAA") -> list[str]:
+    """Codes that could name a session but name none here: each is a wrong guess."""
+    tails = itertools.product(JOIN_CODE_ALPHABET, repeat=3)
+    return [start + "".join(tail) for tail in itertools.islice(tails, count)]
+
+
+def use_up_the_wrong_codes(client: Client, count: int | None = None, **request) -> None:
+    for code in wrong_codes(count or ratelimit.JOIN.count):
+        response = client.get(reverse("join_start"), {"code": code}, **request)
         assert response.status_code == 404
-    response = client.get(reverse("join", args=[room.session.code]))
-    assert response.status_code == 429
-    assert "wrong join codes" in response.content.decode()
+        assert "No session has the code" in response.content.decode()
 
 
-def test_right_codes_are_never_counted(client, room):
+def organizer_page(session, organizer) -> tuple[str, str, Client]:
+    """The join link and the QR code's address that the organizer's page shows, and the
+    organizer's browser."""
+    staff = Client()
+    staff.force_login(organizer)
+    response = staff.get(reverse("organizer:session", args=[session.pk]))
+    (qr,) = re.findall(r'<img src="([^"]*qr\.svg[^"]*)"', response.content.decode())
+    link = urlsplit(response.context["join_url"])
+    return f"{link.path}?{link.query}", html.unescape(qr), staff
+
+
+def without_csrf_token(response) -> str:
+    """The page's text without its CSRF token, which is masked afresh for every answer."""
+    return re.sub(r'"X-CSRFToken": "\w+"', "", response.content.decode())
+
+
+def test_over_its_wrong_codes_a_venue_still_joins_through_the_join_link(client, room, organizer):
+    """The issue: after 30 mistyped codes from a venue's one address, the right join link
+    answered 429 to everyone behind it."""
+    link, _, _ = organizer_page(room.session, organizer)
+    use_up_the_wrong_codes(client)
+    assert client.get(link).status_code == 200
+    response = client.post(link, {"display_name": "Dora", "group": str(room.group.pk)})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("room", args=[room.group.pk])
+    assert Participant.objects.filter(display_name="Dora", group=room.group).exists()
+
+
+def test_a_typed_right_code_leads_to_a_join_link_that_keeps_working(client, room):
+    """Typed before the network ran out of wrong codes, the code leads to the join page by a
+    link: the form still joins after the venue's next 30 mistypes."""
+    response = client.get(reverse("join_start"), {"code": room.session.code.lower()})
+    assert response.status_code == 302
+    page = response["Location"]
+    assert urlsplit(page).path == reverse("join", args=[room.session.code])
+    assert client.get(page).status_code == 200
+    use_up_the_wrong_codes(client)
+    response = client.post(page, {"display_name": "Dora", "group": str(room.group.pk)})
+    assert response.status_code == 302
+    assert Participant.objects.filter(display_name="Dora").exists()
+
+
+def test_over_its_wrong_codes_a_network_waits_alike_for_right_and_wrong_typed_codes(client, room):
+    """A guess answered while the wrong ones are refused would tell which codes exist: so,
+    over the limit, a typed code is refused whether a session has it or not, until the
+    minute is over (Retry-After), and the refusal says what still works."""
+    use_up_the_wrong_codes(client)
+    right, wrong = room.session.code, wrong_codes(1, start="CCC")[0]
+    answers = {
+        "right, typed": client.get(reverse("join_start"), {"code": right}),
+        "wrong, typed": client.get(reverse("join_start"), {"code": wrong}),
+        "right, in the address": client.get(reverse("join", args=[right])),
+        "wrong, in the address": client.get(reverse("join", args=[wrong])),
+        "right, posted": client.post(reverse("join", args=[right]), {"display_name": "Eve"}),
+    }
+    for name, response in answers.items():
+        assert response.status_code == 429, name
+        assert response["Retry-After"] == "60", name
+        text = response.content.decode()
+        assert "Too many wrong join codes from this network" in text, name
+        assert "join link" in text and "QR code" in text and "60 seconds" in text, name
+    same = [
+        without_csrf_token(answers[name]).replace(code, "CODE")
+        for name, code in (("right, typed", right), ("wrong, typed", wrong))
+    ]
+    assert same[0] == same[1]
+    assert not Participant.objects.filter(display_name="Eve").exists()
+
+
+def test_a_code_that_cannot_be_a_join_code_is_not_a_guess(client, room):
+    """Letters no code has (O, 0, I, 1, ...) look nothing up: they are not counted."""
     for _ in range(ratelimit.JOIN.count + 5):
-        assert client.get(reverse("join", args=[room.session.code])).status_code == 200
+        response = client.get(reverse("join_start"), {"code": "OO-1I"})
+        assert response.status_code == 404
+        assert "is not a join code" in response.content.decode()
+    assert client.get(reverse("join_start"), {"code": room.session.code}).status_code == 302
+
+
+def test_a_participant_who_joined_goes_back_to_the_room_over_the_limit(room):
+    ada = client_for(room.ada)
+    use_up_the_wrong_codes(ada)
+    response = ada.get(reverse("join", args=[room.session.code]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("room", args=[room.group.pk])
+
+
+def test_a_made_up_or_borrowed_link_key_proves_nothing(client, room, published_paper, organizer):
+    other = make_room(published_paper).session
+    other_link, _, _ = organizer_page(other, organizer)
+    use_up_the_wrong_codes(client)
+    code = room.session.code
+    borrowed = other_link.replace(other.code, code)
+    for link in (f"/join/{code}/?key=0123456789abcdef0123", borrowed):
+        assert client.get(link).status_code == 429, link
+
+
+def test_wrong_codes_of_an_ipv6_network_are_counted_together(client, room):
+    """One machine has a whole /64 of addresses to choose from: the network is counted."""
+    use_up_the_wrong_codes(client, REMOTE_ADDR="2001:db8:1:2::10")
+    again = {"code": wrong_codes(1, start="CCC")[0]}
+    same_network = client.get(reverse("join_start"), again, REMOTE_ADDR="2001:db8:1:2:ffff::1")
+    assert same_network.status_code == 429
+    next_network = client.get(reverse("join_start"), again, REMOTE_ADDR="2001:db8:1:3::10")
+    assert next_network.status_code == 404
+
+
+def test_the_qr_code_is_a_guess_like_any_other(client, room, organizer):
+    """/join/CODE/qr.svg answered 200 or 404 without a limit: an oracle beside /join/."""
+    for code in wrong_codes(ratelimit.JOIN.count):
+        assert client.get(reverse("join_qr", args=[code])).status_code == 404
+    for code in (room.session.code, wrong_codes(1, start="CCC")[0]):
+        response = client.get(reverse("join_qr", args=[code]))
+        assert response.status_code == 429
+        assert response["Retry-After"] == "60"
+        assert "max-age" not in response.get("Cache-Control", "")
+    # The QR code on the organizer's page still comes (organizers see every code), and
+    # opens the join link, with its key.
+    link, qr, staff = organizer_page(room.session, organizer)
+    response = staff.get(qr)
+    assert response.status_code == 200
+    expected = io.BytesIO()
+    segno.make(f"http://testserver{link}", error="m").save(
+        expected, kind="svg", scale=8, border=2, title=f"Join {room.session.code}"
+    )
+    assert response.content == expected.getvalue()
+    assert client.get(link).status_code == 200
+
+
+def test_past_the_sites_wrong_codes_only_networks_that_guessed_wait(
+    client, room, organizer, monkeypatch
+):
+    """Many networks, each under its own limit, are counted together too: past the site's
+    limit a network that sent a wrong code this minute waits; the others do not."""
+    site = ratelimit.Limit("join-site", 3, 60, ratelimit.JOIN_SITE.message)
+    monkeypatch.setattr(ratelimit, "JOIN_SITE", site)
+    for n, code in enumerate(wrong_codes(3)):
+        response = client.get(reverse("join_start"), {"code": code}, REMOTE_ADDR=f"10.0.0.{n}")
+        assert response.status_code == 404
+    right = {"code": room.session.code}
+    guessed = client.get(reverse("join_start"), right, REMOTE_ADDR="10.0.0.1")
+    assert guessed.status_code == 429
+    assert "on this site" in guessed.content.decode()
+    assert client.get(reverse("join_start"), right, REMOTE_ADDR="10.9.9.9").status_code == 302
+    link, _, _ = organizer_page(room.session, organizer)
+    assert client.get(link, REMOTE_ADDR="10.0.0.1").status_code == 200
+
+
+def test_joins_are_limited_per_session_not_per_network(client, room, published_paper, monkeypatch):
+    monkeypatch.setattr(
+        ratelimit, "SESSION_JOIN", ratelimit.Limit("session-join", 2, 60, "Many joining")
+    )
+    url, group = reverse("join", args=[room.session.code]), str(room.group.pk)
+    for n in range(2):
+        joined = Client().post(
+            url, {"display_name": f"P{n}", "group": group}, REMOTE_ADDR=f"10.0.0.{n}"
+        )
+        assert joined.status_code == 302
+    before = Participant.objects.count()
+    response = Client().post(url, {"display_name": "Third", "group": group}, REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+    assert "Many joining" in response.content.decode()
+    assert 'value="Third"' in response.content.decode()  # the form, as typed
+    assert Participant.objects.count() == before
+    other = make_room(published_paper).session
+    other_url = reverse("join", args=[other.code])
+    elsewhere = {"display_name": "Elsewhere", "group": str(other.groups.first().pk)}
+    assert Client().post(other_url, elsewhere).status_code == 302
 
 
 @pytest.fixture

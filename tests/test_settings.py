@@ -79,6 +79,9 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
         {"LIVE_TALLY_WINDOW": "soon"},
         {"VOTES_PER_ADDRESS": "0"},  # every vote of the venue refused
         {"POSTS_PER_ADDRESS": "many"},
+        {"WRONG_CODES_PER_ADDRESS": "0"},  # every typed code of the venue refused
+        {"WRONG_CODES_PER_SITE": "-5"},
+        {"JOINS_PER_SESSION": "lots"},
     ],
 )
 def test_malformed_configuration_stops_start_up_with_a_clear_error(env):
@@ -113,16 +116,20 @@ def test_the_limits_per_address_come_from_the_environment():
     """A venue larger than the defaults were sized for raises them without a code change."""
     code = (
         "import django; django.setup(); from discussions import ratelimit; "
-        "print(ratelimit.VOTE_ADDRESS.count, ratelimit.POST_ADDRESS.count)"
+        "print(ratelimit.VOTE_ADDRESS.count, ratelimit.POST_ADDRESS.count, "
+        "ratelimit.JOIN.count, ratelimit.JOIN_SITE.count, ratelimit.SESSION_JOIN.count)"
     )
     result = run_python(
         code,
         DJANGO_SETTINGS_MODULE="conference.settings",
         VOTES_PER_ADDRESS="30000",
         POSTS_PER_ADDRESS="2000",
+        WRONG_CODES_PER_ADDRESS="60",
+        WRONG_CODES_PER_SITE="1200",
+        JOINS_PER_SESSION="5000",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["30000", "2000"]
+    assert result.stdout.split() == ["30000", "2000", "60", "1200", "5000"]
 
 
 def test_a_sqlite_database_url_opens_that_file_with_the_embedded_defaults_options(tmp_path):

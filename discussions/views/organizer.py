@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,6 +20,7 @@ from discussions import exports, offload, papers, services
 from discussions.models import BreakoutGroup, Paper, Prompt, Question, Section, Session
 from discussions.views.access import organizer_required
 from discussions.views.params import as_id, as_ids
+from discussions.views.participant import join_path
 
 
 class SessionForm(forms.Form):
@@ -297,12 +297,13 @@ def publish(request: HttpRequest, paper_id: int) -> HttpResponse:
 
 
 def _session_context(request: HttpRequest, session: Session) -> dict:
-    join_path = reverse("join", args=[session.code])
     return {
         "session": session,
         "prompts": session.ordered_prompts(),
         "groups": session.groups.annotate(size=Count("participants")),
-        "join_url": request.build_absolute_uri(join_path),
+        # With its key: the link participants are sent works even while their network's
+        # typed codes wait (discussions.ratelimit).
+        "join_url": request.build_absolute_uri(join_path(session)),
         "assignments": session.assignments.select_related("user").prefetch_related("groups"),
     }
 

@@ -17,14 +17,24 @@ from django.db import connection
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.html import format_html
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from discussions import identity, queries, ratelimit, rows, services
-from discussions.models import BreakoutGroup, Participant, Position, Prompt, Session, Vote
+from discussions.models import (
+    JOIN_CODE_ALPHABET,
+    BreakoutGroup,
+    Participant,
+    Position,
+    Prompt,
+    Session,
+    Vote,
+)
 from discussions.views.params import as_id
 
 # --- Identity -----------------------------------------------------------------------------------
@@ -130,6 +140,9 @@ def member_of(request: HttpRequest, group_id: int) -> tuple[BreakoutGroup, Parti
 
 # --- Joining ------------------------------------------------------------------------------------
 
+_JOIN_KEY_SALT = "discussions.join-link"
+_CODE_CHARACTERS = set(JOIN_CODE_ALPHABET)
+
 
 @require_GET
 def join_start(request: HttpRequest) -> HttpResponse:
@@ -139,23 +152,100 @@ def join_start(request: HttpRequest) -> HttpResponse:
     session = _session_for_code(request, code)
     if isinstance(session, HttpResponse):
         return session
-    return redirect("join", session.code)
+    # To the join page by its link: the form keeps working if the network then runs out
+    # of wrong codes while the name is being typed.
+    return redirect(join_path(session))
+
+
+def join_key(session: Session) -> str:
+    """The key in every join link the app hands out (the organizer's page, the QR codes,
+    the redirect after a typed code): a link with it was not guessed, so it is answered
+    even while the network's typed codes wait (discussions.ratelimit). Derived from the
+    session's screen token, a secret as long-lived as the session: nothing more to store,
+    the same in every process and after a restart."""
+    return salted_hmac(_JOIN_KEY_SALT, session.code, secret=session.screen_token).hexdigest()[:20]
+
+
+def join_path(session: Session) -> str:
+    """The join link: the join page's address with its key."""
+    return f"{reverse('join', args=[session.code])}?key={join_key(session)}"
+
+
+def join_qr_path(session: Session) -> str:
+    """The address of the join link's QR code, with the key (it answers over the limit)."""
+    return f"{reverse('join_qr', args=[session.code])}?key={join_key(session)}"
+
+
+def _could_name_a_session(code: str) -> bool:
+    """Whether looking `code` up could find a session (find_session's test): a code that
+    cannot tells a guesser nothing, so it is neither counted nor kept waiting."""
+    return 0 < len(code) <= 12 and set(code) <= _CODE_CHARACTERS
+
+
+def _knows_the_code(request: HttpRequest, code: str) -> bool:
+    """Whether the caller shows it had the code before trying it here: a join link's key,
+    the identity cookie of a browser that joined its session (signed: it cannot be made
+    up), or an organizer's login (organizers see every code)."""
+    key = request.GET.get("key", "")
+    if key:
+        session = Session.objects.filter(code=code).only("code", "screen_token").first()
+        if session is not None and constant_time_compare(key, join_key(session)):
+            return True
+    joined = [int(pk) for pk in identity.joined(request.COOKIES) if pk.isascii() and pk.isdigit()]
+    if joined and Session.objects.filter(pk__in=joined, code=code).exists():
+        return True
+    return request.user.is_staff
+
+
+def _must_wait(request: HttpRequest, code: str) -> ratelimit.Limit | None:
+    """The limit that keeps the caller from trying `code` now (logged), or None.
+
+    Checked before the lookup, and alike for right and wrong codes: once wrong codes are
+    refused, an answer to a right one would tell a guesser which codes exist."""
+    if not _could_name_a_session(code):
+        return None
+    limit = ratelimit.guessing_refused(request)
+    if limit is None or _knows_the_code(request, code):
+        return None
+    key = ratelimit.SITE if limit is ratelimit.JOIN_SITE else ratelimit.network(request)
+    ratelimit.refuse(limit, key)
+    return limit
+
+
+def _count_if_wrong_guess(request: HttpRequest, code: str) -> None:
+    if _could_name_a_session(code) and not _knows_the_code(request, code):
+        ratelimit.count_wrong_guess(request)
+
+
+def _wait_message(limit: ratelimit.Limit) -> str:
+    seconds = ratelimit.retry_after(limit)
+    return (
+        f"{limit.message} Type the code again in {seconds} second{pluralize(seconds)}, or open "
+        "the join link or scan the QR code in your room: they work now."
+    )
+
+
+def _with_retry_after(response: HttpResponse, limit: ratelimit.Limit) -> HttpResponse:
+    response["Retry-After"] = str(ratelimit.retry_after(limit))
+    return response
 
 
 def _session_for_code(request: HttpRequest, code: str) -> Session | HttpResponse:
-    """The session a typed code opens, or the page that says why not.
+    """The session a typed code or a join link opens, or the page that says why not.
 
-    Wrong codes are counted per network address: a script guessing codes is stopped, while a
-    whole venue behind one address joining with the right code never is.
+    Wrong codes are counted per network (discussions.ratelimit); past the limit, codes
+    typed there wait, while join links and returning participants are let through.
     """
-    address = ratelimit.client_address(request)
-    if ratelimit.over(ratelimit.JOIN, address):
-        error = str(ratelimit.refuse(ratelimit.JOIN, address))
-        return render(request, "room/join_start.html", {"code": code, "error": error}, status=429)
+    normalised = services.normalise_code(code)
+    waiting = _must_wait(request, normalised)
+    if waiting is not None:
+        context = {"code": code, "error": _wait_message(waiting)}
+        response = render(request, "room/join_start.html", context, status=429)
+        return _with_retry_after(response, waiting)
     try:
         return services.find_session(code)
     except services.ServiceError as error:
-        ratelimit.exceeded(ratelimit.JOIN, address)
+        _count_if_wrong_guess(request, normalised)
         return _back_to_room(request, code) or render(
             request, "room/join_start.html", {"code": code, "error": str(error)}, status=404
         )
@@ -167,27 +257,41 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     if isinstance(session, HttpResponse):
         return session
     if session.code != code:
-        return redirect("join", session.code)
+        return redirect(join_path(session))
     existing = participant_for(identity.joined(request.COOKIES), session.pk)
     if existing is not None and existing.removed_at is not None:
         return render(request, "room/removed.html", {"session": session}, status=403)
     if existing is not None:
         return redirect(existing.group)
 
-    context = {"session": session, "display_name": "", "chosen": "", "error": ""}
+    context = {
+        "session": session,
+        "join_path": join_path(session),
+        "display_name": "",
+        "chosen": "",
+        "error": "",
+    }
     status = 200
     if request.method == "POST":
         display_name = request.POST.get("display_name", "")
         chosen = request.POST.get("group", "")
         try:
+            # Per session, not per network: a venue's whole audience joins from one address.
+            if ratelimit.exceeded(ratelimit.SESSION_JOIN, f"session-{session.pk}"):
+                raise ratelimit.refuse(ratelimit.SESSION_JOIN, f"session-{session.pk}")
             participant = services.join_session(
                 session=session,
                 display_name=display_name,
                 group_id=as_id(chosen),
             )
         except services.ServiceError as error:
-            context |= {"display_name": display_name, "chosen": chosen, "error": str(error)}
+            message = str(error)
             status = 400
+            if isinstance(error, ratelimit.Limited):
+                seconds = ratelimit.retry_after(ratelimit.SESSION_JOIN)
+                message += f" Press Join again in {seconds} second{pluralize(seconds)}."
+                status = 429
+            context |= {"display_name": display_name, "chosen": chosen, "error": message}
         else:
             response = redirect(participant.group)
             identity.remember(request.COOKIES, response, session.pk, participant.pk)
@@ -196,7 +300,10 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     for group in groups:
         group.is_full = session.group_capacity is not None and group.size >= session.group_capacity
     context["groups"] = groups
-    return render(request, "room/join.html", context, status=status)
+    response = render(request, "room/join.html", context, status=status)
+    if status == 429:
+        _with_retry_after(response, ratelimit.SESSION_JOIN)
+    return response
 
 
 def _back_to_room(request: HttpRequest, code: str) -> HttpResponse | None:
@@ -210,14 +317,27 @@ def _back_to_room(request: HttpRequest, code: str) -> HttpResponse | None:
 
 
 @require_GET
-@cache_control(max_age=3600)
 def join_qr(request: HttpRequest, code: str) -> HttpResponse:
-    """The join link as a QR code (SVG), for the screen at the front of the room."""
-    session = get_object_or_404(Session, code=code)
-    url = request.build_absolute_uri(reverse("join", args=[session.code]))
+    """The join link as a QR code (SVG), for the screen at the front of the room and the
+    organizer's page. Whether it answers tells whether a code exists, as /join/ does: the
+    same limit holds (the pages that show it ask with the key)."""
+    waiting = _must_wait(request, code)
+    if waiting is not None:
+        seconds = ratelimit.retry_after(waiting)
+        text = f"{waiting.message} Try again in {seconds} second{pluralize(seconds)}."
+        response = HttpResponse(text, status=429, content_type="text/plain; charset=utf-8")
+        return _with_retry_after(response, waiting)
+    session = Session.objects.filter(code=code).first() if _could_name_a_session(code) else None
+    if session is None:
+        _count_if_wrong_guess(request, code)
+        raise Http404("No session has this code.")
+    url = request.build_absolute_uri(join_path(session))
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", scale=8, border=2, title=f"Join {code}")
-    return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    # Only the image is kept an hour: a refusal or a 404 must not outlive its reason.
+    patch_cache_control(response, max_age=3600)
+    return response
 
 
 # --- The room -----------------------------------------------------------------------------------
