@@ -154,6 +154,29 @@ def test_guessing_join_codes_is_logged(client, room, caplog):
     assert logged(caplog, "Rate limit 'join' reached by 127.0.0.1")
 
 
+def test_wrong_screen_links_are_counted_with_the_wrong_join_codes(client, room, caplog):
+    """A screen link is a 32-character secret, far beyond guessing; wrong ones count all
+    the same, so that nothing at all answers guesses without limit. The right one is always
+    answered: the projector shares the venue's network."""
+    for n in range(ratelimit.JOIN.count):
+        token = f"not-a-screen-token-{n}"
+        assert client.get(reverse("screen_session", args=[token])).status_code == 404
+    refused = [
+        client.get(reverse("screen_session", args=["one-more"])),
+        client.get(reverse("screen_group", args=["one-more", room.group.pk])),
+        client.get(reverse("join_start"), {"code": "WXYAAA"}),
+    ]
+    for response in refused:
+        assert response.status_code == 429
+        assert response["Retry-After"] == "60"
+    assert "Too many wrong screen links from this network" in refused[0].content.decode()
+    token = room.session.screen_token
+    assert client.get(reverse("screen_session", args=[token])).status_code == 200
+    status = reverse("screen_group_status", args=[token, room.group.pk])
+    assert client.get(status).status_code == 200
+    assert logged(caplog, "Rate limit 'join' reached by 127.0.0.1")
+
+
 def test_a_room_address_does_not_tell_a_stranger_its_join_code(client, room):
     """Group numbers are sequential: a room's address that led to its session's join page
     gave away every session's code, one request each."""

@@ -207,6 +207,13 @@ def test_the_qr_code_is_a_guess_like_any_other(client, room, organizer):
     assert client.get(link).status_code == 200
 
 
+def test_the_projectors_qr_code_works_over_the_limit(client, room):
+    screen = client.get(reverse("screen_session", args=[room.session.screen_token]))
+    (qr,) = re.findall(r'<img src="([^"]*qr\.svg[^"]*)"', screen.content.decode())
+    use_up_the_wrong_codes(client)
+    assert client.get(html.unescape(qr)).status_code == 200
+
+
 def test_past_the_sites_wrong_codes_only_networks_that_guessed_wait(
     client, room, organizer, monkeypatch
 ):

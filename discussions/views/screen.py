@@ -2,23 +2,56 @@
 
 Reached by the session's unguessable screen link rather than a login, so the laptop driving
 the projector carries no facilitator's or participant's identity. Nothing here writes.
+
+A screen link's token is 32 characters of a 64-letter alphabet (192 random bits): beyond
+guessing, so the right one is always answered (the projector shares the venue's network).
+Wrong ones are counted with the wrong join codes all the same (discussions.ratelimit), so
+that no address of the app answers guesses without limit.
 """
 
 from __future__ import annotations
 
+import functools
+
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from discussions import queries
+from discussions import queries, ratelimit
 from discussions.models import BreakoutGroup, Session
+from discussions.views.participant import join_path, join_qr_path
 
 TOP_PER_GROUP = 3
 
 
-def _session(token: str) -> Session:
-    return get_object_or_404(Session.objects.select_related("paper"), screen_token=token)
+def _by_token(view):
+    """The view with the session its screen token opens, or a 404 (a 429 past the limit)."""
+
+    @functools.wraps(view)
+    def with_session(request: HttpRequest, token: str, **kwargs) -> HttpResponse:
+        session = Session.objects.select_related("paper").filter(screen_token=token).first()
+        if session is None:
+            return _wrong_token(request)
+        return view(request, session, **kwargs)
+
+    return with_session
+
+
+def _wrong_token(request: HttpRequest) -> HttpResponse:
+    limit = ratelimit.guessing_refused(request)
+    if limit is None:
+        ratelimit.count_wrong_guess(request)
+        raise Http404("No screen has this link.")
+    key = ratelimit.SITE if limit is ratelimit.JOIN_SITE else ratelimit.network(request)
+    ratelimit.refuse(limit, key)
+    seconds = ratelimit.retry_after(limit)
+    text = (
+        "Too many wrong screen links from this network. Check the link on the facilitator's "
+        f"console, and try again in {seconds} seconds."
+    )
+    response = HttpResponse(text, status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 def _group(session: Session, group_id: int) -> BreakoutGroup:
@@ -32,6 +65,13 @@ def _group(session: Session, group_id: int) -> BreakoutGroup:
     return group
 
 
+def _join_context(request: HttpRequest, session: Session) -> dict:
+    return {
+        "join_url": request.build_absolute_uri(join_path(session)),
+        "qr_url": join_qr_path(session),
+    }
+
+
 def _group_context(request: HttpRequest, session: Session, group: BreakoutGroup) -> dict:
     return {
         "session": session,
@@ -39,30 +79,29 @@ def _group_context(request: HttpRequest, session: Session, group: BreakoutGroup)
         "prompt": group.current_prompt,
         "positions": queries.room_positions(group, None, "agreed"),
         "online": queries.online_count(group.pk),
-        "join_url": request.build_absolute_uri(reverse("join", args=[session.code])),
         "sort": "agreed",
         "screen": True,  # no vote buttons on the projector
-    }
+    } | _join_context(request, session)
 
 
 @require_GET
-def screen_group(request: HttpRequest, token: str, group_id: int) -> HttpResponse:
-    session = _session(token)
+@_by_token
+def screen_group(request: HttpRequest, session: Session, group_id: int) -> HttpResponse:
     group = _group(session, group_id)
     return render(request, "screen/group.html", _group_context(request, session, group))
 
 
 @require_GET
-def screen_group_status(request: HttpRequest, token: str, group_id: int) -> HttpResponse:
-    session = _session(token)
+@_by_token
+def screen_group_status(request: HttpRequest, session: Session, group_id: int) -> HttpResponse:
     group = _group(session, group_id)
     context = _group_context(request, session, group)
     return render(request, "room/_status.html", context)
 
 
 @require_GET
-def screen_group_positions(request: HttpRequest, token: str, group_id: int) -> HttpResponse:
-    session = _session(token)
+@_by_token
+def screen_group_positions(request: HttpRequest, session: Session, group_id: int) -> HttpResponse:
     group = _group(session, group_id)
     context = _group_context(request, session, group)
     return render(request, "screen/group.html#positions", context)
@@ -75,20 +114,16 @@ def _session_context(request: HttpRequest, session: Session) -> dict:
     for group in groups:
         group.session = session
         group.top = queries.room_positions(group, None, "agreed")[:TOP_PER_GROUP]
-    return {
-        "session": session,
-        "groups": groups,
-        "join_url": request.build_absolute_uri(reverse("join", args=[session.code])),
-    }
+    return {"session": session, "groups": groups} | _join_context(request, session)
 
 
 @require_GET
-def screen_session(request: HttpRequest, token: str) -> HttpResponse:
-    session = _session(token)
+@_by_token
+def screen_session(request: HttpRequest, session: Session) -> HttpResponse:
     return render(request, "screen/session.html", _session_context(request, session))
 
 
 @require_GET
-def screen_session_results(request: HttpRequest, token: str) -> HttpResponse:
-    session = _session(token)
+@_by_token
+def screen_session_results(request: HttpRequest, session: Session) -> HttpResponse:
     return render(request, "screen/session.html#results", _session_context(request, session))
