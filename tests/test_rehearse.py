@@ -10,6 +10,7 @@ never against a limit: this machine is shared.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 
@@ -309,8 +310,10 @@ def test_the_scenario_takes_and_reports_every_kind_of_action(
     assert result["targets"]["no_5xx"] is True
 
 
-def test_the_scenario_needs_a_facilitator_and_room_under_the_post_limit(settings):
+def test_the_scenario_needs_a_facilitator_and_room_under_the_join_and_post_limits(monkeypatch):
     from django.core.management.base import CommandError
+
+    from discussions import ratelimit
 
     common = (
         *("--url", "http://127.0.0.1:9", "--code", "X", "--scenario"),
@@ -321,6 +324,11 @@ def test_the_scenario_needs_a_facilitator_and_room_under_the_post_limit(settings
     # 3 posters x 2 posts x 20 groups, and 60 s of 20 posts a second: over 1,000 a minute.
     with pytest.raises(CommandError, match="POSTS_PER_ADDRESS"):
         call_command("rehearse", *common, "--post-rate", "20", "--facilitator", "u:p")
+    # A session that takes 399 joins a minute: the 400 may all come within one.
+    fewer = dataclasses.replace(ratelimit.SESSION_JOIN, count=399)
+    monkeypatch.setattr(ratelimit, "SESSION_JOIN", fewer)
+    with pytest.raises(CommandError, match="JOINS_PER_SESSION"):
+        call_command("rehearse", *common, "--facilitator", "u:p")
 
 
 def test_an_action_log_tells_answers_refusals_and_failures_apart():

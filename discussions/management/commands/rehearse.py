@@ -194,6 +194,14 @@ class Command(BaseCommand):
         # The server counts posts per network address, and the rehearsal's browsers share
         # one: the first posters' (two each, three per group) and a minute of the posting
         # phase must fit in one minute's allowance (the server's, if set as this command's).
+        # Every join counts against the session's allowance a minute, and the rush may
+        # bring everyone within one minute.
+        if plan.participants > ratelimit.SESSION_JOIN.count:
+            raise CommandError(
+                f"{plan.participants} participants may all join within a minute; the limit is "
+                f"{ratelimit.SESSION_JOIN.count} (JOINS_PER_SESSION): raise it, in the "
+                "server's environment and this command's."
+            )
         posts = 2 * scenario.POSTERS * plan.groups + 60 * plan.post_rate
         allowed = ratelimit.POST_ADDRESS.count
         if posts > 0.9 * allowed:
