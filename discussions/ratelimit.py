@@ -7,8 +7,11 @@ breakout room and far below what a script guessing join codes or flooding a room
 Guessing join codes: a code is six of 25 characters, short enough to type, so what keeps a
 live one from being guessed is how few wrong ones a guesser may try (the README works out
 how long a guess takes). Wrong codes are counted per network (guessing_refused); a right
-one never is. Past the limit, a code typed there waits for the next window whether it is
-right or wrong: answering the right ones would tell a guesser which codes exist. What shows
+one never is. Past the limit, codes typed there are slowed, not blocked: one is answered
+every couple of seconds (a turn), right or wrong alike, and the others are asked to try
+again when the next turn comes: answering the right ones at once would tell a guesser
+which codes exist, and holding them all for the rest of the minute locked a venue's typists
+out for its mistypes. What shows
 the code was not guessed is answered all the same (the join link's key, the QR code, a
 browser that joined: discussions.views.participant), so a venue behind one address never
 locks itself out.
@@ -42,19 +45,27 @@ class Limit:
     count: int
     seconds: int
     message: str
+    # Past the count, one request is still answered every `turn` seconds (0: none until the
+    # window ends): what slows guessing without blocking the right codes (guessing_refused).
+    turn: int = 0
 
 
 # Wrong join codes (and screen links) per network, and from all networks together: see
 # guessing_refused. Right codes are never counted: joins are limited per session instead,
 # by what a session takes (its whole audience in a minute, all behind one address).
 JOIN = Limit(
-    "join", settings.WRONG_CODES_PER_ADDRESS, 60, "Too many wrong join codes from this network."
+    "join",
+    settings.WRONG_CODES_PER_ADDRESS,
+    60,
+    "Many wrong join codes came from this network.",
+    turn=2,
 )
 JOIN_SITE = Limit(
     "join-site",
     settings.WRONG_CODES_PER_SITE,
     60,
-    "Too many wrong join codes are being tried on this site right now.",
+    "Many wrong join codes are being tried on this site right now.",
+    turn=1,  # shared by every network that guessed
 )
 SITE = "site"  # the key of the count over all networks
 SESSION_JOIN = Limit(
@@ -176,27 +187,43 @@ def check(request, participant_id: int, per_participant: Limit, per_address: Lim
 
 
 def guessing_refused(request) -> Limit | None:
-    """The limit that keeps the caller's network from trying a code it may have guessed,
-    for the rest of the window; None while it may.
+    """The limit that holds back a code typed from the caller's network just now; None when
+    it may be looked up.
 
-    A network past its own wrong codes waits. Past the site's (many networks, each under
-    its own limit), a network that sent a wrong code in this window waits too, while the
-    others, a venue that typed its codes right, do not. The counts are read, not counted:
-    count_wrong_guess counts, once a code turns out wrong (so requests in flight when the
-    limit is reached, a handful per server process, may each still be answered).
+    Past the site's limit (many networks, each under its own), a network that sent a wrong
+    code in this window takes turns with every other such network, one lookup a second
+    (JOIN_SITE.turn), while the others, a venue that typed its codes right, go on as
+    before. Past its own limit a network takes turns of its own, one lookup every
+    JOIN.turn seconds. A right code typed there joins at its next try; a guesser gets a
+    lookup a turn more. The counts are read, not counted: count_wrong_guess counts, once a
+    code turns out wrong (so requests in flight when the limit is reached, a handful per
+    server process, may each still be answered).
     """
-    mine, site = _key(JOIN, network(request)), _key(JOIN_SITE, SITE)
+    here = network(request)
+    mine, site = _key(JOIN, here), _key(JOIN_SITE, SITE)
     try:
         used = cache.get_many([mine, site])  # one round trip on Redis
     except Exception:
         _counters_unreachable()
         return None
     wrong_here = used.get(mine) or 0
-    if wrong_here >= JOIN.count:
-        return JOIN
     if wrong_here and (used.get(site) or 0) >= JOIN_SITE.count:
-        return JOIN_SITE
-    return None
+        limit, key = JOIN_SITE, SITE
+    elif wrong_here >= JOIN.count:
+        limit, key = JOIN, here
+    else:
+        return None
+    return None if _take_turn(limit, key) else limit
+
+
+def _take_turn(limit: Limit, key: str) -> bool:
+    """Whether this request has the key's current turn of the limit (the first to ask)."""
+    turn = f"rl:{limit.name}-turn:{key}:{int(time.time()) // limit.turn}"
+    try:
+        return cache.add(turn, 1, timeout=limit.turn + 1)  # add(): only the first one sets it
+    except Exception:
+        _counters_unreachable()
+        return True
 
 
 def count_wrong_guess(request) -> None:
@@ -205,8 +232,9 @@ def count_wrong_guess(request) -> None:
 
 
 def retry_after(limit: Limit) -> int:
-    """Seconds until the current window of `limit` ends and its counts start again."""
-    return limit.seconds - int(time.time()) % limit.seconds
+    """Seconds until `limit` answers again: its next turn, or the end of its window."""
+    period = limit.turn or limit.seconds
+    return period - int(time.time()) % period
 
 
 def network(request) -> str:

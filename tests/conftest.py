@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from discussions import services
+from discussions import ratelimit, services
 from discussions.views.synthesis import _shared as shared_synthesis
 
 DEMO_PAPER = Path(settings.BASE_DIR) / "seeds" / "us-multilateralism-discussion-paper.txt"
@@ -15,6 +15,16 @@ def fresh_rate_limits():
     """Every test starts with no rate-limit counts (they live in the cache)."""
     cache.clear()
     yield
+
+
+@pytest.fixture
+def ratelimit_clock(monkeypatch) -> list[float]:
+    """The rate limits' clock, standing at the start of a minute's window (a test that
+    straddled a minute boundary would start counting again halfway) and at the start of a
+    turn; it moves only when the test moves it (clock[0] += seconds)."""
+    now = [1_800_000_000.0]  # a whole number of minutes
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    return now
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 """Rate limits: a person never meets them; a script flooding a room or guessing codes does."""
 
 import contextvars
+import dataclasses
 import html
 import io
 import itertools
@@ -24,10 +25,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def one_window(monkeypatch):
-    """Counts are per fixed window of time: keep the whole test inside one, or a test that
-    straddles a minute boundary starts counting again halfway."""
-    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_800_000_000.0)
+def clock(ratelimit_clock) -> list[float]:
+    return ratelimit_clock
 
 
 @pytest.fixture
@@ -73,7 +72,9 @@ def wrong_codes(count: int, start: str = "AAA") -> list[str]:
 
 
 def use_up_the_wrong_codes(client: Client, count: int | None = None, **request) -> None:
-    for code in wrong_codes(count or ratelimit.JOIN.count):
+    """The network's wrong codes for the minute, and the turn that follows them: the next
+    code typed there in the same turn is held back."""
+    for code in wrong_codes((count or ratelimit.JOIN.count) + 1):
         response = client.get(reverse("join_start"), {"code": code}, **request)
         assert response.status_code == 404
         assert "No session has the code" in response.content.decode()
@@ -123,8 +124,8 @@ def test_a_typed_right_code_leads_to_a_join_link_that_keeps_working(client, room
 
 def test_over_its_wrong_codes_a_network_waits_alike_for_right_and_wrong_typed_codes(client, room):
     """A guess answered while the wrong ones are refused would tell which codes exist: so,
-    over the limit, a typed code is refused whether a session has it or not, until the
-    minute is over (Retry-After), and the refusal says what still works."""
+    over the limit, a typed code is held back whether a session has it or not, until the
+    network's next turn (Retry-After), and the refusal says what works at once."""
     use_up_the_wrong_codes(client)
     right, wrong = room.session.code, wrong_codes(1, start="CCC")[0]
     answers = {
@@ -136,16 +137,38 @@ def test_over_its_wrong_codes_a_network_waits_alike_for_right_and_wrong_typed_co
     }
     for name, response in answers.items():
         assert response.status_code == 429, name
-        assert response["Retry-After"] == "60", name
+        assert response["Retry-After"] == "2", name
         text = response.content.decode()
-        assert "Too many wrong join codes from this network" in text, name
-        assert "join link" in text and "QR code" in text and "60 seconds" in text, name
+        assert "Many wrong join codes came from this network" in text, name
+        assert "join link" in text and "QR code" in text and "2 seconds" in text, name
     same = [
         without_csrf_token(answers[name]).replace(code, "CODE")
         for name, code in (("right, typed", right), ("wrong, typed", wrong))
     ]
     assert same[0] == same[1]
     assert not Participant.objects.filter(display_name="Eve").exists()
+
+
+def test_over_its_wrong_codes_a_network_is_slowed_not_blocked(client, room, clock):
+    """The issue: a venue's mistypes must not block the right code typed there. Past the
+    limit, one code a turn (2 s) is still looked up: the right one joins at its next try,
+    and a guesser gets one lookup a turn, 30 a minute more."""
+    use_up_the_wrong_codes(client)
+    right = {"code": room.session.code}
+    assert client.get(reverse("join_start"), right).status_code == 429
+    clock[0] += ratelimit.JOIN.turn
+    response = client.get(reverse("join_start"), right)
+    assert response.status_code == 302
+    assert urlsplit(response["Location"]).path == reverse("join", args=[room.session.code])
+    assert client.get(response["Location"]).status_code == 200  # its link: no turn needed
+    # A guesser trying three codes a second for the rest of the minute: one a turn looked up.
+    guesses, lookups = iter(wrong_codes(200, start="CCC")), 0
+    seconds = 60 - 2 * ratelimit.JOIN.turn
+    for _ in range(seconds):
+        clock[0] += 1
+        for code in itertools.islice(guesses, 3):
+            lookups += client.get(reverse("join_start"), {"code": code}).status_code == 404
+    assert lookups == seconds // ratelimit.JOIN.turn
 
 
 def test_a_code_that_cannot_be_a_join_code_is_not_a_guess(client, room):
@@ -187,12 +210,12 @@ def test_wrong_codes_of_an_ipv6_network_are_counted_together(client, room):
 
 def test_the_qr_code_is_a_guess_like_any_other(client, room, organizer):
     """/join/CODE/qr.svg answered 200 or 404 without a limit: an oracle beside /join/."""
-    for code in wrong_codes(ratelimit.JOIN.count):
+    for code in wrong_codes(ratelimit.JOIN.count + 1):  # the limit, and the turn after it
         assert client.get(reverse("join_qr", args=[code])).status_code == 404
     for code in (room.session.code, wrong_codes(1, start="CCC")[0]):
         response = client.get(reverse("join_qr", args=[code]))
         assert response.status_code == 429
-        assert response["Retry-After"] == "60"
+        assert response["Retry-After"] == "2"
         assert "max-age" not in response.get("Cache-Control", "")
     # The QR code on the organizer's page still comes (organizers see every code), and
     # opens the join link, with its key.
@@ -219,12 +242,15 @@ def test_past_the_sites_wrong_codes_only_networks_that_guessed_wait(
 ):
     """Many networks, each under its own limit, are counted together too: past the site's
     limit a network that sent a wrong code this minute waits; the others do not."""
-    site = ratelimit.Limit("join-site", 3, 60, ratelimit.JOIN_SITE.message)
+    site = dataclasses.replace(ratelimit.JOIN_SITE, count=3)
     monkeypatch.setattr(ratelimit, "JOIN_SITE", site)
     for n, code in enumerate(wrong_codes(3)):
         response = client.get(reverse("join_start"), {"code": code}, REMOTE_ADDR=f"10.0.0.{n}")
         assert response.status_code == 404
     right = {"code": room.session.code}
+    # The site's turn this second, for every network that guessed: one takes it.
+    turn = client.get(reverse("join_start"), right, REMOTE_ADDR="10.0.0.2")
+    assert turn.status_code == 302
     guessed = client.get(reverse("join_start"), right, REMOTE_ADDR="10.0.0.1")
     assert guessed.status_code == 429
     assert "on this site" in guessed.content.decode()
