@@ -38,8 +38,10 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
+from tests.deadlines import START_DEADLINE
+
 DAPHNE = Path(sys.executable).with_name("daphne")
-START_TIMEOUT = 30.0
+START_TIMEOUT = START_DEADLINE
 STOP_TIMEOUT = 5.0
 # One key for every server of the run: sessions survive a restart and cross processes.
 SECRET_KEY = secrets.token_urlsafe(50)

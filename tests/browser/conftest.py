@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 # The real ASGI server in a subprocess, for pages that use the WebSocket.
 from tests.browser.asgi_server import (  # noqa: F401
@@ -12,6 +13,7 @@ from tests.browser.asgi_server import (  # noqa: F401
     start_asgi_server,
     use_a_sqlite_file_for_this_run,
 )
+from tests.deadlines import DEADLINE_MS
 
 # Playwright's sync API runs an event loop in this thread; the tests still call the ORM
 # between browser steps, which Django would otherwise refuse inside a running loop.
@@ -29,6 +31,12 @@ ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 # The server processes must open the test database: on SQLite, a file for the whole run.
 use_a_sqlite_file_for_this_run()
+
+# Playwright's waits too (expect() gives up after 5 s by default, and the pages' actions
+# and wait_for_function() after their context's timeout): what a page shows often arrives
+# over a socket from a server on a loaded machine. A check returns as soon as it holds, so
+# the deadline costs nothing unless the thing never happens.
+expect.set_options(timeout=DEADLINE_MS)
 
 
 def pytest_collection_modifyitems(items):
@@ -65,7 +73,7 @@ def browser(chromium_path):
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(DEADLINE_MS)
     page = context.new_page()
     yield page
     context.close()
@@ -91,7 +99,7 @@ def new_page(browser):
 
     def make(width: int = 1280, height: int = 800):
         context = browser.new_context(viewport={"width": width, "height": height})
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(DEADLINE_MS)
         contexts.append(context)
         return context.new_page()
 

