@@ -13,12 +13,13 @@ from django.test import Client
 from conference.asgi import application
 from discussions import identity, live, services
 from discussions.models import FacilitatorAssignment
+from tests.deadlines import DEADLINE
 from tests.factories import make_position, make_room, make_session, participant_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
-WAIT = 3
+WAIT = DEADLINE  # for what must arrive: see tests/deadlines.py
 
 
 @pytest_asyncio.fixture(autouse=True)

