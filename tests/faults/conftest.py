@@ -39,6 +39,7 @@ from tests.browser.asgi_server import (  # noqa: F401 (fixtures)
     use_a_sqlite_file_for_this_run,
 )
 from tests.browser.conftest import browser, chromium_path, new_page  # noqa: F401 (fixtures)
+from tests.deadlines import DEADLINE, START_DEADLINE
 
 # The server processes must open the test database: on SQLite, a file for the whole run.
 use_a_sqlite_file_for_this_run()
@@ -74,7 +75,7 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + DEADLINE
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 pytest.fail(f"redis-server exited: {self.log()}", pytrace=False)
@@ -276,7 +277,7 @@ class UvicornServer(AsgiServer):
     def wait_until_ready(self) -> None:
         self._wait_until_healthy()
         # /healthz answered from one worker: wait for all of them.
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_DEADLINE
         while self.workers > 1 and len(self.worker_pids()) < self.workers:
             if time.monotonic() > deadline:
                 pytest.fail(f"{self.name}: not all {self.workers} workers started", pytrace=False)

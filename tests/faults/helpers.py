@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import select
@@ -18,10 +19,22 @@ from playwright.sync_api import Page, expect
 from discussions import services
 from discussions.models import Participant as ParticipantRow
 from discussions.models import Position, Session, Vote
+from tests.deadlines import DEADLINE
 from tests.test_two_processes import Participant
 
 CHOICES = {"agree": 1, "disagree": -1, "pass": 0}
 LABELS = {1: "agree", -1: "disagree", 0: "pass"}
+
+
+def wait_until(predicate, what: str) -> float:
+    """Poll until `predicate()` holds and return when it did (time.monotonic()). A drill
+    waits for what must happen, however slowly a loaded machine gets there: only "never"
+    reaches tests.deadlines.DEADLINE."""
+    deadline = time.monotonic() + DEADLINE
+    while not predicate():
+        assert time.monotonic() < deadline, f"not within {DEADLINE:.0f} s: {what}"
+        time.sleep(0.05)
+    return time.monotonic()
 
 
 DRILL_PAPER = b"""# Drill paper
@@ -160,8 +173,14 @@ class Voters:
                 mine[position] = choice
             self._stop.wait(self.interval)
 
-    def acknowledged(self) -> list[Attempt]:
-        return [a for a in self.attempts if a.status == 200]
+    def acknowledged(self, since: float = -math.inf) -> list[Attempt]:
+        """The votes answered 200, of those sent at `since` (time.monotonic()) or later."""
+        return [a for a in self.attempts if a.status == 200 and a.started >= since]
+
+    def wait_for_acknowledged(self, count: int, since: float = -math.inf) -> None:
+        """Until `count` votes sent at `since` or later have been answered 200: the voting
+        got going, or goes on. A count, not a time: a loaded machine answers fewer a second."""
+        wait_until(lambda: len(self.acknowledged(since)) >= count, f"{count} votes acknowledged")
 
     def failed(self) -> list[Attempt]:
         return [a for a in self.attempts if a.status != 200]
@@ -239,7 +258,9 @@ def screen_tallies(page: Page, position_ids: list[int]) -> dict[int, str | None]
     )
 
 
-def wait_until_screens_match(pages: dict[str, Page], position_ids, timeout: float) -> float:
+def wait_until_screens_match(
+    pages: dict[str, Page], position_ids, timeout: float = DEADLINE
+) -> float:
     """Poll until every page shows the database's tallies; return how long it took, or
     raise AssertionError listing what each page shows against the database."""
     started = time.monotonic()
@@ -309,7 +330,7 @@ class Member:
             try:
                 ready, _, _ = select.select([self.socket.sock], [], [], 0.2)
                 if ready or self.socket.buffer:
-                    self._take(self.socket.receive(timeout=5))
+                    self._take(self.socket.receive(timeout=DEADLINE))
                 if time.monotonic() - last_ping >= self.heartbeat:
                     with self._lock:
                         self.socket.send_text('{"type": "ping"}')

@@ -18,22 +18,27 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.deadlines import DEADLINE
 from tests.faults.helpers import (
     connection_states,
     database_tallies,
+    wait_until,
     wait_until_screens_match,
     watched_room,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-RECONNECT_LIMIT = 15.0  # seconds from the kill to every page live again
-NOTICE = 1.0  # seconds by which every page on the killed worker has seen its socket close
-AFTER = 3.0  # seconds of voting after every page is live again
+# Seconds the drill watches the pages before it takes them all for live again: long enough
+# for the pages on the killed worker to see their sockets reset (at once, on a quiet
+# machine). Not a bound: a page that sees it later is still checked below.
+NOTICE = 1.0
+AFTER = 5  # votes sent once every page is live again that must go through
 
 # Since `since` (performance.now() on the page's own clock): did the page leave "live", is it
 # live now, and when did it last become live.
@@ -57,6 +62,15 @@ def page_sockets(server) -> dict[int, int]:
     return {pid: min(look.get(pid, 0) for look in looks) for pid in looks[0]}
 
 
+def gone(pid: int) -> bool:
+    """The process has exited (a zombie until its parent, the supervisor, reaps it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
 def test_a_killed_worker_s_pages_reconnect_to_the_other_and_every_screen_catches_up(
     throwaway_redis, start_uvicorn, new_page
 ):
@@ -72,17 +86,20 @@ def test_a_killed_worker_s_pages_reconnect_to_the_other_and_every_screen_catches
     ids, pages, voters = room.position_ids, room.pages, room.voters
     voters.start()
     try:
-        time.sleep(1.5)
+        voters.wait_for_acknowledged(5)  # the voting got going
         before = len(voters.acknowledged())
         sockets = page_sockets(server)
         victim = max(sockets, key=sockets.get)
         page_clocks = {name: page.evaluate("performance.now()") for name, page in pages.items()}
         killed = time.monotonic()
         os.kill(victim, signal.SIGKILL)
+        # From then on no connection is the killed worker's: every request sent later reaches
+        # a live one.
+        dead = wait_until(lambda: gone(victim), f"worker {victim} gone after SIGKILL")
 
         # The pages on the killed worker drop at once (the kernel resets their sockets), then
         # come back; the others never leave "Live".
-        deadline = killed + RECONNECT_LIMIT
+        deadline = killed + DEADLINE
         while True:
             seen = {name: page.evaluate(SINCE, page_clocks[name]) for name, page in pages.items()}
             dropped = [name for name, s in seen.items() if s["dropped"]]
@@ -90,12 +107,13 @@ def test_a_killed_worker_s_pages_reconnect_to_the_other_and_every_screen_catches
             if noticed and dropped and all(s["live"] for s in seen.values()):
                 break
             assert time.monotonic() < deadline, (
-                f"{RECONNECT_LIMIT:.0f} s after the kill: pages that dropped {dropped}, "
+                f"{DEADLINE:.0f} s after the kill: pages that dropped {dropped}, "
                 f"states {[connection_states(p) for p in pages.values()]}"
             )
             time.sleep(0.1)
         reconnected = {name: (seen[name]["at"] - page_clocks[name]) / 1000 for name in dropped}
-        time.sleep(AFTER)  # voting goes on through the remaining process
+        live_again = time.monotonic()
+        voters.wait_for_acknowledged(AFTER, since=live_again)  # voting goes on
     finally:
         voters.stop()
 
@@ -110,13 +128,13 @@ def test_a_killed_worker_s_pages_reconnect_to_the_other_and_every_screen_catches
         f"or refused ({sorted({str(a.status) for a in failed})})"
     )
     assert before >= 5, "the voting did not get going before the kill"
-    assert [a for a in acknowledged if a.started > killed + 1], "no vote went through afterwards"
+    assert [a for a in acknowledged if a.started > dead], "no vote went through afterwards"
     for attempt in failed:  # only what the killed worker was answering when it died
         assert not isinstance(attempt.status, int), attempt
-        assert attempt.started < killed + 0.5 and attempt.answered >= killed, attempt
+        assert attempt.started < dead and attempt.answered >= killed, attempt
     assert voters.check_database() == []
 
-    took = wait_until_screens_match(pages, ids, timeout=15)
+    took = wait_until_screens_match(pages, ids)
     print(f"every screen showed the database's tallies {took:.1f} s after voting stopped")
     print(f"final tallies: {database_tallies(ids)}")
     for name, page in pages.items():
