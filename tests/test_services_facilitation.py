@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from discussions import queries, services
@@ -350,3 +352,66 @@ def test_every_action_is_logged_with_who_and_what(room, facilitator, position):
         (facilitator.pk, "phase"),
         (facilitator.pk, "announce"),
     ]
+
+
+class RecordingLayer:
+    """A channel layer that keeps what it is asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict]] = []
+
+    async def group_send(self, group: str, message: dict) -> None:
+        self.sent.append((group, message))
+
+
+def test_an_action_on_every_group_sends_each_room_its_status_and_the_consoles_one_word(
+    published_paper, django_user_model, django_capture_on_commit_callbacks, monkeypatch
+):
+    session = make_session(published_paper, group_count=3)
+    organizer = django_user_model.objects.create_user(username="o", is_staff=True)
+    layer = RecordingLayer()
+    monkeypatch.setattr("discussions.live.get_channel_layer", lambda: layer)
+    groups = list(session.groups.order_by("pk"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.announce(actor=organizer, groups=groups, text="Back in 5 <minutes>")
+    rooms = [(name, message) for name, message in layer.sent if name.startswith("room.")]
+    assert [name for name, _ in rooms] == [f"room.{group.pk}" for group in groups]
+    for (_, message), group in zip(rooms, groups, strict=True):
+        group.refresh_from_db()
+        assert message["seq"] == group.broadcast_seq == 1
+        assert "Announcement: Back in 5 &lt;minutes&gt;" in message["html"]
+        assert group.name in message["html"]
+    consoles = [message for name, message in layer.sent if name == f"console.{session.pk}"]
+    assert consoles == [{"type": "console.changed", "group_ids": [g.pk for g in groups]}]
+    assert ModerationEntry.objects.filter(action="announce").count() == 3
+
+
+@pytest.mark.parametrize(
+    "act",
+    [
+        lambda actor, groups: services.announce(actor=actor, groups=groups, text="Hello"),
+        lambda actor, groups: services.set_phase(actor=actor, groups=groups, phase="voting"),
+        lambda actor, groups: services.start_timer(actor=actor, groups=groups, seconds=60),
+        lambda actor, groups: services.advance_prompt(actor=actor, groups=groups),
+    ],
+    ids=["announce", "phase", "countdown", "next prompt"],
+)
+def test_an_action_on_every_group_takes_as_many_queries_for_twelve_groups_as_for_two(
+    published_paper, django_user_model, django_capture_on_commit_callbacks, act
+):
+    """One publish per group was three queries and two channel-layer round trips a group:
+    seconds for a hundred groups under load. Now: the check, the lock, the writes, the
+    broadcast numbers, and after the commit one read of the groups and their numbers online."""
+    facilitator = django_user_model.objects.create_user(username="fay", password="x" * 12)
+    counts = []
+    for size in (2, 12):
+        session = make_session(published_paper, group_count=size, name=f"Session of {size}")
+        FacilitatorAssignment.objects.create(session=session, user=facilitator)
+        groups = list(session.groups.all())
+        with (
+            CaptureQueriesContext(connection) as queries_made,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            act(facilitator, groups)
+        counts.append(len(queries_made))
+    assert counts[0] == counts[1], counts

@@ -251,13 +251,29 @@ def remove_participant(*, actor, participant_id: int) -> Participant:
 
 
 def _groups_for(actor, groups: Iterable[BreakoutGroup]) -> list[BreakoutGroup]:
-    """The groups, checked, then locked (in id order: services.locks)."""
+    """The groups, checked (one query per session, not per group: an action on every group
+    of a session names a hundred), then locked (in id order: services.locks)."""
     groups = list(groups)
-    for group in groups:
-        _check(actor, group)
     if not groups:
         raise ServiceError("Choose at least one group.")
+    for session in Session.objects.filter(pk__in={g.session_id for g in groups}):
+        allowed = set(session.groups_facilitated_by(actor).values_list("pk", flat=True))
+        if any(g.pk not in allowed for g in groups if g.session_id == session.pk):
+            raise NotAllowed("You do not facilitate this group.")
     return lock_groups(group.pk for group in groups)
+
+
+def _save_and_log(actor, groups: list[BreakoutGroup], fields: list[str], action: str, detail):
+    """Write the groups' changed fields, a log entry each (`detail(group)`), and push their
+    new status: a few statements for any number of groups."""
+    BreakoutGroup.objects.bulk_update(groups, fields)
+    ModerationEntry.objects.bulk_create(
+        ModerationEntry(
+            session_id=group.session_id, group=group, actor=actor, action=action,
+            detail=detail(group),
+        )
+        for group in groups
+    )  # fmt: skip
 
 
 @retry_on_conflict
@@ -265,34 +281,40 @@ def set_phase(*, actor, groups: Iterable[BreakoutGroup], phase: str) -> None:
     if phase not in BreakoutGroup.Phase.values:
         raise ServiceError("A phase is collecting, voting or closed.")
     with transaction.atomic():
-        for group in _groups_for(actor, groups):
-            if group.phase == phase:
-                continue
+        changed = [group for group in _groups_for(actor, groups) if group.phase != phase]
+        for group in changed:
             group.phase = phase
-            group.save(update_fields=["phase"])
-            _log(actor, group, "phase", detail=group.get_phase_display())
-            # Tallies that were hidden until voting closed now show: refresh the list too.
-            live.publish(group.pk, live.status_and_positions_html(group.pk))
+        _save_and_log(actor, changed, ["phase"], "phase", lambda g: g.get_phase_display())
+        # Tallies that were hidden until voting closed now show: refresh the list too.
+        live.publish_status([group.pk for group in changed], positions_too=True)
 
 
 @retry_on_conflict
 def advance_prompt(*, actor, groups: Iterable[BreakoutGroup]) -> None:
     """Move each group to the session's next prompt, collecting positions again."""
     with transaction.atomic():
-        for group in _groups_for(actor, groups):
-            order = list(
-                SessionPrompt.objects.filter(session=group.session_id)
-                .order_by("position")
-                .values_list("prompt_id", flat=True)
-            )
+        locked = _groups_for(actor, groups)
+        orders: dict[int, list[int]] = {}
+        for group in locked:
+            if group.session_id not in orders:
+                orders[group.session_id] = list(
+                    SessionPrompt.objects.filter(session=group.session_id)
+                    .order_by("position")
+                    .values_list("prompt_id", flat=True)
+                )
+            order = orders[group.session_id]
             index = order.index(group.current_prompt_id) if group.current_prompt_id in order else -1
             if index + 1 >= len(order):
                 raise ServiceError(f"{group.name} is already on the last prompt.")
             group.current_prompt_id = order[index + 1]
             group.phase = BreakoutGroup.Phase.COLLECTING
-            group.save(update_fields=["current_prompt", "phase"])
-            _log(actor, group, "next prompt", detail=f"Prompt {index + 2} of {len(order)}")
-            live.publish(group.pk, live.status_and_positions_html(group.pk))
+
+        def detail(group: BreakoutGroup) -> str:
+            order = orders[group.session_id]
+            return f"Prompt {order.index(group.current_prompt_id) + 1} of {len(order)}"
+
+        _save_and_log(actor, locked, ["current_prompt", "phase"], "next prompt", detail)
+        live.publish_status([group.pk for group in locked], positions_too=True)
 
 
 TIMER_FIELDS = ["timer_ends_at", "timer_paused_remaining", "timer_then_phase"]
@@ -302,11 +324,9 @@ def _change_timers(actor, groups, action: str, change, detail: str = "") -> None
     """Apply `change(group)` to each group's countdown; where it returns True (something
     changed), save, log and push the new countdown to the room."""
     with transaction.atomic():
-        for group in _groups_for(actor, groups):
-            if change(group):
-                group.save(update_fields=TIMER_FIELDS)
-                _log(actor, group, action, detail=detail)
-                live.publish(group.pk, live.status_html_for(group.pk))
+        changed = [group for group in _groups_for(actor, groups) if change(group)]
+        _save_and_log(actor, changed, TIMER_FIELDS, action, lambda group: detail)
+        live.publish_status([group.pk for group in changed])
 
 
 def _check_seconds(seconds: int, message: str) -> None:
@@ -417,7 +437,7 @@ def apply_due_timer(group: BreakoutGroup) -> BreakoutGroup:
             action="timer end",
             detail=f"Phase: {group.get_phase_display()}" if then else "",
         )
-        live.publish(group.pk, live.status_and_positions_html(group.pk))
+        live.publish_status([group.pk], positions_too=True)
     return group
 
 
@@ -429,12 +449,13 @@ def announce(*, actor, groups: Iterable[BreakoutGroup], text: str) -> None:
         raise ServiceError(f"An announcement is at most {MAX_ANNOUNCEMENT} characters.")
     now = timezone.now()
     with transaction.atomic():
-        for group in _groups_for(actor, groups):
+        locked = _groups_for(actor, groups)
+        for group in locked:
             group.announcement = text
             group.announced_at = now if text else None
-            group.save(update_fields=["announcement", "announced_at"])
-            _log(actor, group, "announce" if text else "clear announcement", detail=text)
-            live.publish(group.pk, live.status_html_for(group.pk))
+        action = "announce" if text else "clear announcement"
+        _save_and_log(actor, locked, ["announcement", "announced_at"], action, lambda g: text)
+        live.publish_status([group.pk for group in locked])
 
 
 @retry_on_conflict
@@ -455,9 +476,8 @@ def set_session_option(*, actor, session: Session, option: str, value: bool) -> 
             action="option",
             detail=f"{label} {'on' if value else 'off'}",
         )
-        # Each broadcast number locks its group: in id order, as every lock of groups.
-        for group_id in session.groups.order_by("pk").values_list("pk", flat=True):
-            live.publish(group_id, live.status_and_positions_html(group_id))
+        rooms = lock_groups(session.groups.values_list("pk", flat=True))  # after the session
+        live.publish_status([room.pk for room in rooms], positions_too=True)
 
 
 def _minutes(seconds: int) -> str:
