@@ -38,6 +38,7 @@
   let lastChange = 0;
   let lastAsked = -Infinity;
   let anyTimer = null;
+  let askWhenAnswered = false;
   function anyChanged() {
     lastChange = Date.now();
     if (!anyTimer) askAgain();
@@ -46,12 +47,33 @@
     anyTimer = null;
     const now = Date.now();
     if (lastAsked >= lastChange + SETTLE) return;
+    if (resultsRequested()) {
+      askWhenAnswered = true;
+      return;
+    }
     if (now - lastAsked >= ANY_EVERY) {
       htmx.trigger(document.body, "console:any");
       lastAsked = now;
     }
     anyTimer = setTimeout(askAgain, Math.max(lastAsked + ANY_EVERY, lastChange + SETTLE) - now);
   }
+
+  // Each answer replaces the results (outerHTML). An ask made while a request for them was
+  // on its way was queued by htmx on the element that answer replaced, and went with it:
+  // the change that prompted it never showed (a slow answer on a loaded server, outlasting
+  // the throttle). So asks wait for the answer, then go: the answer's region listens as
+  // soon as it is swapped in ("settle:0ms" in the template), before htmx:afterRequest.
+  function resultsRequested() {
+    return document.querySelector("#results.htmx-request") !== null;
+  }
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    // The element that asked: once its answer replaced it, htmx tells its parent, and the
+    // event's own "elt" is that parent.
+    const config = event.detail.requestConfig;
+    if (!askWhenAnswered || !config || config.elt.id !== "results") return;
+    askWhenAnswered = false;
+    if (!anyTimer) askAgain();
+  });
 
   // Many votes in a second become one re-fetch of the group.
   function changed(groupId) {
@@ -75,7 +97,7 @@
     socket.onopen = function () {
       retry = 0;
       setState("live", "Live");
-      if (everOpened) htmx.trigger(document.body, "console:resync");
+      if (everOpened) resync();
       everOpened = true;
       ping = setInterval(function () { socket.send(JSON.stringify({ type: "ping" })); }, 25000);
     };
@@ -95,9 +117,16 @@
       setTimeout(connect, Math.min(30000, 500 * Math.pow(2, retry)) * (0.5 + Math.random() / 2));
     };
   }
-  // A countdown ran out: the server applies its end when the group is next read.
+  // Everything again: after a reconnection, or when a countdown ran out (the server applies
+  // its end when the group is next read). The results lose it too if a request of theirs is
+  // out (see above), so they are asked again once it is answered.
+  function resync() {
+    const lost = resultsRequested();
+    htmx.trigger(document.body, "console:resync");
+    if (lost) anyChanged();
+  }
   document.addEventListener("countdown:zero", function () {
-    setTimeout(function () { htmx.trigger(document.body, "console:resync"); }, 300);
+    setTimeout(resync, 300);
   });
 
   connect();

@@ -22,8 +22,12 @@ from playwright.sync_api import Page, expect
 from discussions import demo, services
 from discussions.models import Participant, Position, Recommendation, Session, Vote
 from tests.browser import test_facilitation_live as facilitation
+from tests.browser.asgi_server import AsgiServer
 from tests.browser.test_room_live import join, off_the_browser_thread
 from tests.conftest import DEMO_PAPER
+from tests.deadlines import DEADLINE
+from tests.factories import make_participant, make_position
+from tests.test_two_processes import Participant as HttpParticipant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -271,3 +275,73 @@ def test_synthesis_of_a_demo_session(asgi_server, new_page, demo_session, organi
     expect(items.locator("p.small")).to_contain_text(divided.group.name)
     page.locator("#curation").scroll_into_view_if_needed()
     shoot(page.locator("#curation"), "synthesis-recommendation")
+
+
+SMALL_PAPER = b"""# A small paper
+
+What should allies pay for?
+
+## Alliances
+
+Alliances are multilateral organizations.
+"""
+
+
+def test_a_vote_during_a_slow_answer_still_shows(start_asgi_server, new_page, organizer):
+    """The page asks for the results again while its last request is still unanswered (a
+    loaded server): that ask must not be lost. htmx queues a request its element asks for
+    while one is on its way, on that element; the answer replaces the element, and the
+    queued request went with it, so the vote cast meanwhile never showed."""
+    # Computed for every request: an answer shows the votes cast when it was asked, and
+    # never asks again by itself ("load delay"), so only the console's asks re-fetch.
+    server: AsgiServer = start_asgi_server(SYNTHESIS_FRESH="0")
+    paper = services.import_paper(data=SMALL_PAPER, filename="small.md", publish=True).paper
+    session = services.create_session(paper=paper, name="Small breakouts", group_count=1)
+    group = session.groups.get()
+    author = make_participant(group, "Author")
+    first, second = (make_position(author, text) for text in ("Pay more.", "Pay less."))
+    voter = HttpParticipant(server)
+    voter.join(session.code, "Vic", group.pk)
+
+    page = new_page(1366, 900)
+    open_synthesis(page, server.url, session, organizer)
+    before = Vote.objects.filter(position__group=group).count()
+    wait_for_votes(page, before)
+    page.evaluate(
+        f"""() => {{
+          window.__heard = 0;
+          document.body.addEventListener("console:group-{group.pk}", () => window.__heard++);
+        }}"""
+    )
+    held = []
+
+    def hold_the_first(route):
+        """The first re-fetch is answered by the server at once, and reaches the page only
+        when the test lets it: a slow answer."""
+        if held:
+            route.continue_()
+        else:
+            held.append((route, route.fetch()))
+
+    page.route("**/synthesis/results*", hold_the_first)
+
+    def cast(position, choice):
+        voter.request(
+            f"/rooms/{group.pk}/positions/{position.pk}/vote", {"choice": choice}, htmx=True
+        )
+
+    cast(first, "agree")
+    deadline = time.monotonic() + DEADLINE
+    while not held:  # the page asked, and the server answered with the first vote in
+        assert time.monotonic() < deadline, "the page never asked for the results"
+        page.wait_for_timeout(50)
+    cast(second, "disagree")
+    # The page hears of the second vote, and its next ask comes within the throttle after
+    # the first: hold the answer a while longer, so that the ask comes while it is held.
+    page.wait_for_function("() => window.__heard >= 2")
+    page.wait_for_timeout((THROTTLE + 2) * 1000)
+    route, response = held[0]
+    route.fulfill(response=response)
+    wait_for_votes(page, before + 1)
+    wait_for_votes(page, before + 2)
+    assert Vote.objects.filter(position__group=group).count() == before + 2
