@@ -7,11 +7,12 @@ import pytest
 import pytest_asyncio
 
 from conference.channel_layer import PubSubChannelLayer
+from tests.deadlines import DEADLINE
 
 pytestmark = pytest.mark.asyncio
 
 REDIS = "redis://127.0.0.1:6379/7"
-WAIT = 3
+WAIT = DEADLINE  # for what must arrive: see tests/deadlines.py
 
 
 @pytest_asyncio.fixture

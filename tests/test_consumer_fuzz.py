@@ -27,12 +27,13 @@ from discussions.consumers import MAX_FRAME
 from discussions.models import FacilitatorAssignment, Participant, Presence, Session
 from discussions.origin import logged_allowed_hosts_origin_validator
 from discussions.routing import websocket_urlpatterns
+from tests.deadlines import DEADLINE
 from tests.factories import client_for, make_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
-WAIT = 3
+WAIT = DEADLINE  # for what must arrive: see tests/deadlines.py
 PROBE = "not json"  # answered with a notice: marks the end of a frame's answer
 FUZZ = settings(
     max_examples=40,
