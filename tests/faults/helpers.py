@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import re
 import select
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -13,6 +16,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connections
 from playwright.sync_api import Page, expect
 
@@ -49,6 +53,22 @@ Alliances are multilateral organizations.
 
 Trade rules need enforcement.
 """
+
+
+def set_up_server_database(env: dict[str, str], script: str) -> dict:
+    """Run `script` with `manage.py shell` against a server's own database (a throwaway
+    cluster, not pytest's): it migrates, writes what the drill needs and prints it as JSON
+    on its last line, which is returned."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"setting up the drill's database failed:\n{result.stderr}"
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def make_session(groups: int = 2) -> Session:

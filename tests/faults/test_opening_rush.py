@@ -20,10 +20,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import itertools
-import json
 import random
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -33,10 +30,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
-from django.conf import settings
 
 from tests.browser.asgi_server import server_env
-from tests.faults.helpers import DRILL_PAPER
+from tests.faults.helpers import DRILL_PAPER, set_up_server_database
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,16 +71,7 @@ print(json.dumps({{"code": session.code, "session": session.pk, "groups": groups
 
 
 def set_up_database(env: dict[str, str]) -> dict:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SETUP],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, f"setting up the rush's database failed:\n{result.stderr}"
-    drill = json.loads(result.stdout.strip().splitlines()[-1])
+    drill = set_up_server_database(env, SETUP)
     drill["groups"] = {int(pk): value for pk, value in drill["groups"].items()}
     return drill
 

@@ -18,20 +18,16 @@ The same run on both backends: the cluster is the test's own either way.
 
 from __future__ import annotations
 
-import json
 import logging
-import subprocess
-import sys
 import time
 import urllib.error
 
 import pytest
-from django.conf import settings
 from django.db import OperationalError
 
 from discussions.middleware import DATABASE_AWAY
 from tests.browser.asgi_server import server_env
-from tests.faults.helpers import DRILL_PAPER, Voters, wait_until
+from tests.faults.helpers import DRILL_PAPER, Voters, set_up_server_database, wait_until
 from tests.test_two_processes import Participant
 
 OUTAGE = 4.0  # seconds PostgreSQL is down at least
@@ -60,19 +56,6 @@ print(json.dumps({{"code": session.code, "group": group.pk, "positions": positio
 """
 
 
-def set_up_database(env: dict[str, str]) -> dict:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SETUP],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, f"setting up the drill's database failed:\n{result.stderr}"
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def join(server, database, code: str, group_id: int, count: int) -> list[Participant]:
     """Voters who joined through the join pages, `.participant_id` read from the database."""
     clients = []
@@ -91,7 +74,7 @@ def test_a_postgresql_restart_refuses_writes_clearly_and_the_app_recovers_by_its
     throwaway_postgres, throwaway_redis, start_uvicorn
 ):
     env = server_env(DATABASE_URL=throwaway_postgres.url, REDIS_URL=throwaway_redis.url)
-    drill = set_up_database(env)
+    drill = set_up_server_database(env, SETUP)
     server = start_uvicorn(
         workers=2,
         DATABASE_URL=throwaway_postgres.url,
