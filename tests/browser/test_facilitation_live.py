@@ -33,6 +33,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "a long facilitator password"
 FORM_CONTROLS = "form, input, button, select, textarea"
+# A ten-minute countdown, read at some point after it started: not necessarily within its
+# first minute, on a loaded machine.
+TEN_MINUTES_RUNNING = re.compile(r"^(10:00|\d:[0-5]\d)$")
 
 
 @pytest.fixture
@@ -460,9 +463,7 @@ def test_console_overview_and_projector_views(
     all_groups.get_by_role("button", name="Send announcement to all groups").click()
     for page in (ana, ben, cy):
         expect(page.locator(".announcement")).to_contain_text("Ten minutes, then we vote.")
-        expect(page.locator("#room-status .countdown-value")).to_have_text(
-            re.compile(r"^(10:00|9:\d\d)$")
-        )
+        expect(page.locator("#room-status .countdown-value")).to_have_text(TEN_MINUTES_RUNNING)
 
     # A position waiting for review flags its group, live.
     cy.get_by_label("Your position").fill("Put national sovereignty first in every treaty.")
@@ -470,9 +471,7 @@ def test_console_overview_and_projector_views(
     expect(cy.locator(".pending-badge")).to_be_visible()
     expect(fac.locator(f"#row-{second.pk}")).to_contain_text("1 awaiting review")
     for summary in (first, second):
-        expect(fac.locator(f"#row-{summary.pk} .countdown-value")).to_have_text(
-            re.compile(r"^9:\d\d$|^10:00$")
-        )
+        expect(fac.locator(f"#row-{summary.pk} .countdown-value")).to_have_text(TEN_MINUTES_RUNNING)
     screenshot(fac, "console-overview")
 
     group_view = log_in(
@@ -488,7 +487,7 @@ def test_console_overview_and_projector_views(
     expect(screen.locator(".screen-code")).to_have_text(code)
     expect(screen.locator(".screen-join img")).to_have_attribute("alt", re.compile("QR code"))
     expect(screen.locator("h1.prompt")).to_have_text(first.current_prompt.heading)
-    expect(screen.locator(".countdown-value")).to_have_text(re.compile(r"^9:\d\d$|^10:00$"))
+    expect(screen.locator(".countdown-value")).to_have_text(TEN_MINUTES_RUNNING)
     expect(screen.locator(".announcement")).to_contain_text("Ten minutes, then we vote.")
     expect(screen.locator("li.position")).to_have_count(2)
     expect(screen.locator(FORM_CONTROLS)).to_have_count(0)
