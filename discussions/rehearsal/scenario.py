@@ -5,8 +5,9 @@ facilitators are already at work. On one clock (t = 0 when the first participant
 
     the rush    participants arrive evenly over `join_window` seconds, each as a browser:
                 the join form, the join, the room page, the room's socket. The first three
-                of each group post as soon as they are in (a position each to vote on, then
-                the group's moderation targets), while the others are still arriving.
+                of each group post once they have read the prompt and typed (a THINK share
+                of the window after joining, and again after posting: a position each to
+                vote on, then the group's moderation targets), while others still arrive.
     the votes   once everyone is in, votes at the offered rate for `duration` seconds, as
                 the plain rehearsal's; meanwhile others post new positions (`post_rate` a
                 second, the posting phase).
@@ -52,6 +53,10 @@ from discussions.rehearsal.run import (
 )
 
 POSTERS = 3  # per group, the first to join: a position each to vote on
+# The time a poster takes to read and type before each of their posts, as a share of the join
+# window, drawn evenly (seeded): 6 to 18 s in a minute's rush. A room's first positions come
+# while others still arrive, not the instant its first members are in.
+THINK = (0.1, 0.3)
 MOVER = 3  # the member of each group (by join order) the facilitator moves
 GROUPS_PER_FACILITATOR = 10  # the default number of facilitators: one per this many groups
 # A pass waits at most this long for its group's posts and mover before acting without them.
@@ -177,17 +182,22 @@ class Scenario(Rehearsal):
     async def _post_first(self, member: Member, rank: int) -> None:
         """A position to vote on, then one the facilitator hides (rank 0) or merges (1, 2)."""
         group, plan = member.group, self.plans[member.group]
+        await self._think()
         pid = await self._post(member, f"Rehearsal position {rank + 1} of group {group}.")
         if pid is not None:
             self.positions.setdefault(group, []).append(pid)
             if rank == 0:
                 plan.pin = pid
+        await self._think()
         if rank == 0:
             plan.hide = await self._post(member, f"Rehearsal aside of group {group}: to hide.")
         else:
             pid = await self._post(member, f"Rehearsal duplicate of group {group}: to merge.")
             if pid is not None:
                 plan.duplicates.append(pid)
+
+    async def _think(self) -> None:
+        await asyncio.sleep(self.rng.uniform(*THINK) * self.plan.join_window)
 
     async def _post(self, member: Member, text: str) -> int | None:
         answer = await self._http(
