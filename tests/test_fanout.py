@@ -6,6 +6,7 @@ import pytest
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from discussions import fanout, live
+from tests.deadlines import DEADLINE
 from tests.layers import group_members
 
 pytestmark = pytest.mark.asyncio
@@ -152,7 +153,7 @@ async def test_each_event_loop_has_its_own_and_a_new_layer_replaces_the_old():
     replaced.stop()
 
 
-async def wait_for(condition, seconds: float = 3) -> None:
+async def wait_for(condition, seconds: float = DEADLINE) -> None:
     deadline = asyncio.get_running_loop().time() + seconds
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "timed out"

@@ -11,6 +11,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections,
 
 from discussions import live, queries, services
 from discussions.models import BreakoutGroup, Position, Vote
+from tests.deadlines import DEADLINE
 from tests.factories import make_participant, make_position, make_room, make_vote
 
 pytestmark = pytest.mark.django_db
@@ -51,11 +52,14 @@ class Listener:
         self.channel = self._run(self.layer.new_channel())
         self._run(self.layer.group_add(self.group, self.channel))
 
-    def _run(self, coroutine, timeout: float = 10):
+    def _run(self, coroutine, timeout: float = DEADLINE):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     def next(self) -> dict:
-        return self._run(asyncio.wait_for(self.layer.receive(self.channel), 5))
+        # The receive's own deadline expires first: it is cancelled, not left to take the
+        # next message.
+        receive = asyncio.wait_for(self.layer.receive(self.channel), DEADLINE)
+        return self._run(receive, timeout=2 * DEADLINE)
 
     def assert_nothing_received(self) -> None:
         """Send a marker to the group: if nothing came before it, nothing was published."""
@@ -67,7 +71,7 @@ class Listener:
             self._run(self.layer.group_discard(self.group, self.channel))
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(10)
+            self.thread.join(DEADLINE)
             self.loop.close()
 
 
@@ -366,7 +370,7 @@ class Threads:
             self.use_test_database()
             try:
                 connection.ensure_connection()
-                start.wait(timeout=10)  # everyone connected: now all at once
+                start.wait(timeout=DEADLINE)  # everyone connected: now all at once
                 return call()
             finally:
                 connection.close()
