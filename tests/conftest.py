@@ -6,6 +6,7 @@ from django.core.cache import cache
 
 from discussions import ratelimit, services
 from discussions.views.synthesis import _shared as shared_synthesis
+from tests.concurrency import threads  # noqa: F401 (a fixture for every test module)
 
 DEMO_PAPER = Path(settings.BASE_DIR) / "seeds" / "us-multilateralism-discussion-paper.txt"
 

@@ -1,3 +1,5 @@
+import functools
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -215,3 +217,31 @@ def test_rename_group_refuses_an_empty_or_long_name_and_keeps_the_old_one(sessio
     assert "limit is 100" in refusal(services.rename_group, group=first, name="x" * 101)
     first.refresh_from_db()
     assert first.name == "Group 1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_joins_never_take_more_seats_than_a_group_has(published_paper, threads):
+    """Joins lock only the group they join, and only when it has a capacity: on PostgreSQL,
+    eight people at once for the last two seats of a chosen group, and eight more placed
+    by the app in groups of two."""
+    chosen = make_session(published_paper, group_count=2, group_capacity=2)
+    group = chosen.groups.order_by("pk").first()
+    placed = make_session(published_paper, group_count=3, assignment="auto", group_capacity=2)
+
+    def join(session, name, group_id=None):
+        try:
+            return services.join_session(session=session, display_name=name, group_id=group_id)
+        except services.ServiceError as error:
+            return str(error)
+
+    calls = [functools.partial(join, chosen, f"C{n}", group.pk) for n in range(8)]
+    calls += [functools.partial(join, placed, f"P{n}") for n in range(8)]
+    answers = threads.run(calls)
+    refusals = [answer for answer in answers if isinstance(answer, str)]
+    assert sorted(set(refusals)) == [
+        "Every group is full: ask the organizer to make room.",
+        f"{group.name} is full: choose another group.",
+    ]
+    assert Participant.objects.filter(group=group).count() == 2
+    sizes = Counter(Participant.objects.filter(session=placed).values_list("group", flat=True))
+    assert sorted(sizes.values()) == [2, 2, 2]

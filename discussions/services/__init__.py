@@ -14,8 +14,9 @@ A write that takes a later kind never waits, holding it, for an earlier one, so 
 writes can wait on each other in a cycle. UPDATE statements lock the rows they change, so
 they count: a broadcast number (live.publish) locks its group, and is taken only after the
 write's own group lock, or after the commit (a vote's tallies). Examples: a join locks the
-session; a post, a phase or a countdown locks its group; hiding, pinning or merging locks
-the positions' group, then the positions; moving a participant locks both groups, then the
+group it joins when the group has a capacity to check (nothing otherwise); a post, a phase
+or a countdown locks its group; hiding, pinning or merging locks the positions' group, then
+the positions; moving a participant locks both groups, then the
 participant; the plenary round locks every group of the session, then updates positions;
 a vote locks only its position.
 

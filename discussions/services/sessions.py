@@ -21,7 +21,7 @@ from discussions.models import (
     generate_join_code,
 )
 from discussions.services.errors import ServiceError, clean_line
-from discussions.services.locks import lock_session, retry_on_conflict
+from discussions.services.locks import lock_group, retry_on_conflict
 
 MAX_GROUPS = 200
 MAX_DISPLAY_NAME = 40
@@ -139,39 +139,57 @@ def join_session(
     """Add a participant to a group of the session, checking code, capacity and choice.
 
     Placement follows the session: the participant's chosen group, or the least-full one.
-    The session row is locked so two people cannot both take the last seat of a group.
+    Only a group with a capacity is locked, and only the one being joined, so that two people
+    cannot both take its last seat: locking the session serialised every join of a session,
+    and in the opening rush the server's request threads all waited on that one row while
+    the room's first positions waited for a thread (docs/capacity.md, scenario rehearsal).
     """
     display_name = clean_line(display_name, what="display name", limit=MAX_DISPLAY_NAME)
-    with transaction.atomic():
-        session = lock_session(session.pk)
-        if not session.accepts_joins():
-            raise ServiceError(f"Session {session.code} is no longer open for joining.")
-        groups = list(
-            BreakoutGroup.objects.filter(session=session)
-            .annotate(size=Count("participants"))
-            .order_by("position", "pk")
-        )
-        group = _place(session, groups, group_id)
-        return Participant.objects.create(session=session, group=group, display_name=display_name)
+    session = Session.objects.get(pk=session.pk)  # fresh: joining may have closed since
+    if not session.accepts_joins():
+        raise ServiceError(f"Session {session.code} is no longer open for joining.")
+    tried: set[int] = set()
+    while True:
+        with transaction.atomic():
+            group = _place(session, group_id, tried)
+            if group is not None:
+                return Participant.objects.create(
+                    session=session, group=group, display_name=display_name
+                )
+        # The least-full group filled up meanwhile: place again, among the others.
 
 
-def _place(session: Session, groups: list[BreakoutGroup], group_id: int | None) -> BreakoutGroup:
+def _place(session: Session, group_id: int | None, tried: set[int]) -> BreakoutGroup | None:
+    """The group to join, locked if it has a capacity to check; None if a group chosen for
+    the participant (not by them) filled up meanwhile: the caller places them again, in a
+    new transaction, so that one join never holds two groups' locks (services.locks)."""
     capacity = session.group_capacity
-
-    def has_room(group: BreakoutGroup) -> bool:
-        return capacity is None or group.size < capacity
-
     if session.assignment == Session.Assignment.CHOOSE:
-        chosen = next((g for g in groups if g.pk == group_id), None)
+        chosen = BreakoutGroup.objects.filter(pk=group_id, session=session).first()
         if chosen is None:
             raise ServiceError("Choose one of this session's groups.")
-        if not has_room(chosen):
+        if capacity is not None and _size(lock_group(chosen.pk)) >= capacity:
             raise ServiceError(f"{chosen.name} is full: choose another group.")
         return chosen
-    open_groups = [g for g in groups if has_room(g)]
-    if not open_groups:
+    groups = (
+        BreakoutGroup.objects.filter(session=session)
+        .exclude(pk__in=tried)
+        .annotate(size=Count("participants"))
+        .order_by("size", "position", "pk")
+    )
+    candidate = next((g for g in groups if capacity is None or g.size < capacity), None)
+    if candidate is None:
         raise ServiceError("Every group is full: ask the organizer to make room.")
-    return min(open_groups, key=lambda g: (g.size, g.position, g.pk))
+    if capacity is None:
+        return candidate  # least full as read: two joins at once may pick the same group
+    if _size(lock_group(candidate.pk)) < capacity:
+        return candidate
+    tried.add(candidate.pk)
+    return None
+
+
+def _size(group: BreakoutGroup) -> int:
+    return Participant.objects.filter(group=group).count()
 
 
 def assign_facilitator(
