@@ -98,6 +98,7 @@ def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server, organi
         assert figures["http_errors"] == {}, name
         assert figures["lost"] == 0, name
         assert figures["duplicated"] == 0, name
+        assert figures["sockets_closed"] == 0 and figures["sockets_closed_codes"] == {}, name
         # Each vote reached the three other members of its group, each exactly once.
         assert figures["fanout_deliveries"] == figures["fanout_expected"] == 30 * 3, name
         assert figures["unmatched_fragments"] == 0, name
@@ -292,6 +293,7 @@ def test_the_scenario_takes_and_reports_every_kind_of_action(
     # The six who stay (the movers' sockets are closed by the move, by design) voted, and
     # every vote reached the two other voters of its group.
     assert result["joined"] == result["connected"] == 6
+    assert result["sockets_closed_codes"] == {}
     assert result["votes_ok"] == result["votes_sent"] == 6
     assert result["fanout_deliveries"] == result["fanout_expected"] == 6 * 2
     assert result["unmatched_fragments"] == 0

@@ -230,6 +230,18 @@ class Rehearsal:
             # sockets missing a little (dropped messages) are different problems.
             "sockets_with_losses": sum(1 for m in joined if m.socket and self._lost(m)),
             "sockets_closed": sum(1 for m in joined if m.socket and m.socket.closed),
+            # Why: the server's close code (4403: refused, e.g. no longer a member; 1011: a
+            # ping it sent went unanswered in time), or "none" for a connection that ended
+            # without a close frame.
+            "sockets_closed_codes": dict(
+                sorted(
+                    Counter(
+                        str(m.socket.close_code or "none")
+                        for m in joined
+                        if m.socket and m.socket.closed
+                    ).items()
+                )
+            ),
             # Losses among the numbers sent once every socket was in (the joining phase's
             # arrivals can cross a socket's subscription out of order, between processes).
             "lost_while_voting": sum(

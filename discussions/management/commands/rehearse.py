@@ -313,6 +313,7 @@ def block(name: str, r: dict) -> list[str]:
         + "  ".join(f"{w['p99']:g}" for w in r["fanout_windows"] if w["p99"] is not None),
         f"  lost {r['lost']} ({r['lost_while_voting']} while voting), "
         f"duplicated {r['duplicated']}, http errors {r['http_errors']}",
+        f"  sockets closed  {r['sockets_closed']} {r.get('sockets_closed_codes', '')}",
     ]
     b = r["socket_bytes"]
     lines.append(
