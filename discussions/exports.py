@@ -154,6 +154,9 @@ def _counts(positions, m, column) -> dict[int, dict[str, int]]:
 
 def _votes(position_ids: set[int], who: dict[int, str]) -> list[dict]:
     """Votes in long form, one row each."""
+    if not position_ids:
+        # No query: the ORM answers an empty IN itself, which a raw query cannot take.
+        return []
     rows = (
         Vote.objects.filter(position__in=position_ids)
         .order_by("position", "participant")

@@ -289,3 +289,13 @@ def test_an_export_costs_the_same_queries_for_ten_people_or_sixty(published_pape
             exports.build(session, votes=True, full=True)
         counted.append(len(captured.captured_queries))
     assert counted[0] == counted[1] <= 15, counted
+
+
+@pytest.mark.parametrize("format", ["md", "csv", "json", "pdf"])
+def test_a_session_with_no_position_yet_exports(published_paper, format):
+    """The opening minutes: people have joined, nobody has posted. The CSV and JSON exports
+    answered 500 on PostgreSQL (the votes of no positions: an empty IN in a raw query),
+    as the rehearsed opening rush found."""
+    room = make_room(published_paper)
+    data = exports.export_file(room.session.pk, None, False, False, format)
+    assert data
