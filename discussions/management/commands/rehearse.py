@@ -247,7 +247,8 @@ class Deadlocks:
                 "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
             )
             count = cursor.fetchone()[0]
-        connection.close()  # not held idle through the run
+        if not connection.in_atomic_block:  # a caller's transaction (a test's) keeps it
+            connection.close()  # not held idle through the run
         return count
 
     def count(self, *, wait: float) -> dict:
