@@ -264,8 +264,8 @@ def _groups_for(actor, groups: Iterable[BreakoutGroup]) -> list[BreakoutGroup]:
 
 
 def _save_and_log(actor, groups: list[BreakoutGroup], fields: list[str], action: str, detail):
-    """Write the groups' changed fields, a log entry each (`detail(group)`), and push their
-    new status: a few statements for any number of groups."""
+    """Write the groups' changed fields and a log entry each (`detail(group)`): two
+    statements for any number of groups. The caller pushes their new status."""
     BreakoutGroup.objects.bulk_update(groups, fields)
     ModerationEntry.objects.bulk_create(
         ModerationEntry(
