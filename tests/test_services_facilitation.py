@@ -14,6 +14,7 @@ from discussions.models import (
     ModerationEntry,
     Participant,
     Position,
+    Session,
     Vote,
 )
 from tests.factories import make_participant, make_position, make_room, make_session, make_vote
@@ -415,3 +416,59 @@ def test_an_action_on_every_group_takes_as_many_queries_for_twelve_groups_as_for
             act(facilitator, groups)
         counts.append(len(queries_made))
     assert counts[0] == counts[1], counts
+
+
+def test_a_phase_change_makes_pages_refetch_their_list_only_when_tallies_show_or_hide(
+    room, django_user_model, position, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Every page of a group re-fetches its list on the refresh marker: twenty requests for
+    one click. A phase shows in the status, which the broadcast carries; the list changes
+    only where the session hides tallies until voting closes."""
+    organizer = django_user_model.objects.create_user(username="o", is_staff=True)
+    layer = RecordingLayer()
+    monkeypatch.setattr("discussions.live.get_channel_layer", lambda: layer)
+
+    def broadcast_of(phase: str) -> str:
+        layer.sent.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.set_phase(actor=organizer, groups=[room.group], phase=phase)
+        [html] = [m["html"] for name, m in layer.sent if name == f"room.{room.group.pk}"]
+        assert f'data-phase="{phase}"' in html
+        return html
+
+    assert "room-refresh" not in broadcast_of("voting")
+    assert "room-refresh" not in broadcast_of("closed")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_session_option(
+            actor=organizer, session=room.session, option="hide_tallies", value=True
+        )
+    assert "room-refresh" in broadcast_of("voting")  # closed -> voting: tallies hide
+    assert "room-refresh" not in broadcast_of("collecting")  # hidden before and after
+    assert "room-refresh" in broadcast_of("closed")  # they show
+
+
+@pytest.mark.parametrize(
+    ("hide_tallies", "then_phase", "refetch"),
+    [
+        (False, "voting", False),
+        (False, "closed", False),
+        (True, "voting", False),
+        (True, "closed", True),
+    ],
+)
+def test_a_countdown_that_runs_out_makes_pages_refetch_their_list_only_when_tallies_show(
+    room, facilitator, django_capture_on_commit_callbacks, monkeypatch,
+    hide_tallies, then_phase, refetch,
+):  # fmt: skip
+    Session.objects.filter(pk=room.session.pk).update(hide_tallies=hide_tallies)
+    services.start_timer(actor=facilitator, groups=[room.group], seconds=60, then_phase=then_phase)
+    BreakoutGroup.objects.filter(pk=room.group.pk).update(
+        timer_ends_at=timezone.now() - timedelta(seconds=1)
+    )
+    layer = RecordingLayer()
+    monkeypatch.setattr("discussions.live.get_channel_layer", lambda: layer)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.apply_due_timer(BreakoutGroup.objects.get(pk=room.group.pk))
+    [html] = [m["html"] for name, m in layer.sent if name == f"room.{room.group.pk}"]
+    assert f'data-phase="{then_phase}"' in html
+    assert ("room-refresh" in html) == refetch

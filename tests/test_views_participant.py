@@ -483,3 +483,30 @@ def test_a_vote_costs_a_few_queries_and_one_for_the_membership_check(ada, room, 
 
 # Transaction control: logged on some backends, and a savepoint inside the test's transaction.
 TRANSACTION = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+def position_reads(captured) -> list[str]:
+    table = Position._meta.db_table
+    return [
+        q["sql"] for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]
+    ]  # fmt: skip
+
+
+def test_the_status_fragment_reads_no_positions(ada, room, sorted_room):
+    """Every page of a group asks for its status at a countdown's end and after a gap in
+    the broadcasts: the list it does not show must not be read."""
+    with CaptureQueriesContext(connection) as captured:
+        response = ada.get(reverse("room_status", args=[room.group.pk]))
+    assert response.status_code == 200 and 'id="room-status"' in page(response)
+    assert position_reads(captured) == []
+
+
+def test_a_post_answered_to_htmx_reads_only_the_new_position(ada, room, sorted_room):
+    """The answer is a fresh form and the author's new card: not the room's whole list."""
+    with CaptureQueriesContext(connection) as captured:
+        response = ada.post(
+            reverse("post_position", args=[room.group.pk]), {"text": "Fund the UN fully."}, **HTMX
+        )
+    assert response.status_code == 200 and "Fund the UN fully." in page(response)
+    assert len(position_reads(captured)) == 1, "\n".join(position_reads(captured))

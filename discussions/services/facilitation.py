@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from discussions import live
+from discussions import live, queries
 from discussions.models import (
     BreakoutGroup,
     ModerationEntry,
@@ -282,11 +282,20 @@ def set_phase(*, actor, groups: Iterable[BreakoutGroup], phase: str) -> None:
         raise ServiceError("A phase is collecting, voting or closed.")
     with transaction.atomic():
         changed = [group for group in _groups_for(actor, groups) if group.phase != phase]
+        tallies_flip = {group.pk for group in changed if _tallies_flip(group, phase)}
         for group in changed:
             group.phase = phase
         _save_and_log(actor, changed, ["phase"], "phase", lambda g: g.get_phase_display())
-        # Tallies that were hidden until voting closed now show: refresh the list too.
-        live.publish_status([group.pk for group in changed], positions_too=True)
+        # The broadcast carries the phase. Only where tallies show or hide with it (a session
+        # that hides them until voting closes) does every page re-fetch its list as well.
+        live.publish_status([group.pk for group in changed if group.pk not in tallies_flip])
+        live.publish_status(tallies_flip, positions_too=True)
+
+
+def _tallies_flip(group: BreakoutGroup, phase: str) -> bool:
+    """Whether the group's tallies show or hide when it moves to `phase` (a session that
+    hides them until voting closes): then every page must re-fetch its list."""
+    return queries.tallies_hidden(group) != queries.hidden_by(group.session.hide_tallies, phase)
 
 
 @retry_on_conflict
@@ -423,6 +432,7 @@ def apply_due_timer(group: BreakoutGroup) -> BreakoutGroup:
         if not group.timer_due():
             return group
         then = group.timer_then_phase
+        tallies_flip = bool(then) and _tallies_flip(group, then)
         group.timer_ends_at = None
         group.timer_paused_remaining = None
         group.timer_then_phase = ""
@@ -437,7 +447,7 @@ def apply_due_timer(group: BreakoutGroup) -> BreakoutGroup:
             action="timer end",
             detail=f"Phase: {group.get_phase_display()}" if then else "",
         )
-        live.publish_status([group.pk], positions_too=True)
+        live.publish_status([group.pk], positions_too=tallies_flip)
     return group
 
 

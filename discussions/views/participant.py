@@ -348,20 +348,27 @@ def _sort(request: HttpRequest) -> str:
     return sort if sort in queries.SORTS else queries.DEFAULT_SORT
 
 
-def _room_context(group: BreakoutGroup, participant: Participant, sort: str) -> dict:
-    prompt = group.current_prompt
+def _status_context(group: BreakoutGroup, participant: Participant) -> dict:
+    """What the room's status and its post form show: not the list, which is the costly
+    part (the status is re-fetched by every page of a group at a countdown's end, and a
+    post is answered with the form and the new card only)."""
     return {
         "session": group.session,
         "group": group,
         "participant": participant,
-        "prompt": prompt,
+        "prompt": group.current_prompt,
+        "online": queries.online_count(group.pk),
+        "vote_choices": queries.VOTE_BUTTONS,
+    }
+
+
+def _room_context(group: BreakoutGroup, participant: Participant, sort: str) -> dict:
+    return _status_context(group, participant) | {
         "positions": queries.room_positions(group, participant, sort),
         "plenary": queries.plenary_positions(group, participant),
-        "online": queries.online_count(group.pk),
         "sort": sort,
         "sort_label": queries.SORTS[sort],
         "sorts": queries.SORTS,
-        "vote_choices": queries.VOTE_BUTTONS,
     }
 
 
@@ -394,7 +401,7 @@ def room_status(request: HttpRequest, group_id: int) -> HttpResponse:
     group, participant = member_of(request, group_id)
     # Pages ask for the status when their countdown reaches zero: end it here.
     group = services.apply_due_timer(group)
-    context = _room_context(group, participant, queries.DEFAULT_SORT)
+    context = _status_context(group, participant)
     return render(request, "room/room.html#status", context)
 
 
@@ -408,7 +415,7 @@ def post_position(request: HttpRequest, group_id: int) -> HttpResponse:
     except services.ServiceError as error:
         if not request.htmx:
             return _room_with(request, group, participant, post_error=str(error), post_text=text)
-        context = _room_context(group, participant, queries.DEFAULT_SORT)
+        context = _status_context(group, participant)
         context |= {"post_error": str(error), "post_text": text}
         status = 429 if isinstance(error, ratelimit.Limited) else 422
         return render(request, "room/room.html#post_form", context, status=status)
@@ -416,7 +423,7 @@ def post_position(request: HttpRequest, group_id: int) -> HttpResponse:
         return redirect(group)
     # A fresh form, and the new card straight away; the broadcast copy of it is dropped by
     # the page because an element with its id is already there.
-    context = _room_context(group, participant, queries.DEFAULT_SORT) | {"posted": True}
+    context = _status_context(group, participant) | {"posted": True}
     context["position"] = queries.position_with_tally(position.pk)
     return render(request, "room/posted.html", context)
 

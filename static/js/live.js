@@ -68,17 +68,21 @@
     el.textContent = text;
   }
 
-  // Re-fetch what the page shows. The regions' addresses come from the page (a participant's
-  // room and the projector fetch from different places), and the request is marked so the
-  // answer can be checked against the sequence below.
-  function resync() {
+  // Re-fetch what the page shows: both regions after a gap or a reconnection, or those a
+  // refresh marker names (its broadcast carried the rest; every page of the group asks at
+  // once, so a region fetched for nothing is twenty requests). The regions' addresses come
+  // from the page (a participant's room and the projector fetch from different places),
+  // and the request is marked so the answer can be checked against the sequence below.
+  const ALL_REGIONS = ["status", "positions"];
+  function resync(regions) {
+    const wanted = Array.isArray(regions) ? regions : ALL_REGIONS;
     const positions = document.getElementById("positions");
     const sort = positions ? positions.dataset.sort || "newest" : "newest";
     const marked = { headers: { "X-Resync": "1" }, swap: "outerHTML" };
-    if (room.dataset.statusUrl) {
+    if (room.dataset.statusUrl && wanted.indexOf("status") !== -1) {
       htmx.ajax("GET", room.dataset.statusUrl, Object.assign({ target: "#room-status" }, marked));
     }
-    if (room.dataset.positionsUrl && positions) {
+    if (room.dataset.positionsUrl && positions && wanted.indexOf("positions") !== -1) {
       const url = room.dataset.positionsUrl + "?sort=" + encodeURIComponent(sort);
       htmx.ajax("GET", url, Object.assign({ target: "#positions" }, marked));
     }
@@ -144,7 +148,8 @@
   // Control messages: "re-fetch the list" and "this page belongs elsewhere now".
   room.addEventListener("htmx:wsAfterMessage", function (event) {
     const message = event.detail.message;
-    if (message.indexOf('id="room-refresh"') !== -1) resync();
+    const refresh = /id="room-refresh"[^>]*data-regions="([^"]*)"/.exec(message);
+    if (refresh) resync(refresh[1].split(" "));
     const away = /id="room-away"[^>]*data-href="([^"]*)"/.exec(message);
     if (away) window.location.assign(away[1]);
   });
@@ -167,10 +172,13 @@
     }
   }
 
-  // At zero the page asks again: the server ends the countdown (and changes the phase, if
-  // the facilitator chose that) on the first request after the end, and tells everyone.
+  // At zero the page asks for the status: the server ends the countdown (and changes the
+  // phase, if the facilitator chose that) on the first request after the end, and tells
+  // everyone, with a refresh marker if the list must be fetched too.
   document.addEventListener("countdown:zero", function () {
-    setTimeout(resync, 300);
+    setTimeout(function () {
+      resync(["status"]);
+    }, 300);
   });
   document.body.addEventListener("htmx:afterSettle", applyPhase);
   room.addEventListener("htmx:wsAfterMessage", function () {

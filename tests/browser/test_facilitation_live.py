@@ -422,6 +422,37 @@ def test_a_merge_leaves_one_card_with_each_participants_vote_counted_once(
     assert_same_document(*people.values())
 
 
+# --- What a page fetches again ----------------------------------------------------------------
+
+
+def test_a_pin_refetches_the_list_alone_and_a_phase_change_nothing(
+    asgi_server, new_page, session, organizer
+):
+    """A broadcast that carries the change is applied as it is; one that cannot (a pin
+    reorders each reader's own list) makes each page fetch that list, and only that: in a
+    room of twenty, each such request is twenty."""
+    base, code = asgi_server.url, session.code
+    group = groups(session)[0]
+    ana = join(new_page(), base, code, "Ana", "Group 1")
+    first = post(ana, "Tie NATO burden-sharing to published targets.")
+    second = post(ana, "Keep the WHO funded while it reforms.")
+    expect(ana.locator("#positions-list > li.position").first).to_have_id(f"position-{second.pk}")
+    fetched: list[str] = []
+    ana.on("request", lambda request: fetched.append(request.url))
+
+    fac = log_in(new_page(1366, 900), base, organizer.username, f"/facilitate/groups/{group.pk}/")
+    fac.locator(f"#pin-{first.pk}").click()
+    expect(ana.locator("#positions-list > li.position").first).to_have_id(f"position-{first.pk}")
+    expect(card(ana, first).locator(".badge.pin")).to_be_visible()
+    fac.locator(f"#phase-{group.pk}").select_option("voting")
+    fac.locator(f"#phase-{group.pk}-set").click()
+    expect(ana.locator("#room-status")).to_have_attribute("data-phase", "voting")
+    expect(ana.get_by_role("button", name="Post position")).to_be_disabled()
+
+    room_requests = [url.removeprefix(base) for url in fetched if "/rooms/" in url]
+    assert room_requests == [f"/rooms/{group.pk}/positions?sort=newest"], room_requests
+
+
 # --- Overview and projector -------------------------------------------------------------------
 
 
