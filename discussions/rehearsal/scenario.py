@@ -17,8 +17,9 @@ facilitators are already at work. On one clock (t = 0 when the first participant
                 votes. The probe fetches the synthesis pages and the exports, as in the plain
                 rehearsal, from the start.
 
-Pages do what live.js does with the broadcasts: a "re-fetch" marker (a pin, a merge, a
-phase) makes each page of the group fetch its status and positions again, and a participant
+Pages do what live.js does with the broadcasts: a "re-fetch" marker (a pin, a merge; a
+phase where tallies show or hide with it) makes each page of the group fetch the regions it
+names again (the list, for these), and a participant
 moved to another group follows the link to the new room and opens a socket there.
 
 Roles in a group, by the order its members join (k = 0, 1, 2 ...):
@@ -83,7 +84,7 @@ FACILITATION = (
     "move",
     "timer_stop",
 )
-REFRESH = 'id="room-refresh"'
+REFRESH = re.compile(r'id="room-refresh"[^>]*data-regions="([^"]*)"')
 AWAY = re.compile(r'id="room-away"[^>]*data-href="([^"]*)"')
 # A refusal by design, by kind of action: (status, words in the answer) -> reason.
 REFUSALS = {
@@ -259,8 +260,9 @@ class Scenario(Rehearsal):
     # --- Pages reacting to broadcasts -------------------------------------------------------
 
     def _on_message(self, member: Member, message: str) -> None:
-        if REFRESH in message:
-            self._spawn(self._refetch(member, member.room_path))
+        refresh = REFRESH.search(message)
+        if refresh:
+            self._spawn(self._refetch(member, member.room_path, refresh.group(1).split()))
         away = AWAY.search(message)
         if away:
             self._spawn(self._follow(member, away.group(1)))
@@ -270,11 +272,11 @@ class Scenario(Rehearsal):
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
-    async def _refetch(self, member: Member, room: str) -> None:
-        """live.js's resync: the group's status and its list, fetched again at once."""
+    async def _refetch(self, member: Member, room: str, regions: list[str]) -> None:
+        """live.js's resync on a refresh marker: the regions it names, fetched at once."""
+        paths = {"status": f"{room}status", "positions": f"{room}positions?sort=newest"}
         await asyncio.gather(
-            self._page(member, "room_status", f"{room}status"),
-            self._page(member, "room_positions", f"{room}positions?sort=newest"),
+            *(self._page(member, f"room_{r}", paths[r]) for r in regions if r in paths)
         )
 
     async def _page(self, member: Member, kind: str, path: str) -> None:
