@@ -6,7 +6,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -194,6 +206,16 @@ def tallies_hidden(group: BreakoutGroup) -> bool:
 def hidden_by(hide_tallies: bool, phase: str) -> bool:
     """Participants see no tallies until voting closes, when the session asks for that."""
     return bool(hide_tallies) and phase != BreakoutGroup.Phase.CLOSED
+
+
+def groups_to_join(session: Session) -> QuerySet[BreakoutGroup]:
+    """The session's groups as the join form lists them: `size` (members) and `is_full`.
+    Lazy: the form reads it only when its shared copy is out of date."""
+    groups = session.groups.annotate(size=Count("participants"))
+    if session.group_capacity is None:
+        return groups.annotate(is_full=Value(False))
+    full = ExpressionWrapper(Q(size__gte=session.group_capacity), output_field=BooleanField())
+    return groups.annotate(is_full=full)
 
 
 def online_counts(group_ids: list[int]) -> dict[int, int]:

@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -97,6 +98,41 @@ def test_join_creates_a_participant_in_the_chosen_group_and_opens_the_room(clien
     room_page = client.get(response["Location"])
     assert room_page.status_code == 200
     assert "you are <strong>Dora</strong>" in page(room_page)
+
+
+def group_reads(captured) -> list[str]:
+    table = BreakoutGroup._meta.db_table
+    return [q["sql"] for q in captured.captured_queries if f'FROM "{table}"' in q["sql"]]
+
+
+def test_the_join_form_counts_the_groups_once_a_second_for_everyone_arriving(client, room):
+    """In the opening rush every arrival loads the join form: with a hundred groups, counting
+    their members and listing them was most of the page's cost, the same for everyone."""
+    Participant.objects.create(session=room.session, group=room.group, display_name="Dora")
+    with CaptureQueriesContext(connection) as first:
+        response = Client().get("/join/NJQUWJ/")
+    assert f'value="{room.group.pk}"' in page(response) and "(3 joined)" in page(response)
+    assert len(group_reads(first)) == 1
+    with CaptureQueriesContext(connection) as second:
+        response = Client().get("/join/NJQUWJ/")
+    assert "(3 joined)" in page(response)
+    assert group_reads(second) == []
+    Session.objects.filter(pk=room.session.pk).update(assignment=Session.Assignment.AUTO)
+    cache.clear()
+    with CaptureQueriesContext(connection) as placed:
+        response = Client().get("/join/NJQUWJ/")
+    assert "placed in the group with the most room" in page(response)
+    assert group_reads(placed) == []
+
+
+def test_a_full_group_is_shown_full_and_the_join_refused_whatever_the_form_showed(client, room):
+    Session.objects.filter(pk=room.session.pk).update(group_capacity=2)
+    response = client.get("/join/NJQUWJ/")
+    assert re.search(rf'id="group-{room.group.pk}"[^>]*disabled', page(response))
+    assert "(2 joined of 2, full)" in page(response)
+    response = client.post("/join/NJQUWJ/", {"display_name": "Dora", "group": room.group.pk})
+    assert response.status_code == 400 and "full: choose another group" in page(response)
+    assert not Participant.objects.filter(display_name="Dora").exists()
 
 
 def test_join_again_in_the_same_browser_goes_straight_back_to_the_room(client, room):

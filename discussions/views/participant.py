@@ -14,7 +14,6 @@ from collections.abc import Mapping
 import segno
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -251,6 +250,12 @@ def _session_for_code(request: HttpRequest, code: str) -> Session | HttpResponse
         )
 
 
+# Seconds the join form's list of groups and their sizes is shared by everyone arriving (a
+# cached fragment): in the opening rush, reading and drawing a hundred groups was most of
+# every arrival's first page. A full group is refused by the join itself anyway.
+JOIN_GROUPS_FRESH = 1
+
+
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, code: str) -> HttpResponse:
     session = _session_for_code(request, code)
@@ -296,10 +301,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             response = redirect(participant.group)
             identity.remember(request.COOKIES, response, session.pk, participant.pk)
             return response
-    groups = list(session.groups.annotate(size=Count("participants")))
-    for group in groups:
-        group.is_full = session.group_capacity is not None and group.size >= session.group_capacity
-    context["groups"] = groups
+    context |= {"groups": queries.groups_to_join(session), "groups_fresh": JOIN_GROUPS_FRESH}
     response = render(request, "room/join.html", context, status=status)
     if status == 429:
         _with_retry_after(response, ratelimit.SESSION_JOIN)
