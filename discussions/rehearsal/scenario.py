@@ -84,12 +84,28 @@ FACILITATION = (
     "move",
     "timer_stop",
 )
-REFRESH = re.compile(r'id="room-refresh"[^>]*data-regions="([^"]*)"')
+REFRESH = re.compile(r'<div id="room-refresh"[^>]*>')
 AWAY = re.compile(r'id="room-away"[^>]*data-href="([^"]*)"')
 # A refusal by design, by kind of action: (status, words in the answer) -> reason.
 REFUSALS = {
     "post": (422, "new positions are closed", "posting closed by the phase"),
 }
+
+
+def _refresh_regions(member: Member, message: str) -> list[str]:
+    """What live.js fetches again for a refresh marker: the regions it names, or nothing for
+    a merge that moved no vote of this reader's (none on the duplicate, or one on both)."""
+    marker = REFRESH.search(message)
+    if marker is None:
+        return []
+    attributes = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', marker.group(0)))
+    voted = {
+        pk for pk, choice in member.last_choice.items() if choice not in ("", "withdraw")
+    }  # fmt: skip
+    moved_from, moved_to = attributes.get("votes-from"), attributes.get("votes-to")
+    if moved_from and (int(moved_from) not in voted or (moved_to and int(moved_to) in voted)):
+        return []
+    return attributes.get("regions", "status positions").split()
 
 
 def _moved_away(answer: Response) -> str:
@@ -260,9 +276,9 @@ class Scenario(Rehearsal):
     # --- Pages reacting to broadcasts -------------------------------------------------------
 
     def _on_message(self, member: Member, message: str) -> None:
-        refresh = REFRESH.search(message)
-        if refresh:
-            self._spawn(self._refetch(member, member.room_path, refresh.group(1).split()))
+        regions = _refresh_regions(member, message)
+        if regions:
+            self._spawn(self._refetch(member, member.room_path, regions))
         away = AWAY.search(message)
         if away:
             self._spawn(self._follow(member, away.group(1)))

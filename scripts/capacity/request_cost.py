@@ -5,6 +5,7 @@ newest session's first group):
     PYTHONPATH=. DEBUG=false SECRET_KEY=x... ALLOWED_HOSTS=testserver \\
         SECURE_SSL_REDIRECT=false SECURE_COOKIES=false DATABASE_URL=... REDIS_URL=... \\
         .venv/bin/python scripts/capacity/request_cost.py [ROUNDS] [--profile KIND]
+        (PROFILE_SORT=tottime to order the profile by own time)
 Prints, per kind (the join form, the join, the room page, its status and list, a post, a
 vote), the queries of one request and the median wall time of ROUNDS (50), one at a time,
 without broadcasting: the request's own cost, what a rush of arrivals multiplies.
@@ -109,7 +110,8 @@ for kind, request in KINDS.items():
     median = statistics.median(times)
     print(f"{kind:16} {len(queries):>7} {median:>10.1f}  {dict(statuses)}")
     if kind == PROFILE:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+        order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime
+        pstats.Stats(profile).sort_stats(order).print_stats(30)
 
 # Leave the database as it was: the next run measures the same lists.
 mine = Participant.objects.filter(session=session, display_name__regex=r"^(Cost|Joiner) \d+$")

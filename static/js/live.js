@@ -125,7 +125,25 @@
     }
   });
 
+  // What a refresh marker asks this page to fetch: its regions, or nothing where it names a
+  // merge's vote-moving and this reader's vote did not move (they voted on the survivor, or
+  // not on the duplicate). Read before the message's swaps delete the duplicate's card.
+  let refreshRegions = null;
+  function pressed(positionId) {
+    return document.querySelector("#vote-" + positionId + ' [aria-pressed="true"]') !== null;
+  }
+  function refreshFor(message) {
+    const marker = /<div id="room-refresh"[^>]*>/.exec(message);
+    if (!marker) return null;
+    const from = /data-votes-from="(\d+)"/.exec(marker[0]);
+    const to = /data-votes-to="(\d+)"/.exec(marker[0]);
+    if (from && (!pressed(from[1]) || (to && pressed(to[1])))) return null;
+    const regions = /data-regions="([^"]*)"/.exec(marker[0]);
+    return regions ? regions[1].split(" ") : ALL_REGIONS;
+  }
+
   room.addEventListener("htmx:wsBeforeMessage", function (event) {
+    refreshRegions = refreshFor(event.detail.message);
     // The answer to a heartbeat: the room's latest number. Behind it, fetch what we missed.
     const latest = /id="room-latest"[^>]*data-latest="(\d+)"/.exec(event.detail.message);
     if (latest) {
@@ -148,8 +166,8 @@
   // Control messages: "re-fetch the list" and "this page belongs elsewhere now".
   room.addEventListener("htmx:wsAfterMessage", function (event) {
     const message = event.detail.message;
-    const refresh = /id="room-refresh"[^>]*data-regions="([^"]*)"/.exec(message);
-    if (refresh) resync(refresh[1].split(" "));
+    if (refreshRegions) resync(refreshRegions);
+    refreshRegions = null;
     const away = /id="room-away"[^>]*data-href="([^"]*)"/.exec(message);
     if (away) window.location.assign(away[1]);
   });

@@ -383,6 +383,9 @@ def test_a_merge_leaves_one_card_with_each_participants_vote_counted_once(
         watch(
             page, "tally", f'#tally-{survivor.pk}[aria-label^="2 agree, 1 disagree"]', present=True
         )
+    fetched: dict[str, list[str]] = {name: [] for name in people}
+    for name, page in people.items():
+        page.on("request", lambda request, name=name: fetched[name].append(request.url))
     clicked = time.time()
     row.get_by_role("button", name=re.compile("^Merge")).click()
     for name, page in people.items():
@@ -398,10 +401,16 @@ def test_a_merge_leaves_one_card_with_each_participants_vote_counted_once(
         expect(card(page, duplicate)).to_have_count(0)
         expect(card(page, survivor).locator(".position-text")).to_have_text(survivor.text)
     expect_tally(list(people.values()), survivor, agree=2, disagree=1)
-    # Each keeps their own vote on the survivor, shown as theirs.
+    # Each keeps their own vote on the survivor, shown as theirs: Cy's page, whose vote moved,
+    # fetched its list to show it; Ana's and Ben's, whose votes on the survivor stayed, did not.
     expect_my_vote(ana, survivor, "Agree")
     expect_my_vote(ben, survivor, "Disagree")
     expect_my_vote(cy, survivor, "Agree")
+    room_fetches = {name: [u for u in urls if "/rooms/" in u] for name, urls in fetched.items()}
+    assert room_fetches["Ana"] == room_fetches["Ben"] == [], room_fetches
+    assert [u.removeprefix(base) for u in room_fetches["Cy"]] == [
+        f"/rooms/{group.pk}/positions?sort=newest"
+    ], room_fetches
     assert sorted(
         (v.participant.display_name, v.get_choice_display())
         for v in Vote.objects.filter(position=survivor).select_related("participant")
