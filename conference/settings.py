@@ -273,8 +273,11 @@ JOINS_PER_SESSION = envcount("JOINS_PER_SESSION", "2000")
 
 # Threads per server process that run HTTP requests (conference.http). Each may hold a
 # database connection, so keep DB_POOL_MAX above it (the sockets' database work and the
-# tally broadcasts use a few more).
-HTTP_THREADS = envint("HTTP_THREADS", "8")
+# tally broadcasts use a few more). Four, not more: they share one interpreter lock with
+# the process's event loop, which carries every socket. In the opening rush eight kept
+# the loop from answering handshakes and pings (sockets waited 20 s and more, hundreds
+# were closed) and answered no more requests than four (docs/capacity.md).
+HTTP_THREADS = envint("HTTP_THREADS", "4")
 
 # The cache holds rate-limit counters: in Redis they are shared by every server process.
 # It uses the next Redis database after the channel layer's, so clearing one never touches
