@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 
 from discussions import queries
 from discussions.db_threads import in_db_thread
-from discussions.models import BreakoutGroup
+from discussions.models import BreakoutGroup, Position
 
 log = logging.getLogger(__name__)
 
@@ -447,6 +447,11 @@ def merged_html(survivor_id: int, absorbed_id: int, seq: int) -> str:
     return render_event(
         "room/events.html#merged", seq, {"position": position, "position_id": absorbed_id}
     )
+
+
+def pinned_html(position_id: int, seq: int) -> str:
+    position = Position.objects.only("pk", "pinned").get(pk=position_id)
+    return render_event("room/events.html#pinned", seq, {"position": position})
 
 
 def positions_refresh_html(seq: int) -> str:

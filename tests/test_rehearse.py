@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import io
 import json
 
@@ -230,9 +231,9 @@ SCENARIO_KINDS = {
     "socket",
     "post",
     "vote",
-    # A pin, an unpin and a merge make each page fetch its list again; its status only a
-    # gap in the broadcasts would (or a phase that shows hidden tallies: not in this run).
-    "room_positions",
+    # No room_status or room_positions: the pages list the newest first (a pin moves its
+    # card in the page), vote on no merged duplicate, and the session shows its tallies
+    # (test_the_scenarios_pages_fetch_again_what_live_js_would).
     "synthesis_page",
     "synthesis_results",
     "export_md",
@@ -311,6 +312,28 @@ def test_the_scenario_takes_and_reports_every_kind_of_action(
         "slowest_p95",
     }
     assert result["targets"]["no_5xx"] is True
+
+
+def test_the_scenarios_pages_fetch_again_what_live_js_would():
+    member = run.Member(0, browser=None)
+    member.last_choice = {7: "agree"}
+
+    def marker(**attributes) -> str:
+        data = " ".join(f'data-{name}="{value}"' for name, value in attributes.items())
+        return f'<div id="room-seq" data-seq="3"></div><div id="room-refresh" hidden {data}>'
+
+    regions = functools.partial(scenario._refresh_regions, member)
+    assert regions("<div id='tally-7'></div>") == []
+    assert regions(marker(regions="positions")) == ["positions"]
+    assert regions(marker()) == ["status", "positions"]
+    # A merge: only a reader whose vote moved from the duplicate to the survivor.
+    assert regions(marker(regions="positions", **{"votes-from": 7, "votes-to": 8})) == ["positions"]
+    assert regions(marker(regions="positions", **{"votes-from": 9, "votes-to": 8})) == []
+    member.last_choice[8] = "pass"
+    assert regions(marker(regions="positions", **{"votes-from": 7, "votes-to": 8})) == []
+    # A pin: the tool's pages list the newest first, where live.js moves the card itself.
+    assert regions(marker(regions="positions", **{"unless-sort": "newest"})) == []
+    assert regions(marker(regions="positions", **{"unless-sort": "agreed"})) == ["positions"]
 
 
 def test_the_scenario_needs_a_facilitator_and_room_under_the_join_and_post_limits(monkeypatch):

@@ -17,9 +17,10 @@ facilitators are already at work. On one clock (t = 0 when the first participant
                 votes. The probe fetches the synthesis pages and the exports, as in the plain
                 rehearsal, from the start.
 
-Pages do what live.js does with the broadcasts: a "re-fetch" marker (a pin, a merge; a
-phase where tallies show or hide with it) makes each page of the group fetch the regions it
-names again (the list, for these), and a participant
+Pages do what live.js does with the broadcasts: a "re-fetch" marker (a merge that moved the
+reader's vote; a phase where tallies show or hide with it) makes each page of the group
+fetch the regions it names again (the list, for these; a pin moves its card in the page,
+which lists the newest first), and a participant
 moved to another group follows the link to the new room and opens a socket there.
 
 Roles in a group, by the order its members join (k = 0, 1, 2 ...):
@@ -94,7 +95,8 @@ REFUSALS = {
 
 def _refresh_regions(member: Member, message: str) -> list[str]:
     """What live.js fetches again for a refresh marker: the regions it names, or nothing for
-    a merge that moved no vote of this reader's (none on the duplicate, or one on both)."""
+    a merge that moved no vote of this reader's (none on the duplicate, or one on both) and
+    for a pin on a page listing the newest first (live.js moves the card itself)."""
     marker = REFRESH.search(message)
     if marker is None:
         return []
@@ -104,6 +106,8 @@ def _refresh_regions(member: Member, message: str) -> list[str]:
     }  # fmt: skip
     moved_from, moved_to = attributes.get("votes-from"), attributes.get("votes-to")
     if moved_from and (int(moved_from) not in voted or (moved_to and int(moved_to) in voted)):
+        return []
+    if attributes.get("unless-sort") == "newest":  # the order the tool's pages list in
         return []
     return attributes.get("regions", "status positions").split()
 

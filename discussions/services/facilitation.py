@@ -141,7 +141,7 @@ def set_pinned(*, actor, position_id: int, pinned: bool) -> Position:
         position.pinned = pinned
         position.save(update_fields=["pinned"])
         _log(actor, position.group, "pin" if pinned else "unpin", position=position)
-        live.publish(position.group_id, live.positions_refresh_html)
+        live.publish(position.group_id, lambda seq: live.pinned_html(position.pk, seq))
     return position
 
 

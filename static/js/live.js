@@ -138,6 +138,9 @@
     const from = /data-votes-from="(\d+)"/.exec(marker[0]);
     const to = /data-votes-to="(\d+)"/.exec(marker[0]);
     if (from && (!pressed(from[1]) || (to && pressed(to[1])))) return null;
+    const unless = /data-unless-sort="([^"]*)"/.exec(marker[0]);
+    const positions = document.getElementById("positions");
+    if (unless && positions && positions.dataset.sort === unless[1]) return null;
     const regions = /data-regions="([^"]*)"/.exec(marker[0]);
     return regions ? regions[1].split(" ") : ALL_REGIONS;
   }
@@ -166,11 +169,39 @@
   // Control messages: "re-fetch the list" and "this page belongs elsewhere now".
   room.addEventListener("htmx:wsAfterMessage", function (event) {
     const message = event.detail.message;
+    const pin = /id="room-pin"[^>]*data-position="(\d+)"[^>]*data-pinned="(true|false)"/.exec(message);
+    if (pin) placePinned(pin[1], pin[2] === "true");
     if (refreshRegions) resync(refreshRegions);
     refreshRegions = null;
     const away = /id="room-away"[^>]*data-href="([^"]*)"/.exec(message);
     if (away) window.location.assign(away[1]);
   });
+
+  // A pin or unpin, where the list shows the newest first: the card takes its place as the
+  // server orders it (queries.room_positions): pinned cards on top, each part newest first,
+  // positions' numbers growing as they are posted. Lists in another order fetched again
+  // (the refresh marker says so). Focus stays where it was, on the moved card too.
+  function cardOrder(card) {
+    return [card.classList.contains("pinned") ? 1 : 0, Number(card.id.split("-")[1])];
+  }
+  function placePinned(positionId, pinned) {
+    const card = document.getElementById("position-" + positionId);
+    if (!card) return;
+    card.classList.toggle("pinned", pinned);
+    const list = document.getElementById("positions-list");
+    const positions = document.getElementById("positions");
+    if (!list || card.parentElement !== list || positions.dataset.sort !== "newest") return;
+    const mine = cardOrder(card);
+    const next = Array.prototype.find.call(list.children, function (other) {
+      if (other === card || !other.id.startsWith("position-")) return false;
+      const theirs = cardOrder(other);
+      return mine[0] > theirs[0] || (mine[0] === theirs[0] && mine[1] > theirs[1]);
+    });
+    if ((next || null) === card.nextElementSibling) return;
+    const focused = card.contains(document.activeElement) ? document.activeElement : null;
+    list.insertBefore(card, next || null);
+    if (focused) focused.focus({ preventScroll: true });
+  }
 
   // The phase decides whether the post form is usable; the server enforces it regardless.
   // Only the controls change, so a half-written position is never lost.
