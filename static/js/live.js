@@ -208,7 +208,8 @@
   function applyPhase() {
     const status = document.getElementById("room-status");
     const form = document.getElementById("post-form");
-    if (!status || !form) return;
+    // A post on its way keeps the form closed; its answer brings the form for the phase.
+    if (!status || !form || form.classList.contains("htmx-request")) return;
     const open = status.dataset.phase === "collecting";
     form.querySelectorAll("textarea, button").forEach(function (control) {
       control.disabled = !open;

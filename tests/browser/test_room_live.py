@@ -19,7 +19,7 @@ from discussions import services
 from discussions.middleware import DATABASE_AWAY
 from discussions.models import Participant, Position, Session, Vote
 from tests.conftest import DEMO_PAPER
-from tests.deadlines import DEADLINE_MS
+from tests.deadlines import DEADLINE, DEADLINE_MS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -350,4 +350,39 @@ def test_a_vote_the_server_could_not_save_says_so(asgi_server, new_page, live_se
     expect_my_vote(ana, position, "Agree")
     expect(notice).to_have_text("")
     assert Vote.objects.get(position=position).choice == 1
+    assert_same_document(ana)
+
+
+def test_the_next_position_cannot_be_typed_into_a_form_the_answer_will_replace(
+    asgi_server, new_page, live_session
+):
+    """Under load the broadcast of a post can come back before its answer: the card shows,
+    the author starts on the next position, and the answer's fresh form then wiped it. The
+    form stays closed until its answer is in."""
+    base, code = asgi_server.url, live_session.code
+    ana = join(new_page(), base, code, "Ana", "Group 1")
+    held = []
+    # The request waits, unsent, until the test lets it through.
+    ana.route("**/post", lambda route: held.append(route))
+    ana.get_by_label("Your position").fill("Keep the alliances")
+    ana.get_by_role("button", name="Post position").click()
+    deadline = time.monotonic() + DEADLINE
+    while not held:
+        assert time.monotonic() < deadline, "the post was never sent"
+        ana.wait_for_timeout(50)
+    textarea = ana.get_by_label("Your position")
+    expect(textarea).to_be_disabled()
+    # A second press meanwhile posts nothing more (counted at the end: by the time the next
+    # position is in, a second request queued behind the first would have been sent).
+    ana.get_by_role("button", name="Post position").click()
+    held[0].continue_()
+    ana.unroute("**/post")
+    cards = ana.locator("#positions-list > li.position")
+    expect(cards.filter(has_text="Keep the alliances")).to_have_count(1)
+    expect(textarea).to_be_enabled()
+    expect(textarea).to_have_value("")
+    textarea.fill("Fund the WHO")
+    ana.get_by_role("button", name="Post position").click()
+    expect(cards.filter(has_text="Fund the WHO")).to_have_count(1)
+    assert Position.objects.filter(text="Keep the alliances").count() == 1
     assert_same_document(ana)
