@@ -546,3 +546,9 @@ def test_a_post_answered_to_htmx_reads_only_the_new_position(ada, room, sorted_r
         )
     assert response.status_code == 200 and "Fund the UN fully." in page(response)
     assert len(position_reads(captured)) == 1, "\n".join(position_reads(captured))
+
+
+def test_no_template_comment_leaks_into_the_room_page(ada, room, position):
+    """Django's {# #} comments end at the line's end: one spanning lines shows on the page."""
+    html = page(ada.get(reverse("room", args=[room.group.pk])))
+    assert "{#" not in html and "#}" not in html

@@ -452,7 +452,7 @@ def expect_order(page: Page, positions: list[Position]) -> None:
 
 
 def test_a_pin_moves_its_card_in_place_and_a_phase_change_fetches_nothing(
-    asgi_server, new_page, session, organizer
+    asgi_server, new_page, session, organizer, screenshot
 ):
     """A broadcast that carries the change is applied as it is: in a room of twenty, each
     request a page makes for it is twenty. A pin moves one card: a page listing the newest
@@ -487,6 +487,7 @@ def test_a_pin_moves_its_card_in_place_and_a_phase_change_fetches_nothing(
     expect(card(ana, first).locator(".badge.pin")).to_be_visible()
     expect(card(ben, first).locator(".badge.pin")).to_be_visible()
     expect(vote_button(ana, first, "Agree")).to_be_focused()
+    screenshot(ana, "room-pinned-card")
     fac.locator(f"#unpin-{first.pk}").click()
     expect_order(ana, [third, second, first])
     expect(card(ana, first).locator(".badge.pin")).to_have_count(0)
