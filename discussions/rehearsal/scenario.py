@@ -101,9 +101,7 @@ def _refresh_regions(member: Member, message: str) -> list[str]:
     if marker is None:
         return []
     attributes = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', marker.group(0)))
-    voted = {
-        pk for pk, choice in member.last_choice.items() if choice not in ("", "withdraw")
-    }  # fmt: skip
+    voted = member.last_choice  # the tool's votes always choose (they never withdraw)
     moved_from, moved_to = attributes.get("votes-from"), attributes.get("votes-to")
     if moved_from and (int(moved_from) not in voted or (moved_to and int(moved_to) in voted)):
         return []

@@ -350,17 +350,23 @@ def _sort(request: HttpRequest) -> str:
     return sort if sort in queries.SORTS else queries.DEFAULT_SORT
 
 
-def _status_context(group: BreakoutGroup, participant: Participant) -> dict:
-    """What the room's status and its post form show: not the list, which is the costly
-    part (the status is re-fetched by every page of a group at a countdown's end, and a
-    post is answered with the form and the new card only)."""
+def _post_context(group: BreakoutGroup, participant: Participant) -> dict:
+    """What the post form and the author's new card show: a post is answered with these
+    alone, not the list (the costly part of the room) nor the status."""
     return {
         "session": group.session,
         "group": group,
         "participant": participant,
+        "vote_choices": queries.VOTE_BUTTONS,
+    }
+
+
+def _status_context(group: BreakoutGroup, participant: Participant) -> dict:
+    """What the room's status shows: re-fetched by every page of a group at a countdown's
+    end, so without the list."""
+    return _post_context(group, participant) | {
         "prompt": group.current_prompt,
         "online": queries.online_count(group.pk),
-        "vote_choices": queries.VOTE_BUTTONS,
     }
 
 
@@ -417,7 +423,7 @@ def post_position(request: HttpRequest, group_id: int) -> HttpResponse:
     except services.ServiceError as error:
         if not request.htmx:
             return _room_with(request, group, participant, post_error=str(error), post_text=text)
-        context = _status_context(group, participant)
+        context = _post_context(group, participant)
         context |= {"post_error": str(error), "post_text": text}
         status = 429 if isinstance(error, ratelimit.Limited) else 422
         return render(request, "room/room.html#post_form", context, status=status)
@@ -425,7 +431,7 @@ def post_position(request: HttpRequest, group_id: int) -> HttpResponse:
         return redirect(group)
     # A fresh form, and the new card straight away; the broadcast copy of it is dropped by
     # the page because an element with its id is already there.
-    context = _status_context(group, participant) | {"posted": True}
+    context = _post_context(group, participant) | {"posted": True}
     context["position"] = queries.position_with_tally(position.pk)
     return render(request, "room/posted.html", context)
 

@@ -26,7 +26,7 @@ django.setup()
 import cProfile  # noqa: E402
 import pstats  # noqa: E402
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from discussions import live, services  # noqa: E402
@@ -34,8 +34,9 @@ from discussions.models import Participant, Position, Session  # noqa: E402
 from discussions.views.participant import join_path  # noqa: E402
 from tests.factories import client_for  # noqa: E402
 
-live.room_changes.add = lambda *args, **kwargs: None  # the request's own cost, not the broadcast's
-live.transaction.on_commit = lambda *args, **kwargs: None
+# The request's own cost, not the broadcast's: nothing is sent after a commit.
+live.room_changes.add = lambda *args, **kwargs: None
+transaction.on_commit = lambda *args, **kwargs: None
 
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 ROUNDS = int(args[0]) if args and args[0].isdigit() else 50
