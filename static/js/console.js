@@ -1,6 +1,7 @@
 // The facilitator console's live link: the server says which group changed; the page
-// re-fetches that group's row or panel with htmx. Reconnects with backoff, and re-fetches
-// everything after a reconnect, since changes may have been missed meanwhile.
+// re-fetches that group's row or panel with htmx, merged into the page (keep-input.js).
+// Reconnects with backoff, and re-fetches everything after a reconnect, since changes may
+// have been missed meanwhile.
 (function () {
   "use strict";
   const root = document.querySelector("[data-console]");
@@ -19,8 +20,12 @@
     }
   }
 
-  // A re-fetch replaces the forms: never while the facilitator is typing in one (a reason,
-  // an announcement, the minutes). It waits until they leave the field or submit.
+  // A page whose regions are merged into it (hx-ext="morph": the group's panel, the
+  // overview) is redrawn while the facilitator types, and keeps their text, choices and
+  // focus (keep-input.js). One whose regions are replaced (the synthesis: its results
+  // fetch themselves again with a "load" trigger, which a merged region would not fire)
+  // waits while they are in a field, until they leave it or submit.
+  const morphing = root.getAttribute("hx-ext") === "morph";
   function typing() {
     const el = document.activeElement;
     return el && root.contains(el) && el.matches("input:not([type=hidden]), textarea, select");
@@ -58,17 +63,18 @@
     anyTimer = setTimeout(askAgain, Math.max(lastAsked + ANY_EVERY, lastChange + SETTLE) - now);
   }
 
-  // Each answer replaces the results (outerHTML). An ask made while a request for them was
-  // on its way was queued by htmx on the element that answer replaced, and went with it:
-  // the change that prompted it never showed (a slow answer on a loaded server, outlasting
-  // the throttle). So asks wait for the answer, then go: the answer's region listens as
-  // soon as it is swapped in ("settle:0ms" in the template), before htmx:afterRequest.
+  // An ask made while a request for the results is on its way is not sure to go: when the
+  // answers replaced the region (outerHTML, before they were merged into it), it was queued
+  // on the element the answer replaced, and went with it; the change that prompted it never
+  // showed (a slow answer on a loaded server, outlasting the throttle). So asks wait for the
+  // answer, then go: the region listens as soon as the answer is swapped in ("settle:0ms"
+  // in the template), before htmx:afterRequest.
   function resultsRequested() {
     return document.querySelector("#results.htmx-request") !== null;
   }
   document.body.addEventListener("htmx:afterRequest", function (event) {
-    // The element that asked: once its answer replaced it, htmx tells its parent, and the
-    // event's own "elt" is that parent.
+    // The element that asked (the event's own "elt" can be another: htmx tells the parent
+    // of an element that an answer replaced).
     const config = event.detail.requestConfig;
     if (!askWhenAnswered || !config || config.elt.id !== "results") return;
     askWhenAnswered = false;
@@ -79,7 +85,7 @@
   function changed(groupId) {
     if (pending.has(groupId)) return;
     pending.set(groupId, setTimeout(function fire() {
-      if (typing()) {
+      if (typing() && !morphing) {
         document.activeElement.addEventListener("focusout", function () {
           setTimeout(fire, 0);
         }, { once: true });
