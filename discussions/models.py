@@ -460,6 +460,15 @@ class ModerationEntry(models.Model):
     )
     detail = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # What undoing the action needs (services.undo): null for an action that cannot be
+    # undone; for a merge, the duplicate's votes as they were; for a removed recommendation,
+    # the recommendation.
+    undo = models.JSONField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    # A slip is noticed at once, or while the room moves on for a few minutes; much later,
+    # undoing would surprise those who have acted on the change since.
+    UNDO_FOR = timedelta(minutes=5)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -467,6 +476,25 @@ class ModerationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%H:%M:%S} {self.actor} {self.action} {self.detail}"
+
+    def get_action_label(self) -> str:
+        """The action in words, for buttons and screen readers."""
+        return self.ACTION_LABELS.get(self.action, self.action.replace("_", " "))
+
+    ACTION_LABELS = {
+        "hide": "hiding",
+        "merge": "merge",
+        "remove": "removal",
+        "delete_recommendation": "removal of the recommendation",
+    }
+
+    @property
+    def can_undo(self) -> bool:
+        return (
+            self.undo is not None
+            and self.undone_at is None
+            and timezone.now() - self.created_at < self.UNDO_FOR
+        )
 
 
 class Recommendation(models.Model):

@@ -21,4 +21,5 @@ urlpatterns = [
     path("groups/<int:group_id>/row", facilitator.group_row, name="group_row"),
     path("positions/<int:position_id>", facilitator.position_action, name="position"),
     path("participants/<int:participant_id>", facilitator.participant_action, name="participant"),
+    path("log/<int:entry_id>/undo", facilitator.undo, name="undo"),
 ]

@@ -14,6 +14,7 @@ from discussions.models import (
     ModerationEntry,
     Participant,
     Position,
+    Recommendation,
     Session,
     Vote,
 )
@@ -472,3 +473,135 @@ def test_a_countdown_that_runs_out_makes_pages_refetch_their_list_only_when_tall
     [html] = [m["html"] for name, m in layer.sent if name == f"room.{room.group.pk}"]
     assert f'data-phase="{then_phase}"' in html
     assert ("room-refresh" in html) == refetch
+
+
+# --- Undo (issue 24): a merge gives each participant their own vote back, a hide and a
+# removal are reversed, a removed recommendation returns to its place; for a few minutes,
+# once, and only for those who facilitate what it changes.
+
+
+def votes_on(position: Position) -> set[tuple[int, int]]:
+    return set(Vote.objects.filter(position=position).values_list("participant", "choice"))
+
+
+def last_entry(action: str) -> ModerationEntry:
+    return ModerationEntry.objects.filter(action=action).first()
+
+
+@pytest.fixture
+def merged(room, facilitator):
+    """Ada voted on both (differently), Ben and Dan only on the duplicate, Cy only on the
+    survivor; then the duplicate was merged."""
+    survivor = make_position(room.ada, "Keep NATO strong.")
+    duplicate = make_position(room.ben, "NATO must stay strong.")
+    dan, cy = make_participant(room.group, "Dan"), make_participant(room.group, "Cy")
+    make_vote(room.ada, survivor, AGREE)
+    make_vote(room.ada, duplicate, DISAGREE)
+    make_vote(room.ben, duplicate, DISAGREE)
+    make_vote(dan, duplicate, PASS)
+    make_vote(cy, survivor, AGREE)
+    before = {survivor.pk: votes_on(survivor), duplicate.pk: votes_on(duplicate)}
+    services.merge_positions(actor=facilitator, survivor_id=survivor.pk, absorbed_id=duplicate.pk)
+    return survivor, duplicate, before, dan
+
+
+def test_an_unmerge_gives_each_participant_their_own_vote_back(room, facilitator, merged):
+    survivor, duplicate, before, dan = merged
+    assert votes_on(survivor) != before[survivor.pk]
+
+    done = services.undo_action(actor=facilitator, entry_id=last_entry("merge").pk)
+
+    assert done.startswith("Merge undone")
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.merged_into) == (Position.Status.VISIBLE, None)
+    assert votes_on(survivor) == before[survivor.pk]
+    assert votes_on(duplicate) == before[duplicate.pk]
+    assert last_entry("merge").undone_at is not None
+    assert last_entry("unmerge").actor == facilitator
+
+
+def test_an_unmerge_takes_back_a_moved_vote_changed_since(room, facilitator, merged):
+    """Ben's vote moved onto the survivor and he changed it there: the survivor had no vote
+    of his before the merge, and has none after the undo; the duplicate has his own."""
+    survivor, duplicate, before, dan = merged
+    services.cast_vote(participant=room.ben, position_id=survivor.pk, choice="agree")
+
+    services.undo_action(actor=facilitator, entry_id=last_entry("merge").pk)
+
+    assert votes_on(survivor) == before[survivor.pk]
+    assert (room.ben.pk, DISAGREE) in votes_on(duplicate)
+
+
+def test_an_action_is_undone_once(room, facilitator, merged):
+    entry = last_entry("merge")
+    services.undo_action(actor=facilitator, entry_id=entry.pk)
+    with pytest.raises(services.ServiceError, match="already undone"):
+        services.undo_action(actor=facilitator, entry_id=entry.pk)
+
+
+def test_too_late_to_undo_changes_nothing(room, facilitator, merged):
+    survivor, duplicate, before, dan = merged
+    entry = last_entry("merge")
+    ModerationEntry.objects.filter(pk=entry.pk).update(
+        created_at=timezone.now() - ModerationEntry.UNDO_FOR - timedelta(seconds=1)
+    )
+    with pytest.raises(services.ServiceError, match="Too late"):
+        services.undo_action(actor=facilitator, entry_id=entry.pk)
+    duplicate.refresh_from_db()
+    assert duplicate.status == Position.Status.MERGED
+
+
+def test_only_a_facilitator_of_the_group_undoes(room, facilitator, stranger, merged):
+    survivor, duplicate, before, dan = merged
+    with pytest.raises(services.NotAllowed):
+        services.undo_action(actor=stranger, entry_id=last_entry("merge").pk)
+    duplicate.refresh_from_db()
+    assert duplicate.status == Position.Status.MERGED
+    assert last_entry("merge").undone_at is None
+
+
+def test_undoing_a_hide_restores_the_position(room, facilitator):
+    position = make_position(room.ada, "Off topic, perhaps.")
+    services.hide_position(actor=facilitator, position_id=position.pk, reason="off topic")
+    services.undo_action(actor=facilitator, entry_id=last_entry("hide").pk)
+    position.refresh_from_db()
+    assert position.status == Position.Status.VISIBLE
+
+
+def test_undoing_a_removal_lets_the_participant_back(room, facilitator):
+    services.remove_participant(actor=facilitator, participant_id=room.ben.pk)
+    services.undo_action(actor=facilitator, entry_id=last_entry("remove").pk)
+    assert Participant.objects.get(pk=room.ben.pk).removed_at is None
+    assert last_entry("reinstate").participant_id == room.ben.pk
+
+
+def test_a_removed_recommendation_returns_to_its_place(room, django_user_model):
+    organizer = django_user_model.objects.create_user(username="olga", is_staff=True)
+    positions = [make_position(room.ada, f"Position {n}") for n in range(3)]
+    first, second, third = (
+        services.promote(actor=organizer, session=room.session, position_ids=[p.pk])
+        for p in positions
+    )
+    services.edit_recommendation(
+        actor=organizer, recommendation_id=second.pk, text="Reworded", dissent_note="Some object."
+    )
+    services.delete_recommendation(actor=organizer, recommendation_id=second.pk)
+    assert list(room.session.recommendations.values_list("text", flat=True)) == [
+        "Position 0",
+        "Position 2",
+    ]
+
+    services.undo_action(actor=organizer, entry_id=last_entry("delete_recommendation").pk)
+
+    back = list(room.session.recommendations.order_by("position"))
+    assert [r.text for r in back] == ["Position 0", "Reworded", "Position 2"]
+    assert back[1].dissent_note == "Some object."
+    assert list(back[1].sources.all()) == [positions[1]]
+    assert Recommendation.objects.count() == 3
+
+
+def test_an_action_without_undo_is_refused(room, facilitator):
+    position = make_position(room.ada)
+    services.set_pinned(actor=facilitator, position_id=position.pk, pinned=True)
+    with pytest.raises(services.ServiceError, match="cannot be undone"):
+        services.undo_action(actor=facilitator, entry_id=last_entry("pin").pk)

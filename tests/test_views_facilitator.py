@@ -215,3 +215,54 @@ def test_projector_pages_need_the_screen_link_and_show_no_controls(client, room,
     # A group of another session is not reachable with this session's link.
     other = make_session(room.session.paper, name="Other").groups.first()
     assert client.get(reverse("screen_group", args=[token, other.pk])).status_code == 404
+
+
+def test_a_hide_offers_its_undo_in_its_notice_and_the_undo_answers_with_the_panel(
+    facilitator_client, room, position
+):
+    hidden = facilitator_client.post(
+        reverse("facilitator:position", args=[position.pk]),
+        {"action": "hide", "reason": "Duplicate", "panel": "group"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    entry = ModerationEntry.objects.get(action="hide")
+    assert f'id="undo-now-{entry.pk}"' in hidden  # in the notice
+    assert f'id="undo-{entry.pk}"' in hidden  # in the group's log
+
+    response = facilitator_client.post(
+        reverse("facilitator:undo", args=[entry.pk]),
+        {"panel": "group"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Hiding undone: the position is back in the room." in body
+    assert f'id="undo-{entry.pk}"' not in body
+    position.refresh_from_db()
+    assert position.status == "visible"
+
+    again = facilitator_client.post(
+        reverse("facilitator:undo", args=[entry.pk]),
+        {"panel": "group"},
+        headers={"HX-Request": "true"},
+    )
+    assert again.status_code == 422
+    assert "already undone" in again.content.decode()
+
+
+def test_undo_refuses_whoever_does_not_facilitate_the_group(
+    client, stranger_client, room, position
+):
+    position.status = "hidden"
+    position.save()
+    entry = ModerationEntry.objects.create(
+        session=room.session, group=room.group, action="hide", position=position, undo={}
+    )
+    url = reverse("facilitator:undo", args=[entry.pk])
+    assert stranger_client.post(url, {"panel": "group"}).status_code == 403
+    assert client_for(room.ada).post(url, {"panel": "group"}).status_code == 403
+    stranger_client.logout()
+    assert client.post(url).status_code == 302
+    entry.refresh_from_db()
+    position.refresh_from_db()
+    assert (entry.undone_at, position.status) == (None, "hidden")

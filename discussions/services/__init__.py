@@ -9,6 +9,7 @@ Row locks: one order
 A write that locks more than one row locks them in this order, and only the rows it needs:
 
     session -> breakout groups (by id) -> participant -> positions (by id) -> recommendations
+        -> moderation entries
 
 A write that takes a later kind never waits, holding it, for an earlier one, so no two
 writes can wait on each other in a cycle. UPDATE statements lock the rows they change, so
@@ -18,7 +19,7 @@ group it joins when the group has a capacity to check (nothing otherwise); a pos
 or a countdown locks its group; hiding, pinning or merging locks the positions' group, then
 the positions; moving a participant locks both groups, then the
 participant; the plenary round locks every group of the session, then updates positions;
-a vote locks only its position.
+a vote locks only its position; an undo marks its log entry last (services.undo).
 
 Every lock is FOR NO KEY UPDATE of the row itself (services.locks.locked): never the rows
 of tables joined in with select_related, which plain select_for_update() also locked (a
@@ -90,6 +91,7 @@ from discussions.services.sessions import (
     set_joining_open,
     unassign_facilitator,
 )
+from discussions.services.undo import undo_action
 
 __all__ = [
     "default_dissent",
@@ -122,6 +124,7 @@ __all__ = [
     "start_timer",
     "stop_timer",
     "unassign_facilitator",
+    "undo_action",
     "ImportResult",
     "ServiceError",
     "add_question",

@@ -6,7 +6,14 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 
 from discussions import live
-from discussions.models import BreakoutGroup, Position, Recommendation, Session, Vote
+from discussions.models import (
+    BreakoutGroup,
+    ModerationEntry,
+    Position,
+    Recommendation,
+    Session,
+    Vote,
+)
 from discussions.services.errors import ServiceError
 from discussions.services.facilitation import NotAllowed
 from discussions.services.locks import lock_groups, lock_session, locked, retry_on_conflict
@@ -161,8 +168,24 @@ def move_recommendation(*, actor, recommendation_id: int, offset: int) -> None:
 
 
 def delete_recommendation(*, actor, recommendation_id: int) -> None:
+    """Remove a recommendation. The log keeps it whole, for an undo (services.undo)."""
     recommendation = _recommendation(actor, recommendation_id)
-    recommendation.delete()
+    with transaction.atomic():
+        ModerationEntry.objects.create(
+            session=recommendation.session,
+            actor=actor,
+            action="delete_recommendation",
+            detail=recommendation.text[:500],
+            undo={
+                "prompt": recommendation.prompt_id,
+                "position": recommendation.position,
+                "text": recommendation.text,
+                "dissent_note": recommendation.dissent_note,
+                "sources": sorted(recommendation.sources.values_list("pk", flat=True)),
+                "created_by": recommendation.created_by_id,
+            },
+        )
+        recommendation.delete()
 
 
 # --- Plenary round ------------------------------------------------------------------------------

@@ -47,8 +47,9 @@ def _check(actor, group: BreakoutGroup) -> None:
         raise NotAllowed("You do not facilitate this group.")
 
 
-def _log(actor, group: BreakoutGroup, action: str, **fields) -> None:
-    ModerationEntry.objects.create(
+def _log(actor, group: BreakoutGroup, action: str, **fields) -> ModerationEntry:
+    """One line of the moderation log; `undo=` (services.undo) makes the action undoable."""
+    return ModerationEntry.objects.create(
         session_id=group.session_id, group=group, actor=actor, action=action, **fields
     )
 
@@ -76,7 +77,7 @@ def hide_position(*, actor, position_id: int, reason: str) -> Position:
         position.status = Position.Status.HIDDEN
         position.moderation_reason = reason
         position.save(update_fields=["status", "moderation_reason"])
-        _log(actor, position.group, "hide", position=position, detail=reason)
+        _log(actor, position.group, "hide", position=position, detail=reason, undo={})
         live.publish(position.group_id, lambda seq: live.position_removed_html(position.pk, seq))
     return position
 
@@ -164,7 +165,14 @@ def merge_positions(*, actor, survivor_id: int, absorbed_id: int) -> Position:
             raise ServiceError("Only positions of the same group and prompt can be merged.")
         if not (survivor.is_visible and absorbed.is_visible):
             raise ServiceError("Both positions must be visible to merge them.")
-        already = Vote.objects.filter(position=survivor).values("participant")
+        already = set(Vote.objects.filter(position=survivor).values_list("participant", flat=True))
+        # Each vote on the duplicate as it was, for an unmerge to give back (services.undo).
+        votes = [
+            [participant, choice, participant in already]
+            for participant, choice in Vote.objects.filter(position=absorbed)
+            .order_by("pk")
+            .values_list("participant", "choice")
+        ]
         Vote.objects.filter(position=absorbed, participant__in=already).delete()
         moved = Vote.objects.filter(position=absorbed).update(position=survivor)
         absorbed.status = Position.Status.MERGED
@@ -176,6 +184,7 @@ def merge_positions(*, actor, survivor_id: int, absorbed_id: int) -> Position:
             "merge",
             position=survivor,
             detail=f"Merged #{absorbed.pk} “{absorbed.text[:200]}” ({moved} votes moved)",
+            undo={"absorbed": absorbed.pk, "votes": votes},
         )
         live.publish(survivor.group_id, lambda seq: live.merged_html(survivor.pk, absorbed.pk, seq))
     return survivor
@@ -241,6 +250,7 @@ def remove_participant(*, actor, participant_id: int) -> Participant:
             "remove",
             participant=participant,
             detail=participant.display_name,
+            undo={},
         )
         live.send_participant_away(participant.pk, "/")
         live.publish(participant.group_id, live.positions_refresh_html)

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -220,15 +221,21 @@ def _respond(
     """Run one action. htmx gets the panel it came from (422 with the reason if refused);
     without JavaScript the browser goes back to the page with a message."""
     error = ""
+    started = timezone.now()
     try:
-        change()
+        outcome = change()
     except services.NotAllowed:
         raise PermissionDenied("You do not facilitate this group.") from None
     except services.ServiceError as exc:
         error = str(exc)
+    else:
+        if isinstance(outcome, str):  # an undo says what it did
+            done = outcome
     if request.htmx and request.POST.get("panel") == "group":
         group = _group_for(request, back.pk)
         context = _group_context(request, group) | {"error": error, "notice": done}
+        if not error:
+            context["undo_entry"] = _undoable_since(request.user, group, started)
         return render(
             request, "facilitator/group.html#panel", context, status=422 if error else 200
         )
@@ -244,6 +251,40 @@ def _respond(
     else:
         messages.success(request, done)
     return redirect(back.get_facilitator_url())
+
+
+def _undoable_since(user, group: BreakoutGroup, started: datetime) -> ModerationEntry | None:
+    """The action the user just took in the group, if it can be undone: its notice offers
+    the undo at once."""
+    entry = ModerationEntry.objects.filter(
+        actor=user, group=group, created_at__gte=started, undo__isnull=False
+    ).first()
+    return entry if entry and entry.can_undo else None
+
+
+@require_POST
+@login_first
+def undo(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Undo a destructive action from its log entry (services.undo checks the rest)."""
+    entry = get_object_or_404(
+        ModerationEntry.objects.select_related("session", "group"), pk=entry_id
+    )
+    if not entry.session.facilitated_by(request.user):
+        raise PermissionDenied("You do not facilitate this session.")
+
+    def change() -> str:
+        return services.undo_action(actor=request.user, entry_id=entry.pk)
+
+    if entry.group is not None:
+        return _respond(request, change, "Undone.", back=entry.group)
+    # A removed recommendation: back to the synthesis page, where it was.
+    try:
+        messages.success(request, change())
+    except services.NotAllowed:
+        raise PermissionDenied("You do not facilitate this session.") from None
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("facilitator:synthesis", args=[entry.session_id]) + "#curation")
 
 
 def _position_for(request: HttpRequest, position_id: int) -> Position:

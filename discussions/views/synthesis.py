@@ -31,7 +31,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from discussions import matrix, offload, services, synthesis
-from discussions.models import Prompt, Session
+from discussions.models import ModerationEntry, Prompt, Session
 from discussions.queries import Tally
 from discussions.views.facilitator import login_first
 from discussions.views.params import as_id, as_ids
@@ -179,6 +179,11 @@ def synthesis_context(request: HttpRequest, session: Session, prompt: Prompt | N
         "recommendations": session.recommendations.select_related(
             "prompt__question", "prompt__section"
         ).prefetch_related("sources__group"),
+        "removed_recommendations": session.moderation_log.filter(
+            action="delete_recommendation",
+            undone_at__isnull=True,
+            created_at__gte=timezone.now() - ModerationEntry.UNDO_FOR,
+        ),
         "results_html": results_html(request, session, prompt),
     }
 

@@ -28,13 +28,25 @@
     return false;
   }
 
+  // An action's outcome (its notice, its Undo button, its error: regions marked data-kept)
+  // stays through the live redraws that follow it, which carry none; the answer to the
+  // next action replaces it.
+  let redrawing = false;
+
   Idiomorph.defaults.callbacks.beforeNodeMorphed = function (oldNode) {
-    return !(oldNode.nodeType === Node.ELEMENT_NODE && changedByUser(oldNode));
+    if (oldNode.nodeType !== Node.ELEMENT_NODE) return true;
+    if (redrawing && oldNode.hasAttribute("data-kept")) return false;
+    return !changedByUser(oldNode);
   };
 
   document.body.addEventListener("htmx:beforeSwap", function (event) {
-    const form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    const config = event.detail.requestConfig;
+    redrawing = config !== undefined && config.verb === "get";
+    const form = config && config.elt;
     const status = event.detail.xhr.status;
     if (form instanceof HTMLFormElement && status >= 200 && status < 300) form.reset();
+  });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    redrawing = false;
   });
 })();

@@ -6,13 +6,15 @@ where they left them, so the key they press next does what they meant.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from discussions import services
-from discussions.models import BreakoutGroup, Participant, Position, Session
+from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
 from tests.browser.test_facilitation_live import PASSWORD, log_in, settled, vote
-from tests.browser.test_room_live import join
+from tests.browser.test_room_live import card, expect_my_vote, join
 from tests.conftest import DEMO_PAPER
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -115,3 +117,33 @@ def test_a_form_the_facilitator_sent_shows_the_server_again(room):
     expect(facilitator.locator(f"#reason-{second.pk}")).to_have_value("Duplicate")
     assert BreakoutGroup.objects.get(pk=group.pk).announcement == "Five minutes left"
     expect(ana_page.get_by_role("note")).to_have_text("Announcement: Five minutes left")
+
+
+def test_a_merge_is_undone_from_its_notice_and_each_vote_comes_back(room, screenshot):
+    group, ana_page, facilitator, (first, second, third) = room
+    vote(ana_page, first, "Disagree")
+    vote(ana_page, third, "Agree")  # on both: the merge keeps her vote on the survivor only
+    expect_my_vote(ana_page, third, "Agree")
+    expect(facilitator.locator(f"#mod-position-{third.pk} .agree-text")).to_have_text("✓ 1 agree")
+    settled(facilitator)
+    row = facilitator.locator(f"#mod-position-{third.pk}")
+    row.get_by_label("Merge into").select_option(str(first.pk))
+    # The merge's own broadcast redraws the console a moment after its answer: the notice,
+    # with its Undo, stays through it.
+    with facilitator.expect_response(re.compile(r"/panel$")):
+        row.get_by_role("button", name="Merge this duplicate").click()
+    settled(facilitator)
+    expect(facilitator.locator(".feedback")).to_contain_text("Positions merged.")
+    expect(card(ana_page, third)).to_have_count(0)
+    assert not Vote.objects.filter(position=third).exists()
+    screenshot(facilitator, "console-merged-with-undo")
+
+    facilitator.locator(".feedback").get_by_role("button", name=re.compile("^Undo merge")).click()
+
+    expect(facilitator.locator(".feedback")).to_contain_text("Merge undone")
+    expect(facilitator.locator(f"#mod-position-{third.pk}")).to_have_count(1)
+    expect(card(ana_page, third)).to_have_count(1)
+    expect_my_vote(ana_page, third, "Agree")
+    expect_my_vote(ana_page, first, "Disagree")
+    third.refresh_from_db()
+    assert (third.status, third.merged_into_id) == (Position.Status.VISIBLE, None)

@@ -1,0 +1,149 @@
+"""Undoing a facilitator's destructive action, for a few minutes after it
+(ModerationEntry.UNDO_FOR): a hide, a merge, a participant's removal, a recommendation's
+removal. The action's log entry holds what undoing it needs (its `undo` field).
+
+An undo is a write like the others: it checks that the actor facilitates what it changes,
+takes its locks in the one order (services), logs itself, and pushes to the rooms after
+the commit. The entry is marked undone last, in the same transaction: two facilitators
+pressing Undo at once undo once, and the second is told it was already undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from discussions import live
+from discussions.models import ModerationEntry, Participant, Position, Recommendation, Vote
+from discussions.services.curation import _check_session
+from discussions.services.errors import ServiceError
+from discussions.services.facilitation import _check, _log, restore_position
+from discussions.services.locks import (
+    lock_groups,
+    lock_participant,
+    lock_positions,
+    lock_session,
+    retry_on_conflict,
+)
+
+
+@retry_on_conflict
+def undo_action(*, actor, entry_id: int) -> str:
+    """Undo the logged action; returns what was done, for the facilitator."""
+    entry = ModerationEntry.objects.select_related("group", "session").filter(pk=entry_id).first()
+    if entry is None or entry.action not in UNDO:
+        raise ServiceError("That action cannot be undone.")
+    if entry.undone_at is not None:
+        raise ServiceError("That action was already undone.")
+    if not entry.can_undo:
+        minutes = int(ModerationEntry.UNDO_FOR.total_seconds() // 60)
+        raise ServiceError(f"Too late to undo: an action can be undone for {minutes} minutes.")
+    undo, done = UNDO[entry.action]
+    with transaction.atomic():
+        undo(actor, entry)
+        marked = ModerationEntry.objects.filter(pk=entry.pk, undone_at__isnull=True).update(
+            undone_at=timezone.now()
+        )
+        if not marked:
+            raise ServiceError("That action was already undone.")
+    return done
+
+
+def _unhide(actor, entry: ModerationEntry) -> None:
+    if entry.position_id is None:
+        raise ServiceError("That position no longer exists.")
+    restore_position(actor=actor, position_id=entry.position_id)
+
+
+def _unmerge(actor, entry: ModerationEntry) -> None:
+    """The duplicate back in the room with each participant's own vote on it, as before the
+    merge; a vote the merge moved onto the survivor leaves it again."""
+    absorbed_id = entry.undo["absorbed"]
+    locked = lock_positions([entry.position_id or 0, absorbed_id])
+    absorbed = locked.get(absorbed_id)
+    if absorbed is None:
+        raise ServiceError("That position no longer exists.")
+    _check(actor, absorbed.group)
+    if absorbed.status != Position.Status.MERGED:
+        raise ServiceError("That position is no longer merged.")
+    votes = entry.undo["votes"]
+    still_here = set(
+        Participant.objects.filter(pk__in=[v[0] for v in votes]).values_list("pk", flat=True)
+    )
+    moved = [participant for participant, _choice, kept in votes if not kept]
+    Vote.objects.filter(position_id=absorbed.merged_into_id, participant__in=moved).delete()
+    Vote.objects.bulk_create(
+        Vote(participant_id=participant, position=absorbed, choice=choice)
+        for participant, choice, _kept in votes
+        if participant in still_here
+    )
+    Position.objects.filter(pk__in=[absorbed.pk, absorbed.merged_into_id]).update(
+        tally_version=F("tally_version") + 1
+    )
+    survivor_id = absorbed.merged_into_id
+    absorbed.status = Position.Status.VISIBLE
+    absorbed.merged_into = None
+    absorbed.save(update_fields=["status", "merged_into"])
+    _log(
+        actor,
+        absorbed.group,
+        "unmerge",
+        position=absorbed,
+        detail=f"#{absorbed.pk} taken out of #{survivor_id}, {len(votes)} votes given back",
+    )
+    live.publish(absorbed.group_id, live.positions_refresh_html)
+
+
+def _reinstate(actor, entry: ModerationEntry) -> None:
+    """The removed participant is a member again: their browser's page works once more."""
+    if entry.participant_id is None:
+        raise ServiceError("That participant no longer exists.")
+    current = Participant.objects.filter(pk=entry.participant_id).values_list("group", flat=True)
+    groups = lock_groups(current)
+    participant = lock_participant(entry.participant_id)
+    if participant is None or not groups or participant.group_id != groups[0].pk:
+        raise ServiceError("That participant no longer exists.")
+    participant.group = groups[0]
+    _check(actor, participant.group)
+    if participant.removed_at is None:
+        raise ServiceError(f"{participant.display_name} is not removed.")
+    participant.removed_at = None
+    participant.save(update_fields=["removed_at"])
+    _log(
+        actor,
+        participant.group,
+        "reinstate",
+        participant=participant,
+        detail=participant.display_name,
+    )
+    live.publish(participant.group_id, live.positions_refresh_html)
+
+
+def _undelete_recommendation(actor, entry: ModerationEntry) -> None:
+    """The recommendation again, at its place in the list, with its sources."""
+    _check_session(actor, entry.session)
+    kept = entry.undo
+    lock_session(entry.session_id)  # the places in the list, as promote takes them
+    later = Recommendation.objects.filter(session=entry.session, position__gte=kept["position"])
+    later.update(position=F("position") + 1)
+    recommendation = Recommendation.objects.create(
+        session=entry.session,
+        prompt_id=kept["prompt"],
+        position=kept["position"],
+        text=kept["text"],
+        dissent_note=kept["dissent_note"],
+        created_by=get_user_model().objects.filter(pk=kept["created_by"]).first(),
+    )
+    recommendation.sources.set(Position.objects.filter(pk__in=kept["sources"]))
+
+
+UNDO: dict[str, tuple[Callable[[object, ModerationEntry], None], str]] = {
+    "hide": (_unhide, "Hiding undone: the position is back in the room."),
+    "merge": (_unmerge, "Merge undone: both positions are back, each vote where it was."),
+    "remove": (_reinstate, "Removal undone: the participant can take part again."),
+    "delete_recommendation": (_undelete_recommendation, "The recommendation is back."),
+}
