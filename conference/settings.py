@@ -301,7 +301,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "organizer:home"
+LOGIN_REDIRECT_URL = "after_login"  # each role where it works (views.public)
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en"

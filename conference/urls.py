@@ -12,5 +12,6 @@ urlpatterns = [
     path("facilitate/", include("discussions.urls_facilitator")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/landing/", public.after_login, name="after_login"),
     path("admin/", admin.site.urls),
 ]

@@ -266,3 +266,30 @@ def test_undo_refuses_whoever_does_not_facilitate_the_group(
     entry.refresh_from_db()
     position.refresh_from_db()
     assert (entry.undone_at, position.status) == (None, "hidden")
+
+
+def test_a_login_without_a_destination_lands_each_role_where_it_works(
+    client, django_user_model, room
+):
+    """A facilitator who is not staff landed on the organizer's pages, which refused them."""
+    django_user_model.objects.create_user(username="fay", password="x" * 12)
+    django_user_model.objects.create_user(username="olga", password="x" * 12, is_staff=True)
+    for username, lands in [("fay", "facilitator:home"), ("olga", "organizer:home")]:
+        response = client.post(
+            reverse("login"), {"username": username, "password": "x" * 12}, follow=True
+        )
+        assert response.redirect_chain[-1][0] == reverse(lands), username
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert f'href="{reverse("facilitator:home")}">Facilitate</a>' in page
+        assert (f'href="{reverse("organizer:home")}">Organizer</a>' in page) == (username == "olga")
+        client.logout()
+
+
+def test_a_refusal_says_why_and_where_to_go(stranger_client, room):
+    response = stranger_client.get(reverse("facilitator:group", args=[room.group.pk]))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "You do not facilitate this group." in page
+    assert f'href="{reverse("facilitator:home")}"' in page
+    assert f'href="{reverse("join_start")}"' in page

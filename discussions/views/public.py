@@ -7,9 +7,10 @@ import redis.asyncio
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -20,6 +21,15 @@ LAYER_TIMEOUT = 2.0
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+@require_GET
+@login_required
+def after_login(request: HttpRequest) -> HttpResponse:
+    """Where a login without a destination lands: where the user works. Organizers (staff)
+    on their sessions, everyone else on the sessions they facilitate (a facilitator is not
+    staff, and the organizer's pages would only refuse them)."""
+    return redirect("organizer:home" if request.user.is_staff else "facilitator:home")
 
 
 async def _layer_answers() -> None:
