@@ -7,6 +7,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
+from tests.browser import accessibility
+
 # The real ASGI server in a subprocess, for pages that use the WebSocket.
 from tests.browser.asgi_server import (  # noqa: F401
     asgi_server,
@@ -70,13 +72,42 @@ def browser(chromium_path):
         browser.close()
 
 
+def check_accessibility(pages) -> None:
+    """axe on each page as the test left it (tests/browser/accessibility.py): a test that
+    passed leaves its pages in the states it reached, and none may have a violation."""
+    found = {}
+    for page in pages:
+        if page.is_closed() or not page.url.startswith("http"):
+            continue
+        if violations := accessibility.violations(page):
+            found[page.url] = violations
+    assert not found, "axe violations:\n" + "\n".join(
+        f"{url}:\n{accessibility.describe(v)}" for url, v in found.items()
+    )
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     context.set_default_timeout(DEADLINE_MS)
     page = context.new_page()
     yield page
+    if not _failed(request):
+        check_accessibility([page])
     context.close()
+
+
+def _failed(request) -> bool:
+    """The test itself failed: its pages are in no state worth checking."""
+    report = getattr(request.node, "rep_call", None)
+    return report is None or report.failed
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
 
 
 @pytest.fixture
@@ -93,7 +124,7 @@ def screenshot():
 
 
 @pytest.fixture
-def new_page(browser):
+def new_page(browser, request):
     """A page in a fresh browser context of its own (its own cookies: one participant each)."""
     contexts = []
 
@@ -104,5 +135,7 @@ def new_page(browser):
         return context.new_page()
 
     yield make
+    if not _failed(request):
+        check_accessibility([page for context in contexts for page in context.pages])
     for context in contexts:
         context.close()
