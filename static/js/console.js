@@ -97,8 +97,24 @@
     }, 300));
   }
 
+  // Offline as soon as the browser knows it; back online, a socket that outlived the
+  // outage may have missed changes, and one that closed is being opened again.
+  const OFFLINE = "Offline: your actions cannot be sent until the connection is back.";
+  let current = null;
+  window.addEventListener("offline", function () {
+    setState("offline", OFFLINE);
+  });
+  window.addEventListener("online", function () {
+    if (current && current.readyState === WebSocket.OPEN) {
+      setState("live", "Live");
+      resync();
+    } else {
+      setState("reconnecting", "Connection lost. Reconnecting…");
+    }
+  });
+
   function connect() {
-    const socket = new WebSocket(url);
+    const socket = (current = new WebSocket(url));
     let ping = null;
     socket.onopen = function () {
       retry = 0;
@@ -118,7 +134,8 @@
         setState("refused", "Not allowed: log in as a facilitator of this session.");
         return;
       }
-      setState("reconnecting", "Connection lost. Reconnecting…");
+      if (navigator.onLine) setState("reconnecting", "Connection lost. Reconnecting…");
+      else setState("offline", OFFLINE);
       retry += 1;
       setTimeout(connect, Math.min(30000, 500 * Math.pow(2, retry)) * (0.5 + Math.random() / 2));
     };

@@ -4,7 +4,10 @@
 //   the page re-fetches what it shows (a lost message is never a lost update);
 // - a heartbeat, so the server can tell a live page from a dead one;
 // - reconnection after any close but a refusal, with backoff, then a re-fetch;
-// - a visible connection state, announced to screen readers.
+// - a visible connection state, announced to screen readers: offline as soon as the
+//   browser knows it, and a socket that stops answering its heartbeat is taken for lost.
+// What is done while offline is refused where it is done (the "not saved" notice below),
+// never queued unseen: the text of a post stays in its field, to send again.
 (function () {
   "use strict";
   const room = document.querySelector("[data-room]");
@@ -93,13 +96,54 @@
     return match ? Number(match[1]) : null;
   }
 
+  // Connection states besides "live". Offline is the browser's word (its network is
+  // down); reconnecting, ours (the socket closed or stopped answering).
+  const OFFLINE = "Offline: nothing you do can be sent until the connection is back.";
+  const RECONNECTING = "Connection lost. Reconnecting…";
+  let current = null; // the WebSocket the extension opened last
+  let heardAt = 0; // when the socket last brought a message
+
+  window.addEventListener("offline", function () {
+    setState("offline", OFFLINE);
+  });
+  window.addEventListener("online", function () {
+    if (current && current.readyState === WebSocket.OPEN) {
+      // The socket outlived the outage, but what it carried meanwhile may be lost; and it
+      // may be dead without knowing it, which its heartbeat's answer tells.
+      setState("live", "Live");
+      heartbeat(current);
+      resync();
+    } else {
+      setState("reconnecting", RECONNECTING); // the extension's retry opens it again
+    }
+  });
+
+  // The heartbeat's answer must come: a socket whose network died without a word (the
+  // venue's router, not this laptop) looks open until TCP gives up, minutes later.
+  const ANSWER_MS = 10000;
+  function heartbeat(socket) {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    const sent = Date.now();
+    socket.send(JSON.stringify({ type: "ping" }));
+    setTimeout(function () {
+      if (heardAt >= sent || socket.readyState !== WebSocket.OPEN) return;
+      if (navigator.onLine) setState("reconnecting", RECONNECTING);
+      else setState("offline", OFFLINE);
+      socket.close(); // the close handler below opens a new one
+    }, ANSWER_MS);
+  }
+  // Before the message is handled: the heartbeat's answer is consumed there.
+  room.addEventListener("htmx:wsBeforeMessage", function () {
+    heardAt = Date.now();
+  });
+
   room.addEventListener("htmx:wsOpen", function (event) {
     retry = 0;
     setState("live", "Live");
-    const socket = event.detail.socketWrapper;
+    const socket = (current = event.detail.event.target);
     clearInterval(pingTimer);
     pingTimer = setInterval(function () {
-      socket.send(JSON.stringify({ type: "ping" }));
+      heartbeat(socket);
     }, PING_MS);
     // Anything may have happened while we were away: fetch it.
     if (everOpened) resync();
@@ -113,7 +157,11 @@
       setState("refused", "You are no longer in this group. Reload the page.");
       return;
     }
-    setState("reconnecting", "Connection lost. Reconnecting…");
+    if (navigator.onLine) {
+      setState("reconnecting", RECONNECTING);
+    } else {
+      setState("offline", OFFLINE);
+    }
     // The extension retries by itself after abnormal closes (1006, 1011-1013); a server
     // that shuts down cleanly (1001) or any other close is retried here.
     if ([1006, 1011, 1012, 1013].indexOf(code) === -1) {
