@@ -81,6 +81,19 @@ def test_synthesis_page_for_facilitators_only(client, room, django_user_model, p
     assert client.get(url).status_code == 200
 
 
+def test_an_empty_synthesis_says_what_will_appear_and_when(client, room, organizer):
+    """Not numbered "1. None." items, nor an empty square of a map."""
+    make_position(room.ada, "Nobody has voted on this yet.")
+    client.force_login(organizer)
+    page = client.get(reverse("facilitator:synthesis", args=[room.session.pk])).content.decode()
+    for heading in ("broad-heading", "divisive-heading", "backed-heading"):
+        section = page.split(f'id="{heading}"')[1].split("</section>")[0]
+        assert "<ol>" not in section and '<p class="empty-note">' in section, heading
+    assert "None." not in page
+    assert "Opinion map" not in page
+    assert "appears once participants have each voted" in page
+
+
 def test_synthesis_page_shows_consensus_and_links_to_the_question(client, room, organizer):
     shared = make_position(room.ada, "Everyone agrees on this.")
     Position.objects.filter(pk=shared.pk).update(plenary=True)
@@ -149,7 +162,7 @@ def test_a_table_row_shows_every_figure_of_its_position(client, room, organizer)
     assert 'aria-label="2 agree, 1 disagree, 1 pass"' in row and 'style="width: 50%"' in row
     assert "<td>67%</td>" in row  # support: 2 of the 3 who took a side
     assert "<td>80%</td>" in row  # participation: 4 of the 5 who voted at all
-    assert re.search(r"<td>\d\.\d\d</td>", row)  # consensus
+    assert re.search(r"<td>\d{1,3}%</td>\s*<td class=\"by-group\">", row)  # consensus, as a share
     assert f'title="{room.group.name}: 3 votes">{room.group.name[:9]}' in row
     assert f'title="{room.other_group.name}: 1 votes">' in row
 

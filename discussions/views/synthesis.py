@@ -21,7 +21,6 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -96,7 +95,8 @@ def _rows(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> list[dict]:
                 "support_percent": None if support is None else round(support * 100),
                 "participation_percent": round(float(stats.participation[j]) * 100),
                 "consensus": consensus,
-                "consensus_shown": floatformat(consensus, 2),
+                # A share, as people read one: the product of every group's agreement.
+                "consensus_shown": f"{round(consensus * 100)}%",
                 "by_group": by_group,
             }
         )
