@@ -51,20 +51,25 @@ class Tally:
     def votes(self) -> int:
         return self.total
 
-    def percent(self, count: int) -> int:
-        return round(100 * count / self.total) if self.total else 0
+    # A tally's bar is drawn as a share of at least this many votes, the rest of it left
+    # empty: a single vote painted the whole bar, as if the room had spoken.
+    BAR_FLOOR = 5
+
+    def bar_width(self, count: int) -> int:
+        """The width, in percent of the bar, of a part of the tally."""
+        return round(100 * count / max(self.total, self.BAR_FLOOR))
 
     @property
-    def agree_percent(self) -> int:
-        return self.percent(self.agree)
+    def agree_bar(self) -> int:
+        return self.bar_width(self.agree)
 
     @property
-    def disagree_percent(self) -> int:
-        return self.percent(self.disagree)
+    def disagree_bar(self) -> int:
+        return self.bar_width(self.disagree)
 
     @property
-    def pass_percent(self) -> int:
-        return self.percent(self.passed)
+    def pass_bar(self) -> int:
+        return self.bar_width(self.passed)
 
 
 def with_tallies(positions: QuerySet[Position]) -> QuerySet[Position]:

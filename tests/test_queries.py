@@ -125,3 +125,12 @@ def test_the_votes_locking_read_finds_the_positions_votable_in_allows(room, publ
             found[locked.pk] = vote and vote.choice
     assert found == {positions[0].pk: None, positions[1].pk: AGREE, positions[3].pk: None}
     assert _lock_votable(room.group, room.ada, 10**9) == (None, None)
+
+
+def test_a_tally_bar_is_a_share_of_at_least_five_votes():
+    """A single vote painted the whole bar."""
+    one = queries.Tally(agree=1, disagree=0, passed=0)
+    assert (one.agree_bar, one.disagree_bar, one.pass_bar) == (20, 0, 0)
+    many = queries.Tally(agree=6, disagree=3, passed=1)
+    assert (many.agree_bar, many.disagree_bar, many.pass_bar) == (60, 30, 10)
+    assert queries.Tally(0, 0, 0).agree_bar == 0

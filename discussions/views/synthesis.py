@@ -88,9 +88,9 @@ def _rows(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> list[dict]:
                 "disagree": tally.disagree,
                 "passed": tally.passed,
                 "votes": tally.votes,
-                "agree_percent": tally.agree_percent,
-                "disagree_percent": tally.disagree_percent,
-                "pass_percent": tally.pass_percent,
+                "agree_bar": tally.agree_bar,
+                "disagree_bar": tally.disagree_bar,
+                "pass_bar": tally.pass_bar,
                 # Rounded as the template's widthratio and floatformat rounded them.
                 "support_percent": None if support is None else round(support * 100),
                 "participation_percent": round(float(stats.participation[j]) * 100),
