@@ -312,3 +312,50 @@ class ScreenConsumer(LiveConsumer):
         if "\x00" in self.token:  # PostgreSQL cannot even compare it: no token has one
             return False
         return BreakoutGroup.objects.filter(pk=group_id, session__screen_token=self.token).exists()
+
+
+class SessionScreenConsumer(LiveConsumer):
+    """The whole-session projector's feed: which groups changed, as the consoles hear it
+    (it re-fetches its summary then, instead of polling). Nothing personal, nothing the
+    console's answers hold: only the news that something changed.
+
+    Admitted by the session's screen token, checked on connect and at every heartbeat.
+    """
+
+    session_id: int | None = None
+
+    async def connect(self) -> None:
+        self.token = self.scope["url_route"]["kwargs"]["token"]
+        self.session_id = await self.session_opened()
+        if self.session_id is None:
+            log.warning("Session screen socket refused: wrong token")
+            await self.close(code=FORBIDDEN)
+            return
+        await self.channel_layer.group_add(
+            live.console_channel_group(self.session_id), self.channel_name
+        )
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.session_id is not None:
+            await self.channel_layer.group_discard(
+                live.console_channel_group(self.session_id), self.channel_name
+            )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        if await self.session_opened() != self.session_id:
+            await self.close(code=FORBIDDEN)
+            return
+        # Renew the membership at each heartbeat (see RoomConsumer.join_groups).
+        await self.channel_layer.group_add(
+            live.console_channel_group(self.session_id), self.channel_name
+        )
+
+    async def console_changed(self, event: dict) -> None:
+        await self.send(text_data=json.dumps({"type": "changed"}))
+
+    @in_db_thread
+    def session_opened(self) -> int | None:
+        if "\x00" in self.token:  # PostgreSQL cannot even compare it: no token has one
+            return None
+        return Session.objects.filter(screen_token=self.token).values_list("pk", flat=True).first()

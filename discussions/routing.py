@@ -11,7 +11,12 @@ from channels.auth import AuthMiddleware
 from channels.sessions import SessionMiddleware
 from django.urls import path
 
-from discussions.consumers import ConsoleConsumer, RoomConsumer, ScreenConsumer
+from discussions.consumers import (
+    ConsoleConsumer,
+    RoomConsumer,
+    ScreenConsumer,
+    SessionScreenConsumer,
+)
 
 websocket_urlpatterns = [
     path("ws/rooms/<int:group_id>/", RoomConsumer.as_asgi()),
@@ -20,4 +25,5 @@ websocket_urlpatterns = [
         SessionMiddleware(AuthMiddleware(ConsoleConsumer.as_asgi())),
     ),
     path("ws/screen/<str:token>/groups/<int:group_id>/", ScreenConsumer.as_asgi()),
+    path("ws/screen/<str:token>/", SessionScreenConsumer.as_asgi()),
 ]

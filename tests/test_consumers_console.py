@@ -124,6 +124,39 @@ async def test_projector_socket_needs_the_screen_token_of_the_groups_session(set
         await screen.disconnect()
 
 
+async def test_the_whole_session_projector_hears_that_a_group_changed_and_nothing_more(setting):
+    """It polled every 3 s (lagging as much); now the change is pushed."""
+    room, _fay, _sam, position = setting
+    wrong = WebsocketCommunicator(application, "/ws/screen/not-the-token/", headers=[ORIGIN])
+    assert (await wrong.connect(WAIT)) == (False, 4403)
+    screen = WebsocketCommunicator(
+        application, f"/ws/screen/{room.session.screen_token}/", headers=[ORIGIN]
+    )
+    ok, _ = await screen.connect(WAIT)
+    assert ok
+    try:
+        await post(participant=room.cleo, text="Any group of the session")
+        assert json.loads(await screen.receive_from(WAIT)) == {"type": "changed"}
+        # Another session's changes are not its business.
+        other = await database_sync_to_async(make_session)(room.session.paper, name="C")
+        await database_sync_to_async(live.notify_console)(
+            await database_sync_to_async(other.groups.first)()
+        )
+        assert await screen.receive_nothing(0.5)
+        # A token taken away (a new screen link) closes it at the next heartbeat.
+        await database_sync_to_async(
+            lambda: (
+                type(room.session)
+                .objects.filter(pk=room.session.pk)
+                .update(screen_token="replaced")
+            )
+        )()
+        await screen.send_to(text_data=json.dumps({"type": "ping"}))
+        assert await screen.receive_output(WAIT) == {"type": "websocket.close", "code": 4403}
+    finally:
+        await screen.disconnect()
+
+
 async def test_a_sessions_console_notices_within_a_window_go_out_as_one_message(monkeypatch):
     sent = []
 

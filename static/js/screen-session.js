@@ -1,0 +1,45 @@
+// The whole-session projector: its summary is fetched again when a group changes, as its
+// socket says (at most once a second, the last change always shown), instead of polling;
+// and at once after a reconnection, since changes may have been missed meanwhile.
+(function () {
+  "use strict";
+  const root = document.querySelector("[data-screen-socket]");
+  if (!root) return;
+  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + root.dataset.screenSocket;
+  const FORBIDDEN = 4403;
+  const EVERY_MS = 1000;
+  let lastFetch = 0;
+  let timer = null;
+  let retry = 0;
+
+  function fetchNow() {
+    timer = null;
+    lastFetch = Date.now();
+    htmx.trigger(document.body, "screen:changed");
+  }
+  function changed() {
+    if (!timer) timer = setTimeout(fetchNow, Math.max(0, lastFetch + EVERY_MS - Date.now()));
+  }
+
+  function connect() {
+    const socket = new WebSocket(url);
+    let ping = null;
+    socket.onopen = function () {
+      if (retry > 0) changed();
+      retry = 0;
+      ping = setInterval(function () { socket.send(JSON.stringify({ type: "ping" })); }, 25000);
+    };
+    socket.onmessage = function (event) {
+      let message;
+      try { message = JSON.parse(event.data); } catch (e) { return; }
+      if (message.type === "changed") changed();
+    };
+    socket.onclose = function (event) {
+      clearInterval(ping);
+      if (event.code === FORBIDDEN) return;
+      retry += 1;
+      setTimeout(connect, Math.min(30000, 500 * Math.pow(2, retry)) * (0.5 + Math.random() / 2));
+    };
+  }
+  connect();
+})();
