@@ -44,5 +44,10 @@ urlpatterns = [
         organizer.unassign_facilitator,
         name="unassign_facilitator",
     ),
+    path(
+        "sessions/<int:session_id>/facilitators/invite",
+        organizer.invite_facilitator,
+        name="invite_facilitator",
+    ),
     path("sessions/<int:session_id>/export", organizer.export, name="export"),
 ]

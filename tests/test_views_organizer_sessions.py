@@ -1,8 +1,10 @@
+import re
+
 import pytest
 from django.urls import reverse
 
 from discussions import services
-from discussions.models import BreakoutGroup, Prompt, Session
+from discussions.models import BreakoutGroup, FacilitatorAssignment, Prompt, Session
 
 pytestmark = pytest.mark.django_db
 
@@ -14,6 +16,7 @@ def session_urls(session: Session) -> list[tuple[str, str]]:
         ("get", reverse("organizer:session", args=[session.pk])),
         ("post", reverse("organizer:set_joining", args=[session.pk])),
         ("post", reverse("organizer:rename_group", args=[session.pk, group.pk])),
+        ("post", reverse("organizer:invite_facilitator", args=[session.pk])),
     ]
 
 
@@ -32,6 +35,7 @@ def test_session_pages_refuse_non_organizers_and_change_nothing(client, outsider
         assert response.status_code == 302, url
     assert Session.objects.count() == 1
     assert not BreakoutGroup.objects.filter(name="Hijacked").exists()
+    assert not FacilitatorAssignment.objects.exists()
     session.refresh_from_db()
     assert session.joining_open
 
@@ -167,3 +171,65 @@ def test_closing_joining_stops_the_code_admitting_anyone(organizer_client, clien
         services.find_session(session.code)
     organizer_client.post(reverse("organizer:set_joining", args=[session.pk]), {"open": "1"})
     assert services.find_session(session.code) == session
+
+
+def test_facilitators_are_chosen_from_the_people_with_an_account(
+    organizer_client, django_user_model, session
+):
+    """Not typed as an exact username: a list of those who can be assigned."""
+    django_user_model.objects.create_user(username="fay", password="x" * 12)
+    django_user_model.objects.create_user(username="gone", password="x" * 12, is_active=False)
+    assigned = django_user_model.objects.create_user(username="gil", password="x" * 12)
+    services.assign_facilitator(session=session, username=assigned.username)
+    page = organizer_client.get(reverse("organizer:session", args=[session.pk])).content.decode()
+    picker = page.split('<select id="facilitator-username"')[1].split("</select>")[0]
+    assert '<option value="fay">fay</option>' in picker
+    assert "gone" not in picker and "gil" not in picker  # inactive; already assigned
+    assert "olga" not in picker  # organizers facilitate every session already
+
+
+def test_an_invited_facilitator_sets_a_password_once_and_lands_on_their_console(
+    organizer_client, client, django_user_model, session
+):
+    group = session.groups.first()
+    response = organizer_client.post(
+        reverse("organizer:invite_facilitator", args=[session.pk]),
+        {"username": "nadia", "groups": [str(group.pk)]},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    link = re.search(r"http://testserver(/accounts/invite/[^/]+/[^/]+/)", response.content.decode())
+    assert link, response.content.decode()
+    nadia = django_user_model.objects.get(username="nadia")
+    assert not nadia.has_usable_password()
+    assert list(FacilitatorAssignment.objects.get(user=nadia).groups.all()) == [group]
+
+    client.logout()
+    form = client.get(link[1], follow=True)
+    assert "Set your password" in form.content.decode()
+    set_password = form.redirect_chain[-1][0]
+    done = client.post(
+        set_password,
+        {"new_password1": "a long new password", "new_password2": "a long new password"},
+        follow=True,
+    )
+    assert done.redirect_chain[-1][0] == reverse("facilitator:home")
+    assert session.name in done.content.decode()
+    client.logout()
+    again = client.get(link[1], follow=True)
+    assert "no longer works" in again.content.decode()
+
+
+def test_an_invitation_for_a_taken_username_is_refused_and_changes_nothing(
+    organizer_client, django_user_model, session
+):
+    django_user_model.objects.create_user(username="Fay", password="x" * 12)
+    response = organizer_client.post(
+        reverse("organizer:invite_facilitator", args=[session.pk]),
+        {"username": "fay"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "already has an account" in response.content.decode()
+    assert django_user_model.objects.count() == 2  # Fay and the organizer
+    assert not FacilitatorAssignment.objects.exists()

@@ -6,8 +6,13 @@ import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from discussions.models import (
     JOIN_CODE_ALPHABET,
@@ -210,6 +215,33 @@ def assign_facilitator(
         assignment, _ = FacilitatorAssignment.objects.get_or_create(session=session, user=user)
         assignment.groups.set(groups)
     return assignment
+
+
+def invite_facilitator(
+    *, session: Session, username: str, group_ids: list[int] | None = None
+) -> tuple[FacilitatorAssignment, str]:
+    """A facilitator without an account: the account, with no password yet, assigned to
+    the session; and the path of the link that lets them set their password, once (Django's
+    password-reset token: it stops working when the password is set, or after
+    PASSWORD_RESET_TIMEOUT)."""
+    username = clean_line(username, what="username", limit=150)
+    User = get_user_model()
+    try:
+        User.username_validator(username)
+    except ValidationError:
+        raise ServiceError(
+            "A username is letters, digits and @ . + - _ only, without spaces."
+        ) from None
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise ServiceError(f"“{username}” already has an account: choose them in the list.")
+        user = User(username=username)
+        user.set_unusable_password()
+        user.save()
+        assignment = assign_facilitator(session=session, username=username, group_ids=group_ids)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    path = reverse("invite", args=[uid, default_token_generator.make_token(user)])
+    return assignment, path
 
 
 def unassign_facilitator(*, session: Session, user_id: int) -> None:

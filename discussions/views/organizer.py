@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -305,6 +307,12 @@ def _session_context(request: HttpRequest, session: Session) -> dict:
         # typed codes wait (discussions.ratelimit).
         "join_url": request.build_absolute_uri(join_path(session)),
         "assignments": session.assignments.select_related("user").prefetch_related("groups"),
+        # Who can be assigned: people with an account who are not organizers (those
+        # facilitate every session) and not assigned here yet.
+        "candidates": get_user_model()
+        .objects.filter(is_active=True, is_staff=False)
+        .exclude(assignments__session=session)
+        .order_by("username"),
     }
 
 
@@ -315,13 +323,19 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(request, "organizer/session.html", _session_context(request, session))
 
 
-def _session_change(request: HttpRequest, session: Session, change, done: str) -> HttpResponse:
-    """Apply one change to a session: the groups fragment for htmx, else a redirect."""
+def _session_change(
+    request: HttpRequest, session: Session, change, done: str | Callable[[], str]
+) -> HttpResponse:
+    """Apply one change to a session: the groups fragment for htmx, else a redirect. The
+    notice can be written once the change is made (`done` a function)."""
     error = ""
     try:
         change()
     except services.ServiceError as exc:
         error = str(exc)
+    else:
+        if callable(done):
+            done = done()
     if request.htmx:
         session.refresh_from_db()
         context = _session_context(request, session) | {
@@ -379,6 +393,33 @@ def assign_facilitator(request: HttpRequest, session_id: int) -> HttpResponse:
             session=session, username=username, group_ids=group_ids
         ),
         f"{username.strip()} can now facilitate this session.",
+    )
+
+
+@require_POST
+@organizer_required
+def invite_facilitator(request: HttpRequest, session_id: int) -> HttpResponse:
+    """An account for a facilitator who has none, and the link that sets its password."""
+    session = get_object_or_404(Session, pk=session_id)
+    username = request.POST.get("username", "")
+    group_ids = as_ids(request.POST.getlist("groups"))
+    link = []
+
+    def change() -> None:
+        _, path = services.invite_facilitator(
+            session=session, username=username, group_ids=group_ids
+        )
+        link.append(request.build_absolute_uri(path))
+
+    days = round(settings.PASSWORD_RESET_TIMEOUT / 86400)
+    return _session_change(
+        request,
+        session,
+        change,
+        lambda: (
+            f"{username.strip()} is invited. Send them this link, which sets their password "
+            f"once and works for {days} days: {link[0]}"
+        ),
     )
 
 
