@@ -14,7 +14,6 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 from django.apps import apps
 from django.db import connections
 from django.test import Client
@@ -29,6 +28,7 @@ from discussions.origin import logged_allowed_hosts_origin_validator
 from discussions.routing import websocket_urlpatterns
 from tests.deadlines import DEADLINE
 from tests.factories import client_for, make_room
+from tests.sockets import WebsocketCommunicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

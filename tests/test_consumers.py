@@ -10,7 +10,6 @@ import pytest
 import pytest_asyncio
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from django.db import DatabaseError, connections
 from django.test import Client
 from django.utils import timezone
@@ -21,6 +20,7 @@ from discussions.models import BreakoutGroup, Participant, Presence
 from tests.deadlines import DEADLINE
 from tests.factories import client_for, join_through_the_page, make_room
 from tests.layers import group_members
+from tests.sockets import WebsocketCommunicator
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

@@ -6,7 +6,6 @@ import json
 import pytest
 import pytest_asyncio
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
 
@@ -15,6 +14,7 @@ from discussions import identity, live, services
 from discussions.models import FacilitatorAssignment
 from tests.deadlines import DEADLINE
 from tests.factories import make_position, make_room, make_session, participant_cookie
+from tests.sockets import WebsocketCommunicator
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

@@ -1,0 +1,36 @@
+"""The tests' WebSocket client lets a consumer finish handling a disconnect (tests/sockets.py)."""
+
+import asyncio
+
+import pytest
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.testing import WebsocketCommunicator as ChannelsCommunicator
+
+from tests.sockets import WebsocketCommunicator
+
+pytestmark = pytest.mark.asyncio
+
+# Longer than Channels' own wait (1 s), as a loaded machine makes a consumer's real work.
+SLOW = 1.5
+
+
+class SlowToLeave(AsyncWebsocketConsumer):
+    left: list[str] = []
+
+    async def connect(self) -> None:
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        await asyncio.sleep(SLOW)
+        self.left.append("done")
+
+
+@pytest.mark.parametrize(
+    ("client", "finished"), [(ChannelsCommunicator, False), (WebsocketCommunicator, True)]
+)
+async def test_a_disconnect_is_handled_to_its_end(client, finished):
+    SlowToLeave.left = []
+    socket = client(SlowToLeave.as_asgi(), "/ws/slow/")
+    assert (await socket.connect())[0]
+    await socket.disconnect()
+    assert (SlowToLeave.left == ["done"]) is finished
