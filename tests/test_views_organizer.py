@@ -57,7 +57,7 @@ def test_upload_imports_a_draft_and_shows_its_preview(organizer_client, demo_byt
     page = organizer_client.get(paper.get_absolute_url()).content.decode()
     assert "Preview: Us Multilateralism Discussion Paper" in page
     assert 'value="Targeted from Without: China and Russia"' in page
-    assert 'value="What contributes to current trends?"' in page
+    assert ">What contributes to current trends?</textarea>" in page
     assert "Publish this version" in page
 
 

@@ -225,6 +225,45 @@
     if (away) window.location.assign(away[1]);
   });
 
+  // New votes, told to screen readers: politely, and at most once every TALLY_EVERY_MS
+  // (in a busy room tallies change many times a second). The positions whose tallies
+  // changed meanwhile are gathered; one is named with its tally, several are counted.
+  const TALLY_EVERY_MS = 20000;
+  const changedTallies = new Set();
+  let tallyTimer = null;
+  let lastTallyNews = -Infinity;
+  function tellTallies() {
+    tallyTimer = null;
+    lastTallyNews = Date.now();
+    const region = document.getElementById("tally-announcer");
+    const ids = Array.from(changedTallies).filter(function (id) {
+      return document.getElementById("tally-" + id);
+    });
+    changedTallies.clear();
+    if (!region || ids.length === 0) return;
+    if (ids.length === 1) {
+      const tally = document.getElementById("tally-" + ids[0]);
+      const text = document.querySelector("#position-" + ids[0] + " .position-text");
+      const label = tally.getAttribute("aria-label");
+      if (!label) return; // tallies hidden until voting closes
+      const quoted = text ? text.textContent.trim().slice(0, 80) : "a position";
+      region.textContent = "New votes on “" + quoted + "”: " + label + ".";
+    } else {
+      region.textContent = "New votes on " + ids.length + " positions.";
+    }
+  }
+  room.addEventListener("htmx:wsAfterMessage", function (event) {
+    const found = event.detail.message.matchAll(/id="tally-(\d+)"/g);
+    let any = false;
+    for (const match of found) {
+      changedTallies.add(match[1]);
+      any = true;
+    }
+    if (any && !tallyTimer) {
+      tallyTimer = setTimeout(tellTallies, Math.max(0, lastTallyNews + TALLY_EVERY_MS - Date.now()));
+    }
+  });
+
   // A pin or unpin, where the list shows the newest first: the card takes its place as the
   // server orders it (queries.room_positions): pinned cards on top, each part newest first,
   // positions' numbers growing as they are posted. Lists in another order fetched again

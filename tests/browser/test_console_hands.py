@@ -106,15 +106,25 @@ def test_a_reason_typed_for_hiding_survives_a_live_redraw(room):
 
 
 def test_a_form_the_facilitator_sent_shows_the_server_again(room):
-    """Kept values are the user's until they act: a sent announcement leaves its field
-    empty, while a half-typed reason elsewhere stays."""
+    """Kept values are the user's until they act: the minutes of an extension go back to
+    the form's default once it is done, while a half-typed reason elsewhere stays. The
+    console shows what is set: the running countdown, the announcement."""
     group, ana_page, facilitator, (first, second, third) = room
     facilitator.locator(f"#reason-{second.pk}").fill("Duplicate")
+    facilitator.get_by_role("button", name="Start countdown for Group 1").click()
+    expect(facilitator.locator(".timer-state")).to_contain_text("then voting only")
+    minutes = facilitator.get_by_label("Minutes", exact=True)
+    expect(minutes).to_have_value("1")
+    minutes.fill("3")
+    facilitator.get_by_role("button", name="Extend countdown for Group 1 by the minutes").click()
+    expect(facilitator.get_by_text("Countdown extended.")).to_be_visible()
+    expect(minutes).to_have_value("1")
+    expect(facilitator.locator(f"#reason-{second.pk}")).to_have_value("Duplicate")
+
     facilitator.get_by_label("Announcement").fill("Five minutes left")
     facilitator.get_by_role("button", name="Send announcement").click()
     expect(facilitator.get_by_text("Announcement sent.")).to_be_visible()
-    expect(facilitator.get_by_label("Announcement")).to_have_value("")
-    expect(facilitator.locator(f"#reason-{second.pk}")).to_have_value("Duplicate")
+    expect(facilitator.get_by_label("Announcement")).to_have_value("Five minutes left")
     assert BreakoutGroup.objects.get(pk=group.pk).announcement == "Five minutes left"
     expect(ana_page.get_by_role("note")).to_have_text("Announcement: Five minutes left")
 
@@ -147,3 +157,30 @@ def test_a_merge_is_undone_from_its_notice_and_each_vote_comes_back(room, screen
     expect_my_vote(ana_page, first, "Disagree")
     third.refresh_from_db()
     assert (third.status, third.merged_into_id) == (Position.Status.VISIBLE, None)
+
+
+def test_a_facilitator_who_logs_in_from_the_home_page_lands_on_their_sessions(
+    asgi_server, new_page, session, django_user_model
+):
+    """They landed on the organizer's pages, on a bare 403, with no link to their console."""
+    group = session.groups.get()
+    django_user_model.objects.create_user(username="gil", password=PASSWORD)
+    services.assign_facilitator(session=session, username="gil", group_ids=[group.pk])
+    page = new_page(1366, 768)
+    page.goto(asgi_server.url + "/")
+    page.get_by_role("link", name="log in", exact=True).click()  # the page's, not the header's
+    page.get_by_label("Username").fill("gil")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(asgi_server.url + "/facilitate/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sessions you facilitate")
+    page.get_by_role("link", name=session.name).click()
+    expect(page.locator("#connection")).to_have_text("Live")
+    expect(page.get_by_role("navigation", name="Account").get_by_role("link")).to_have_text(
+        ["Facilitate"]
+    )
+
+    # A page they may not open says why, and where to go instead.
+    page.goto(asgi_server.url + "/organizer/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You cannot open this page")
+    expect(page.get_by_role("link", name="The sessions you facilitate")).to_be_visible()

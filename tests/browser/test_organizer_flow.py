@@ -40,7 +40,7 @@ def test_organizer_uploads_corrects_and_publishes_the_demo_paper(logged_in_page,
         "Preview: Us Multilateralism Discussion Paper"
     )
     framing = page.locator(
-        "section[aria-labelledby=framing-heading] ol.questions > li input.question-text"
+        "section[aria-labelledby=framing-heading] ol.questions > li textarea.question-text"
     )
     expect(framing).to_have_count(3)
     screenshot(page, "organizer-preview")
@@ -75,7 +75,9 @@ def test_organizer_uploads_corrects_and_publishes_the_demo_paper(logged_in_page,
     first = framing.nth(0)
     first.fill("What contributes to the current trends?")
     settled(page)
-    first.press("Enter")
+    # A question is a textarea (a long one shows whole): Enter starts a line, Save saves.
+    first.press("Tab")
+    page.keyboard.press("Enter")
     expect(page.locator("#paper-structure [role=status]")).to_contain_text("Question saved.")
 
     # Demote a section and merge another into the one before it.

@@ -52,3 +52,24 @@ def test_the_room_counts_characters_left_and_draws_pins_and_bars_plainly(
     vote(page, position, "Agree")
     bar = page.locator(f"#tally-{position.pk} .seg.agree")
     expect(bar).to_have_attribute("style", "width: 20%")
+
+
+def test_new_votes_are_told_to_screen_readers_politely(asgi_server, new_page, session):
+    group = session.groups.get()
+    ana = join(new_page(), asgi_server.url, session.code, "Ana", group.name)
+    ben = join(new_page(), asgi_server.url, session.code, "Ben", group.name)
+    author = Participant.objects.get(display_name="Ana")
+    position = Position.objects.create(
+        group=group, prompt=group.current_prompt, author=author, text="Fund the WHO in full."
+    )
+    for page in (ana, ben):
+        page.reload()
+        expect(page.locator("#connection")).to_have_text("Live")
+    region = ana.locator("#tally-announcer")
+    expect(region).to_have_attribute("aria-live", "polite")
+
+    vote(ben, position, "Disagree")
+
+    expect(region).to_have_text(
+        "New votes on “Fund the WHO in full.”: 0 agree, 1 disagree, 0 pass."
+    )
