@@ -14,6 +14,15 @@ from django.urls import reverse
 
 from discussions import identity, services
 from discussions.models import BreakoutGroup, Paper, Participant, Position, Session, Vote
+from tests.conftest import DEMO_PAPER
+
+
+def make_demo_session(name: str, *, group_count: int) -> Session:
+    """A session on the demo paper, imported and published as an organizer would."""
+    paper = services.import_paper(
+        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
+    ).paper
+    return services.create_session(paper=paper, name=name, group_count=group_count)
 
 
 def make_session(paper: Paper, *, group_count: int = 2, **options) -> Session:

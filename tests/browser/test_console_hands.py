@@ -15,17 +15,14 @@ from discussions import services
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
 from tests.browser.test_facilitation_live import PASSWORD, log_in, settled, vote
 from tests.browser.test_room_live import card, expect_my_vote, join
-from tests.conftest import DEMO_PAPER
+from tests.factories import make_demo_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def session(transactional_db) -> Session:
-    paper = services.import_paper(
-        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
-    ).paper
-    return services.create_session(paper=paper, name="Hands on the console", group_count=1)
+    return make_demo_session("Hands on the console", group_count=1)
 
 
 @pytest.fixture

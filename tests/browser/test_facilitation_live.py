@@ -26,8 +26,8 @@ from tests.browser.test_room_live import (
     join,
     vote_button,
 )
-from tests.conftest import DEMO_PAPER
 from tests.deadlines import DEADLINE, DEADLINE_MS
+from tests.factories import make_demo_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,10 +40,7 @@ TEN_MINUTES_RUNNING = re.compile(r"^(10:00|\d:[0-5]\d)$")
 
 @pytest.fixture
 def session(transactional_db) -> Session:
-    paper = services.import_paper(
-        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
-    ).paper
-    return services.create_session(paper=paper, name="Multilateralism breakouts", group_count=2)
+    return make_demo_session("Multilateralism breakouts", group_count=2)
 
 
 @pytest.fixture

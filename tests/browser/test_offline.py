@@ -14,17 +14,14 @@ from discussions import services
 from discussions.models import Participant, Position, Session, Vote
 from tests.browser.test_facilitation_live import PASSWORD, log_in, settled
 from tests.browser.test_room_live import expect_my_vote, join, vote_button
-from tests.conftest import DEMO_PAPER
+from tests.factories import make_demo_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def session(transactional_db) -> Session:
-    paper = services.import_paper(
-        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
-    ).paper
-    return services.create_session(paper=paper, name="Offline", group_count=1)
+    return make_demo_session("Offline", group_count=1)
 
 
 def test_a_participant_offline_is_told_and_their_vote_is_refused_not_lost(

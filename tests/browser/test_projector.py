@@ -8,21 +8,17 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from discussions import services
 from discussions.models import Session
 from tests.browser.test_facilitation_live import post
 from tests.browser.test_room_live import join
-from tests.conftest import DEMO_PAPER
+from tests.factories import make_demo_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def session(transactional_db) -> Session:
-    paper = services.import_paper(
-        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
-    ).paper
-    return services.create_session(paper=paper, name="Projected", group_count=2)
+    return make_demo_session("Projected", group_count=2)
 
 
 def test_the_whole_session_projector_shows_a_new_position_when_it_is_posted(

@@ -6,21 +6,17 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from discussions import services
 from discussions.models import Participant, Position, Session
 from tests.browser.test_facilitation_live import vote
 from tests.browser.test_room_live import join
-from tests.conftest import DEMO_PAPER
+from tests.factories import make_demo_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def session(transactional_db) -> Session:
-    paper = services.import_paper(
-        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
-    ).paper
-    return services.create_session(paper=paper, name="Details", group_count=1)
+    return make_demo_session("Details", group_count=1)
 
 
 def test_the_room_counts_characters_left_and_draws_pins_and_bars_plainly(

@@ -18,8 +18,8 @@ from playwright.sync_api import Page, expect
 from discussions import services
 from discussions.middleware import DATABASE_AWAY
 from discussions.models import Participant, Position, Session, Vote
-from tests.conftest import DEMO_PAPER
 from tests.deadlines import DEADLINE, DEADLINE_MS
+from tests.factories import make_demo_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,10 +30,7 @@ RECONNECT_TIMEOUT = DEADLINE_MS + 8_250
 
 @pytest.fixture
 def live_session(transactional_db) -> Session:
-    paper = services.import_paper(
-        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
-    ).paper
-    return services.create_session(paper=paper, name="Multilateralism breakouts", group_count=2)
+    return make_demo_session("Multilateralism breakouts", group_count=2)
 
 
 def off_the_browser_thread(write, /, **kwargs):
