@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from discussions import services
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
+from tests.browser.accessibility import assert_accessible
 from tests.browser.test_facilitation_live import PASSWORD, log_in, settled, vote
 from tests.browser.test_room_live import card, expect_my_vote, join
 from tests.factories import make_demo_session
@@ -144,6 +145,7 @@ def test_a_merge_is_undone_from_its_notice_and_each_vote_comes_back(room, screen
     expect(card(ana_page, third)).to_have_count(0)
     assert not Vote.objects.filter(position=third).exists()
     screenshot(facilitator, "console-merged-with-undo")
+    assert_accessible(facilitator, "the console with a notice and its Undo")
 
     facilitator.locator(".feedback").get_by_role("button", name=re.compile("^Undo merge")).click()
 

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from discussions import services
 from discussions.models import Participant, Position, Session, Vote
+from tests.browser.accessibility import assert_accessible
 from tests.browser.test_facilitation_live import PASSWORD, log_in, settled
 from tests.browser.test_room_live import expect_my_vote, join, vote_button
 from tests.factories import make_demo_session
@@ -41,6 +42,7 @@ def test_a_participant_offline_is_told_and_their_vote_is_refused_not_lost(
     badge = page.locator("#connection")
     expect(badge).to_have_attribute("data-state", "offline")
     expect(badge).to_contain_text("Offline")
+    assert_accessible(page, "the room offline")
     vote_button(page, position, "Agree").click()
     expect(page.locator("#live-notice")).to_contain_text("That was not saved")
     expect_my_vote(page, position, None)

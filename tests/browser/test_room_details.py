@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from discussions.models import Participant, Position, Session
+from tests.browser.accessibility import assert_accessible
 from tests.browser.test_facilitation_live import vote
 from tests.browser.test_room_live import join
 from tests.factories import make_demo_session
@@ -40,6 +41,7 @@ def test_the_room_counts_characters_left_and_draws_pins_and_bars_plainly(
     page.get_by_label("Your position").fill("x" * 460)
     expect(counter).to_have_text("40 characters left")
     expect(counter).to_have_class("help counter near-limit")
+    assert_accessible(page, "the room with a position half-written")
 
     badge = page.locator(f"#pin-{position.pk} .badge")
     expect(badge).to_have_text("Pinned by the facilitator")
