@@ -231,7 +231,7 @@ else:
             "CONFIG": {
                 "group_expiry": CHANNEL_GROUP_EXPIRY,
                 # Messages a channel holds unread (100 by default): the process's one channel
-                # for every room's broadcasts (discussions.fanout) carries all the rooms'.
+                # for every room's broadcasts (discussions.live.fanout) carries all the rooms'.
                 "capacity": 1_000,
             },
         }
@@ -239,7 +239,7 @@ else:
 
 # The shortest time between two broadcasts of a group's tallies and presence (seconds): a
 # change within it of the last one waits and goes out with the group's other changes; 0
-# sends one broadcast per change. See discussions.live.RoomChanges.
+# sends one broadcast per change. See discussions.live.changes.RoomChanges.
 LIVE_TALLY_WINDOW = envfloat("LIVE_TALLY_WINDOW", "0.15")
 
 # Seconds the synthesis page's results count as current for a session's facilitators; older,

@@ -11,7 +11,7 @@ from channels.auth import AuthMiddleware
 from channels.sessions import SessionMiddleware
 from django.urls import path
 
-from discussions.consumers import (
+from discussions.live.consumers import (
     ConsoleConsumer,
     RoomConsumer,
     ScreenConsumer,

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from conference.asgi import application
 from discussions import live
-from discussions.consumers import MAX_FRAME
+from discussions.live.consumers import MAX_FRAME
 from discussions.models import FacilitatorAssignment, Participant, Presence, Session
 from discussions.origin import logged_allowed_hosts_origin_validator
 from discussions.routing import websocket_urlpatterns
@@ -456,7 +456,7 @@ def test_a_rejected_frame_is_logged(cast, loop, caplog, frame):
 
     loop.run_until_complete(exchange())
     assert any(
-        r.name == "discussions.consumers" and "message on a room socket" in r.getMessage()
+        r.name == "discussions.live.consumers" and "message on a room socket" in r.getMessage()
         for r in caplog.records
     )
 

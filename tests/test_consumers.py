@@ -15,7 +15,8 @@ from django.test import Client
 from django.utils import timezone
 
 from conference.asgi import application
-from discussions import fanout, identity, live, presence, services
+from discussions import identity, live, services
+from discussions.live import fanout, presence
 from discussions.models import BreakoutGroup, Participant, Presence
 from tests.deadlines import DEADLINE
 from tests.factories import client_for, join_through_the_page, make_room

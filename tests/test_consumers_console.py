@@ -11,6 +11,7 @@ from django.test import Client
 
 from conference.asgi import application
 from discussions import identity, live, services
+from discussions.live import changes as live_changes
 from discussions.models import FacilitatorAssignment
 from tests.deadlines import DEADLINE
 from tests.factories import make_position, make_room, make_session, participant_cookie
@@ -164,18 +165,18 @@ async def test_a_sessions_console_notices_within_a_window_go_out_as_one_message(
         async def group_send(self, group: str, message: dict) -> None:
             sent.append((group, message))
 
-    monkeypatch.setattr(live, "get_channel_layer", Layer)
-    changes = live.RoomChanges()
+    monkeypatch.setattr(live_changes, "get_channel_layer", Layer)
+    changes = live_changes.RoomChanges()
     changes.serve_on(asyncio.get_running_loop())
     for session_id, group_id in [(1, 12), (1, 11), (2, 21), (1, 12)]:
         changes._tell_consoles(session_id, group_id)
-    await asyncio.sleep(live.CONSOLE_WINDOW + 0.2)
+    await asyncio.sleep(live_changes.CONSOLE_WINDOW + 0.2)
     assert sorted(sent) == [
         (live.console_channel_group(1), {"type": "console.changed", "group_ids": [11, 12]}),
         (live.console_channel_group(2), {"type": "console.changed", "group_ids": [21]}),
     ]
     changes._tell_consoles(1, 13)  # a later change: a message of its own
-    await asyncio.sleep(live.CONSOLE_WINDOW + 0.2)
+    await asyncio.sleep(live_changes.CONSOLE_WINDOW + 0.2)
     assert sent[-1][1]["group_ids"] == [13] and len(sent) == 3
 
 

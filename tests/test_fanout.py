@@ -1,11 +1,12 @@
-"""A room's broadcasts written to the process's sockets in one loop (discussions.fanout)."""
+"""A room's broadcasts written to the process's sockets in one loop (discussions.live.fanout)."""
 
 import asyncio
 
 import pytest
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-from discussions import fanout, live
+from discussions import live
+from discussions.live import fanout
 from tests.deadlines import DEADLINE
 from tests.layers import group_members
 

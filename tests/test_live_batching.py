@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 from django.db import OperationalError
 
 from discussions import identity, live, services
+from discussions.live import changes as live_changes
 from discussions.models import BreakoutGroup, Position
 from tests import test_consumers
 from tests.deadlines import DEADLINE
@@ -50,7 +51,7 @@ class Windows:
         self.waits: list[float] = []
         self.changes = 0
         self.over = asyncio.Event()
-        wait, flush_after = live.RoomChanges._wait, live.RoomChanges._flush_after
+        wait, flush_after = live_changes.RoomChanges._wait, live_changes.RoomChanges._flush_after
 
         def counted(batcher, *args, **kwargs):
             self.changes += 1
@@ -62,8 +63,8 @@ class Windows:
                 return flush_after(batcher, group_id, delay)
             return self._at_the_end(flush_after(batcher, group_id, 0))
 
-        monkeypatch.setattr(live.RoomChanges, "_wait", counted)
-        monkeypatch.setattr(live.RoomChanges, "_flush_after", held)
+        monkeypatch.setattr(live_changes.RoomChanges, "_wait", counted)
+        monkeypatch.setattr(live_changes.RoomChanges, "_flush_after", held)
 
     async def _at_the_end(self, flush):
         await self.over.wait()
@@ -215,10 +216,10 @@ async def test_changes_the_database_could_not_number_go_out_when_it_is_back(
     members, settings, monkeypatch
 ):
     settings.LIVE_TALLY_WINDOW = WINDOW
-    monkeypatch.setattr(live, "RETRY_SECONDS", (0.2,))
+    monkeypatch.setattr(live_changes, "RETRY_SECONDS", (0.2,))
     first, _ = await two_positions(members)
     ada = await connected(members.group_id, members.cookies["ada"])
-    number_and_render, failed = live._number_and_render, []
+    number_and_render, failed = live_changes._number_and_render, []
 
     async def away_at_first(*args):
         if len(failed) < 2:
@@ -226,7 +227,7 @@ async def test_changes_the_database_could_not_number_go_out_when_it_is_back(
             raise OperationalError("the database is away")
         return await number_and_render(*args)
 
-    monkeypatch.setattr(live, "_number_and_render", away_at_first)
+    monkeypatch.setattr(live_changes, "_number_and_render", away_at_first)
     try:
         await ada.receive_nothing(WINDOW)
         await vote(participant=members.ben, position_id=first, choice="agree")

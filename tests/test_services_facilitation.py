@@ -372,7 +372,7 @@ def test_an_action_on_every_group_sends_each_room_its_status_and_the_consoles_on
     session = make_session(published_paper, group_count=3)
     organizer = django_user_model.objects.create_user(username="o", is_staff=True)
     layer = RecordingLayer()
-    monkeypatch.setattr("discussions.live.get_channel_layer", lambda: layer)
+    monkeypatch.setattr("discussions.live.events.get_channel_layer", lambda: layer)
     groups = list(session.groups.order_by("pk"))
     with django_capture_on_commit_callbacks(execute=True):
         services.announce(actor=organizer, groups=groups, text="Back in 5 <minutes>")
@@ -427,7 +427,7 @@ def test_a_phase_change_makes_pages_refetch_their_list_only_when_tallies_show_or
     only where the session hides tallies until voting closes."""
     organizer = django_user_model.objects.create_user(username="o", is_staff=True)
     layer = RecordingLayer()
-    monkeypatch.setattr("discussions.live.get_channel_layer", lambda: layer)
+    monkeypatch.setattr("discussions.live.events.get_channel_layer", lambda: layer)
 
     def broadcast_of(phase: str) -> str:
         layer.sent.clear()
@@ -467,7 +467,7 @@ def test_a_countdown_that_runs_out_makes_pages_refetch_their_list_only_when_tall
         timer_ends_at=timezone.now() - timedelta(seconds=1)
     )
     layer = RecordingLayer()
-    monkeypatch.setattr("discussions.live.get_channel_layer", lambda: layer)
+    monkeypatch.setattr("discussions.live.events.get_channel_layer", lambda: layer)
     with django_capture_on_commit_callbacks(execute=True):
         services.apply_due_timer(BreakoutGroup.objects.get(pk=room.group.pk))
     [html] = [m["html"] for name, m in layer.sent if name == f"room.{room.group.pk}"]

@@ -20,7 +20,7 @@ from collections.abc import Collection
 from django.db import transaction
 from django.utils import timezone
 
-from discussions.db_threads import in_db_thread
+from discussions.live.db_threads import in_db_thread
 from discussions.models import Presence
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def _mark_seen(noted: dict[str, tuple[int, int]]) -> None:
     """One UPDATE for all the sockets; rows gone meanwhile are made again.
 
     A row goes while its socket is open only when the socket was silent for four presence
-    timeouts (a laptop asleep; discussions.consumers counts old rows out): its next
+    timeouts (a laptop asleep; discussions.live.consumers counts old rows out): its next
     heartbeat counts it again, as a new socket's arrival would.
     """
     with transaction.atomic():

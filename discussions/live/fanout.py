@@ -253,5 +253,5 @@ def room_sockets(layer) -> RoomSockets:
 
 def _task(coroutine: Coroutine) -> asyncio.Task:
     # A context of its own: the task is no part of the socket that happened to start it
-    # (asgiref keeps per-context state, see live.RoomChanges._schedule).
+    # (asgiref keeps per-context state, see changes.RoomChanges._schedule).
     return asyncio.get_running_loop().create_task(coroutine, context=contextvars.Context())

@@ -1,5 +1,5 @@
 """Thin WebSocket consumers: admit a member's socket to its room, whose broadcasts reach it
-through the process's RoomSockets (discussions.fanout).
+through the process's RoomSockets (discussions.live.fanout).
 
 The socket only pushes server to browser; writes go over HTTP. Membership is checked when
 the socket opens and again on every message the browser sends, so a participant moved out
@@ -17,10 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html
 
-from discussions import fanout, identity, live, queries
-from discussions.db_threads import in_db_thread
+from discussions import identity, queries
+from discussions.live import changes, events, fanout
+from discussions.live.db_threads import in_db_thread
+from discussions.live.presence import seen_sockets
 from discussions.models import BreakoutGroup, Presence, Session
-from discussions.presence import seen_sockets
 from discussions.views.participant import still_member
 
 log = logging.getLogger(__name__)
@@ -74,9 +75,9 @@ class RoomConsumer(LiveConsumer):
         do. The room's broadcasts come through the process's RoomSockets; what is meant for
         this participant alone, through this consumer's channel."""
         rooms = fanout.room_sockets(self.channel_layer)
-        await rooms.join(live.room_channel_group(self.group_id), self.outbox)
+        await rooms.join(events.room_channel_group(self.group_id), self.outbox)
         await self.channel_layer.group_add(
-            live.participant_channel_group(self.participant_id), self.channel_name
+            events.participant_channel_group(self.participant_id), self.channel_name
         )
 
     async def disconnect(self, code: int) -> None:
@@ -84,9 +85,9 @@ class RoomConsumer(LiveConsumer):
             return
         try:
             rooms = fanout.room_sockets(self.channel_layer)
-            await rooms.leave(live.room_channel_group(self.group_id), self.outbox)
+            await rooms.leave(events.room_channel_group(self.group_id), self.outbox)
             await self.channel_layer.group_discard(
-                live.participant_channel_group(self.participant_id), self.channel_name
+                events.participant_channel_group(self.participant_id), self.channel_name
             )
         except Exception:
             # Redis unreachable: the memberships go with the socket anyway. Still count out.
@@ -128,7 +129,7 @@ class RoomConsumer(LiveConsumer):
     def member_id(self) -> int | None:
         """The participant, if still a member. One query, which also reads the room's latest
         broadcast number for the heartbeat's answer (2,000 sockets send 80 heartbeats a
-        second; they are marked seen together, discussions.presence)."""
+        second; they are marked seen together, discussions.live.presence)."""
         member = still_member(identity.joined(self.scope.get("cookies") or {}), self.group_id)
         if member is None:
             return None
@@ -137,11 +138,11 @@ class RoomConsumer(LiveConsumer):
 
     async def arrive(self) -> None:
         if await self.count_in():
-            live.presence_changed(self.group_id)
+            changes.presence_changed(self.group_id)
 
     async def leave(self) -> None:
         if await self.count_out():
-            live.presence_changed(self.group_id)
+            changes.presence_changed(self.group_id)
 
     @in_db_thread
     def count_in(self) -> bool:
@@ -227,14 +228,14 @@ class ConsoleConsumer(LiveConsumer):
             await self.close(code=FORBIDDEN)
             return
         await self.channel_layer.group_add(
-            live.console_channel_group(self.session_id), self.channel_name
+            events.console_channel_group(self.session_id), self.channel_name
         )
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
         if self.group_ids:
             await self.channel_layer.group_discard(
-                live.console_channel_group(self.session_id), self.channel_name
+                events.console_channel_group(self.session_id), self.channel_name
             )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
@@ -249,7 +250,7 @@ class ConsoleConsumer(LiveConsumer):
             return
         # Renew the membership at each heartbeat (see RoomConsumer.join_groups).
         await self.channel_layer.group_add(
-            live.console_channel_group(self.session_id), self.channel_name
+            events.console_channel_group(self.session_id), self.channel_name
         )
 
     async def console_changed(self, event: dict) -> None:
@@ -291,12 +292,12 @@ class ScreenConsumer(LiveConsumer):
     async def join_room(self) -> None:
         # Also at each heartbeat, to renew the membership (see RoomConsumer.join_groups).
         rooms = fanout.room_sockets(self.channel_layer)
-        await rooms.join(live.room_channel_group(self.group_id), self.outbox)
+        await rooms.join(events.room_channel_group(self.group_id), self.outbox)
 
     async def disconnect(self, code: int) -> None:
         if self.group_id is not None:
             rooms = fanout.room_sockets(self.channel_layer)
-            await rooms.leave(live.room_channel_group(self.group_id), self.outbox)
+            await rooms.leave(events.room_channel_group(self.group_id), self.outbox)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         if not await self.token_opens(self.group_id):
@@ -332,14 +333,14 @@ class SessionScreenConsumer(LiveConsumer):
             await self.close(code=FORBIDDEN)
             return
         await self.channel_layer.group_add(
-            live.console_channel_group(self.session_id), self.channel_name
+            events.console_channel_group(self.session_id), self.channel_name
         )
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
         if self.session_id is not None:
             await self.channel_layer.group_discard(
-                live.console_channel_group(self.session_id), self.channel_name
+                events.console_channel_group(self.session_id), self.channel_name
             )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
@@ -348,7 +349,7 @@ class SessionScreenConsumer(LiveConsumer):
             return
         # Renew the membership at each heartbeat (see RoomConsumer.join_groups).
         await self.channel_layer.group_add(
-            live.console_channel_group(self.session_id), self.channel_name
+            events.console_channel_group(self.session_id), self.channel_name
         )
 
     async def console_changed(self, event: dict) -> None:

@@ -1,0 +1,264 @@
+"""Server-to-browser pushes: channel-layer group names, publish-after-commit, fragments.
+
+Each event takes the group's next sequence number inside the writing transaction and is
+sent after the commit, rendered once for all recipients. A browser that sees a gap in the
+numbers (or reconnects) re-fetches what it shows, so a lost message is never a lost update.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+
+from discussions import queries
+from discussions.models import BreakoutGroup, Position
+
+log = logging.getLogger(__name__)
+
+# The type of a room's broadcasts (read by discussions.live.fanout, not by a consumer).
+ROOM_EVENT = "room.event"
+
+
+def room_channel_group(group_id: int) -> str:
+    return f"room.{group_id}"
+
+
+def room_message(group_id: int, seq: int, html: str) -> dict:
+    """A broadcast to a room's sockets. It names its group: each server process hears every
+    room it has sockets in on one channel (discussions.live.fanout)."""
+    return {"type": ROOM_EVENT, "group": room_channel_group(group_id), "seq": seq, "html": html}
+
+
+def participant_channel_group(participant_id: int) -> str:
+    """Every socket of one participant (several tabs), for messages meant for them alone."""
+    return f"participant.{participant_id}"
+
+
+def console_channel_group(session_id: int) -> str:
+    """Facilitators' consoles of one session: told which group changed, they re-fetch it."""
+    return f"console.{session_id}"
+
+
+def next_seq(group_id: int) -> tuple[int, int]:
+    """Take the group's next broadcast number: inside the transaction of the change it
+    announces, or on its own for changes already committed (RoomChanges).
+
+    Returns (seq, session_id). One statement (UPDATE ... RETURNING, PostgreSQL and SQLite
+    3.35+): every broadcast takes a number, so this is on the hottest paths.
+    """
+    table = BreakoutGroup._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET broadcast_seq = broadcast_seq + 1 WHERE id = %s "
+            "RETURNING broadcast_seq, session_id",
+            [group_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise BreakoutGroup.DoesNotExist(f"No breakout group {group_id}")
+    return row[0], row[1]
+
+
+def next_seqs(group_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """next_seq for many groups in one statement: {group: (seq, session_id)}.
+
+    The caller has locked the groups already (services.locks.lock_groups): an UPDATE of
+    many rows locks them in whatever order it meets them, not in the order of ids.
+    """
+    ids = sorted(set(group_ids))
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {BreakoutGroup._meta.db_table} SET broadcast_seq = broadcast_seq + 1 "
+            f"WHERE id IN ({marks}) RETURNING id, broadcast_seq, session_id",
+            ids,
+        )
+        return {group_id: (seq, session_id) for group_id, seq, session_id in cursor.fetchall()}
+
+
+def publish(group_id: int, render: Callable[[int], str]) -> None:
+    """Number an event now and send it to the group's sockets once the transaction commits.
+
+    `render(seq)` builds the HTML after the commit, once, so it shows committed state. The
+    session's facilitator consoles hear that the group changed.
+    """
+    seq, session_id = next_seq(group_id)
+
+    def send() -> None:
+        try:
+            html = render(seq)
+            _send(room_channel_group(group_id), room_message(group_id, seq, html))
+        except Exception:
+            # The write is committed; a browser that misses this event sees the gap in the
+            # sequence and re-fetches. Never turn a saved vote into an error page.
+            log.exception("Could not publish event %s to group %s", seq, group_id)
+        _console(session_id, group_id)
+
+    transaction.on_commit(send)
+
+
+def publish_status(group_ids: Iterable[int], *, positions_too: bool = False) -> None:
+    """The status of these groups changed (phase, prompt, countdown, announcement, a session
+    option): number a broadcast for each now, and once the transaction commits render them
+    from one read of the groups and send them together; `positions_too`: and every page
+    re-fetches its list (a phase or prompt decides what it shows).
+
+    For one group or a hundred: a facilitator's action on every group published each group
+    on its own, three queries and two channel-layer round trips a group, seconds in all for
+    100 groups under load. The caller has locked the groups (next_seqs).
+    """
+    numbers = next_seqs(group_ids)
+    if not numbers:
+        return
+    template = (
+        "room/events.html#status_and_refresh"
+        if positions_too
+        else ("room/events.html#status_changed")
+    )
+
+    def send() -> None:
+        messages = []
+        try:
+            contexts = _status_contexts(list(numbers))
+        except Exception:
+            # As in publish: the numbers are taken, so the pages see the gap and re-fetch.
+            log.exception("Could not read the status of groups %s", sorted(numbers))
+            contexts = {}
+        for group_id, (seq, _) in sorted(numbers.items()):
+            if group_id in contexts:
+                html = render_event(template, seq, contexts[group_id])
+                messages.append((room_channel_group(group_id), room_message(group_id, seq, html)))
+        sessions: dict[int, set[int]] = {}
+        for group_id, (_, session_id) in numbers.items():
+            sessions.setdefault(session_id, set()).add(group_id)
+        for session_id, changed in sorted(sessions.items()):
+            messages.append((console_channel_group(session_id), console_message(changed)))
+        async_to_sync(_send_each)(messages)
+
+    transaction.on_commit(send)
+
+
+async def _send_each(messages: list[tuple[str, dict]]) -> None:
+    """Send each (channel group, message), in order, in one trip to the event loop; one
+    that fails is logged and the rest still go."""
+    layer = get_channel_layer()
+    for channel_group, message in messages:
+        try:
+            await layer.group_send(channel_group, message)
+        except Exception:
+            log.exception("Could not send to %s", channel_group)
+
+
+def notify_console(group: BreakoutGroup) -> None:
+    """Tell the consoles a group changed in a way its participants do not see."""
+    transaction.on_commit(lambda: _console(group.session_id, group.pk))
+
+
+def notify_participant(participant_id: int, html: str) -> None:
+    """After commit, send HTML to every socket of one participant (and no one else)."""
+    message = {"type": "participant.event", "html": html}
+    transaction.on_commit(lambda: _quietly(participant_channel_group(participant_id), message))
+
+
+def send_participant_away(participant_id: int, url: str) -> None:
+    """After commit, send the participant's pages to `url` and close their sockets."""
+    message = {"type": "participant.away", "url": url}
+    transaction.on_commit(lambda: _quietly(participant_channel_group(participant_id), message))
+
+
+def _send(channel_group: str, message: dict) -> None:
+    async_to_sync(get_channel_layer().group_send)(channel_group, message)
+
+
+def _quietly(channel_group: str, message: dict) -> None:
+    try:
+        _send(channel_group, message)
+    except Exception:
+        log.exception("Could not send to %s", channel_group)
+
+
+def _console(session_id: int, group_id: int) -> None:
+    _quietly(console_channel_group(session_id), console_message([group_id]))
+
+
+def console_message(group_ids) -> dict:
+    """Tell a session's consoles these groups changed (each console re-fetches its own)."""
+    return {"type": "console.changed", "group_ids": sorted(group_ids)}
+
+
+def render_event(template: str, seq: int, context: dict) -> str:
+    """A broadcast: the fragments to swap by id, plus the sequence marker the client checks."""
+    return render_to_string(template, context | {"seq": seq})
+
+
+# --- Events: what a room's sockets can receive ------------------------------------------------
+
+
+def position_added_html(position_id: int, seq: int) -> str:
+    position = queries.position_with_tally(position_id)
+    return render_event(
+        "room/events.html#position_added",
+        seq,
+        {"position": position, "vote_choices": queries.VOTE_BUTTONS},
+    )
+
+
+def changes_html(group_id: int, position_ids: list[int], presence: bool, seq: int) -> str:
+    """One broadcast for what changed in a group lately: tallies, and the number online."""
+    context = {
+        "positions": queries.positions_with_tallies(position_ids),
+        "online": queries.online_count(group_id) if presence else None,
+    }
+    return render_event("room/events.html#changes", seq, context)
+
+
+def position_removed_html(position_id: int, seq: int) -> str:
+    return render_event("room/events.html#position_removed", seq, {"position_id": position_id})
+
+
+def merged_html(survivor_id: int, absorbed_id: int, seq: int) -> str:
+    position = queries.position_with_tally(survivor_id)
+    return render_event(
+        "room/events.html#merged", seq, {"position": position, "position_id": absorbed_id}
+    )
+
+
+def pinned_html(position_id: int, seq: int) -> str:
+    position = Position.objects.only("pk", "pinned").get(pk=position_id)
+    return render_event("room/events.html#pinned", seq, {"position": position})
+
+
+def positions_refresh_html(seq: int) -> str:
+    """The list's order or membership changed in a way best re-fetched by each page."""
+    return render_event("room/events.html#refresh", seq, {})
+
+
+def _status_contexts(group_ids: list[int]) -> dict[int, dict]:
+    """What each group's status fragment shows, for many groups in two queries."""
+    groups = BreakoutGroup.objects.select_related(
+        "session", "current_prompt__question__section", "current_prompt__section"
+    ).filter(pk__in=group_ids)
+    online = queries.online_counts(group_ids)
+    return {
+        group.pk: {
+            "group": group,
+            "session": group.session,
+            "prompt": group.current_prompt,
+            "online": online.get(group.pk, 0),
+            "oob": True,
+        }
+        for group in groups
+    }
+
+
+def review_html(position_id: int) -> str:
+    """For the author alone: their position was approved or rejected."""
+    position = queries.position_with_tally(position_id)
+    return render_to_string("room/events.html#reviewed", {"position": position})
