@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from discussions import queries
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
-from discussions.services.room import _lock_votable
+from discussions.services.votes import _lock_with_votes, votable
 from discussions.views.participant import member_in
 from tests.factories import make_participant, make_position, make_room, make_vote
 
@@ -117,14 +117,16 @@ def test_the_votes_locking_read_finds_the_positions_votable_in_allows(room, publ
     )
     assert allowed == {positions[0].pk, positions[1].pk, positions[3].pk}
 
-    found = {}
+    ids = [p.pk for p in positions] + [10**9, 2**70]
+    locked, votes = _lock_with_votes(ids, [room.ada.pk])
+    assert sorted(locked) == sorted(p.pk for p in positions)  # the missing ones are not
     for position in positions:
-        locked, vote = _lock_votable(room.group, room.ada, position.pk)
-        if locked is not None:
-            assert locked.pk == position.pk and locked.text == position.text
-            found[locked.pk] = vote and vote.choice
-    assert found == {positions[0].pk: None, positions[1].pk: AGREE, positions[3].pk: None}
-    assert _lock_votable(room.group, room.ada, 10**9) == (None, None)
+        assert locked[position.pk].text == position.text
+    assert {pk for pk, position in locked.items() if votable(position, room.group)} == allowed
+    # Ada's votes only, though Ben voted too.
+    assert {key: vote.choice for key, vote in votes.items()} == {
+        (room.ada.pk, positions[1].pk): AGREE
+    }
 
 
 def test_a_tally_bar_is_a_share_of_at_least_five_votes():

@@ -79,7 +79,7 @@ from discussions.services.paper_import import (
     set_framing,
     set_section_level,
 )
-from discussions.services.room import cast_vote, post_position
+from discussions.services.room import post_position
 from discussions.services.sessions import (
     MAX_GROUPS,
     assign_facilitator,
@@ -93,6 +93,7 @@ from discussions.services.sessions import (
     unassign_facilitator,
 )
 from discussions.services.undo import undo_action
+from discussions.services.votes import Ballot, VoteRequest, cast_vote, cast_votes
 
 __all__ = [
     "default_dissent",
@@ -129,7 +130,10 @@ __all__ = [
     "ImportResult",
     "ServiceError",
     "add_question",
+    "Ballot",
+    "VoteRequest",
     "cast_vote",
+    "cast_votes",
     "create_session",
     "edit_question",
     "find_session",
