@@ -115,7 +115,12 @@ def exceeded(limit: Limit, key: str) -> bool:
 
 
 def _count(uses: list[tuple[Limit, str]]) -> list[tuple[Limit, str]]:
-    """Count one use of each (limit, key); the ones now over their limit, in order.
+    """Count one use of each (limit, key); the ones now over their limit, in order."""
+    return [use for use, over_it in zip(uses, _count_each(uses), strict=True) if over_it]
+
+
+def _count_each(uses: list[tuple[Limit, str]]) -> list[bool]:
+    """Count one use of each (limit, key), in order; for each, whether it went over.
 
     On Redis, all of them in one round trip. Through Django's cache API a vote took four
     (add and incr, per limit), each building a new Redis client: 7 % of a server process's
@@ -123,7 +128,7 @@ def _count(uses: list[tuple[Limit, str]]) -> list[tuple[Limit, str]]:
     """
     redis_cache = getattr(cache, "_cache", None)  # the backend's client, through the proxy
     if not isinstance(redis_cache, RedisCacheClient):
-        return [(limit, key) for limit, key in uses if _exceeded_in_cache(limit, key)]
+        return [_exceeded_in_cache(limit, key) for limit, key in uses]
     try:
         pipeline = _redis_client(redis_cache).pipeline(transaction=True)
         for limit, key in uses:
@@ -134,8 +139,8 @@ def _count(uses: list[tuple[Limit, str]]) -> list[tuple[Limit, str]]:
         counts = pipeline.execute()[::2]
     except Exception:
         _counters_unreachable()
-        return []
-    return [use for use, used in zip(uses, counts, strict=True) if used > use[0].count]
+        return [False] * len(uses)
+    return [used > limit.count for (limit, _), used in zip(uses, counts, strict=True)]
 
 
 @functools.lru_cache(maxsize=4)
@@ -184,6 +189,24 @@ def check(request, participant_id: int, per_participant: Limit, per_address: Lim
     )
     if over_limits:
         raise refuse(*over_limits[0])
+
+
+def votes_refused(votes: list[tuple[int, str]]) -> list[Limited | None]:
+    """Count a batch of votes, each (participant, address) as check() counts one, in one
+    round trip: for each, its refusal if a limit was over, else None."""
+    uses = []
+    for participant_id, address in votes:
+        uses += [(VOTE, f"participant-{participant_id}"), (VOTE_ADDRESS, address)]
+    over_each = _count_each(uses)
+    refusals: list[Limited | None] = []
+    for i in range(0, len(uses), 2):
+        over_limits = [
+            use
+            for use, over_it in zip(uses[i : i + 2], over_each[i : i + 2], strict=True)
+            if over_it
+        ]
+        refusals.append(refuse(*over_limits[0]) if over_limits else None)
+    return refusals
 
 
 def guessing_refused(request) -> Limit | None:
@@ -256,10 +279,22 @@ def network(request) -> str:
 def client_address(request) -> str:
     """The caller's address. Behind a proxy, REMOTE_ADDR is the proxy: deployments that set
     SECURE_PROXY_SSL_HEADER_FROM_PROXY trust its X-Forwarded-For's last hop too."""
-    from django.conf import settings
+    return address_in(request.META)
 
+
+def socket_address(scope: dict) -> str:
+    """A WebSocket's caller's address, as client_address reads a request's."""
+    client = scope.get("client") or ("unknown", 0)
+    meta = {"REMOTE_ADDR": client[0]}
+    for name, value in scope.get("headers") or ():
+        if name == b"x-forwarded-for":
+            meta["HTTP_X_FORWARDED_FOR"] = value.decode("latin-1")
+    return address_in(meta)
+
+
+def address_in(meta) -> str:
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
             return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "unknown")
+    return meta.get("REMOTE_ADDR", "unknown")

@@ -1,15 +1,18 @@
 """Thin WebSocket consumers: admit a member's socket to its room, whose broadcasts reach it
 through the process's RoomSockets (discussions.live.fanout).
 
-The socket only pushes server to browser; writes go over HTTP. Membership is checked when
-the socket opens and again on every message the browser sends, so a participant moved out
-of a group cannot keep listening by sending heartbeats.
+A room's socket carries the page's votes too (discussions.live.votes); every other write
+goes over HTTP. Membership is checked when the socket opens and again on every message the
+browser sends (a vote's with the vote, in its batch), so a participant moved out of a group
+cannot keep listening by sending heartbeats, nor vote there.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import re
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -17,10 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html
 
-from discussions import identity, queries
+from discussions import identity, queries, ratelimit, services
 from discussions.live import changes, events, fanout
 from discussions.live.db_threads import in_db_thread
 from discussions.live.presence import seen_sockets
+from discussions.live.votes import Answer, vote_writer
 from discussions.models import BreakoutGroup, Presence, Session
 from discussions.views.participant import still_member
 
@@ -28,7 +32,8 @@ log = logging.getLogger(__name__)
 
 # Close code for "not allowed": before accept() Channels answers the handshake with 403.
 FORBIDDEN = 4403
-MAX_FRAME = 1024  # the browser only ever sends small heartbeats
+MAX_FRAME = 1024  # the browser only ever sends small heartbeats and votes
+VOTE_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")  # a page's own id for a vote it sends
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -56,6 +61,7 @@ class RoomConsumer(LiveConsumer):
 
     async def connect(self) -> None:
         self.group_id = int(self.scope["url_route"]["kwargs"]["group_id"])
+        self.address = ratelimit.socket_address(self.scope)  # votes are counted by it too
         self.participant_id = await self.member_id()
         if self.participant_id is None:
             log.warning("Room socket refused: not a member of group %s", self.group_id)
@@ -97,6 +103,9 @@ class RoomConsumer(LiveConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         message = _parse(text_data, bytes_data)
+        if message is not None and message.get("type") == "vote":
+            self.vote(message)
+            return
         if await self.member_id() != self.participant_id:
             await self.close(code=FORBIDDEN)
             return
@@ -113,6 +122,30 @@ class RoomConsumer(LiveConsumer):
             return
         log.warning("Unknown message on a room socket of group %s", self.group_id)
         await self.send(text_data=_notice("Unknown message: nothing was changed."))
+
+    def vote(self, message: dict) -> None:
+        """Queue the page's vote for the process's writer, which checks it (membership
+        included) and answers it in order with the room's broadcasts, once it is durable."""
+        vote_id = message.get("id")
+        if not isinstance(vote_id, str) or not VOTE_ID.fullmatch(vote_id):
+            log.warning("A vote without a readable id on a room socket of group %s", self.group_id)
+            self.outbox.push(_notice("The server could not read a vote: nothing was changed."))
+            return
+        position_id = message.get("position")
+        if type(position_id) is not int:
+            position_id = 0  # no position: refused as one not in the group
+        choice = message.get("choice")
+        request = services.VoteRequest(
+            self.participant_id, self.group_id, position_id, choice if type(choice) is str else ""
+        )
+        vote_writer().submit(request, vote_id, self.address, self.answer_vote)
+
+    def answer_vote(self, answer: Answer) -> None:
+        self.outbox.push(answer.html)
+        if answer.away:  # removed or moved meanwhile: as a heartbeat would find
+            task = asyncio.get_running_loop().create_task(self.close(code=FORBIDDEN))
+            _closing.add(task)
+            task.add_done_callback(_closing.discard)
 
     async def participant_event(self, event: dict) -> None:
         """Something for this participant alone (their position was reviewed)."""
@@ -178,6 +211,9 @@ async def forward(consumer: AsyncWebsocketConsumer, html: str) -> None:
         await consumer.send(text_data=html)
     except (RuntimeError, OSError):
         log.info("A broadcast reached a socket that had just closed")
+
+
+_closing: set[asyncio.Task] = set()  # sockets being closed after a vote found them away
 
 
 def _parse(text_data: str | None, bytes_data: bytes | None) -> dict | None:
