@@ -159,7 +159,8 @@ async def test_sockets_from_a_foreign_or_no_origin_are_refused(members, origin):
         ("[1, 2]", "could not read"),
         ('"ping"', "could not read"),
         (json.dumps({"type": "ping", "pad": "x" * 1100}), "could not read"),
-        (json.dumps({"type": "vote", "choice": "agree"}), "Unknown message"),
+        (json.dumps({"type": "vote", "choice": "agree"}), "could not read a vote"),
+        (json.dumps({"type": "post", "text": "Hello"}), "Unknown message"),
         (b"\x00\x01", "could not read"),
     ],
 )

@@ -128,7 +128,7 @@ class RoomConsumer(LiveConsumer):
         included) and answers it in order with the room's broadcasts, once it is durable."""
         vote_id = message.get("id")
         if not isinstance(vote_id, str) or not VOTE_ID.fullmatch(vote_id):
-            log.warning("A vote without a readable id on a room socket of group %s", self.group_id)
+            log.warning("Unreadable vote message on a room socket of group %s", self.group_id)
             self.outbox.push(_notice("The server could not read a vote: nothing was changed."))
             return
         position_id = message.get("position")
