@@ -5,7 +5,9 @@
 // - a heartbeat, so the server can tell a live page from a dead one;
 // - reconnection after any close but a refusal, with backoff, then a re-fetch;
 // - a visible connection state, announced to screen readers: offline as soon as the
-//   browser knows it, and a socket that stops answering its heartbeat is taken for lost.
+//   browser knows it, and a socket that stops answering its heartbeat is taken for lost;
+// - votes sent on the socket, each with an id, shown pending until the server answers that
+//   id (once the vote is durable); with no socket open, the vote form's HTTP POST.
 // What is done while offline is refused where it is done (the "not saved" notice below),
 // never queued unseen: the text of a post stays in its field, to send again.
 (function () {
@@ -152,6 +154,7 @@
 
   room.addEventListener("htmx:wsClose", function (event) {
     clearInterval(pingTimer);
+    unansweredVotes();
     const code = event.detail.event.code;
     if (code === FORBIDDEN) {
       setState("refused", "You are no longer in this group. Reload the page.");
@@ -194,6 +197,10 @@
   }
 
   room.addEventListener("htmx:wsBeforeMessage", function (event) {
+    if (answerVote(event.detail.message)) {
+      event.preventDefault();
+      return;
+    }
     refreshRegions = refreshFor(event.detail.message);
     // The answer to a heartbeat: the room's latest number. Behind it, fetch what we missed.
     const latest = /id="room-latest"[^>]*data-latest="(\d+)"/.exec(event.detail.message);
@@ -224,6 +231,106 @@
     const away = /id="room-away"[^>]*data-href="([^"]*)"/.exec(message);
     if (away) window.location.assign(away[1]);
   });
+
+  // Votes on the socket (discussions/live/votes.py). The click sends the vote with an id of
+  // this page's; the card's buttons say "saving" (aria-busy) until the server answers that
+  // id, once the vote is in the database, with the buttons as they now are. Another click
+  // on the card meanwhile is ignored. With no socket open the form posts over HTTP.
+  const pendingVotes = new Map(); // vote id -> the form it was sent from
+  const VOTE_ANSWER_MS = 15000;
+  let votesSent = 0;
+  document.body.addEventListener("htmx:confirm", function (event) {
+    const form = event.detail.elt;
+    if (!form.classList || !form.classList.contains("vote")) return;
+    if (form.getAttribute("aria-busy") === "true") {
+      event.preventDefault(); // the card's last vote is on its way
+      return;
+    }
+    const button = event.detail.triggeringEvent && event.detail.triggeringEvent.submitter;
+    const socket = current;
+    const live = document.getElementById("connection");
+    if (!button || button.name !== "choice" || !socket || socket.readyState !== WebSocket.OPEN ||
+        (live && live.dataset.state !== "live")) {
+      return; // the HTTP form, whose failures say "not saved" where they happen
+    }
+    event.preventDefault();
+    votesSent += 1;
+    const id = "v" + Date.now().toString(36) + "-" + votesSent;
+    socket.send(JSON.stringify({
+      type: "vote", id: id, position: Number(form.id.slice("vote-".length)), choice: button.value,
+    }));
+    pendingVotes.set(id, form);
+    form.setAttribute("aria-busy", "true");
+    button.classList.add("pending");
+    const error = form.querySelector(".error");
+    if (error) error.remove();
+    setTimeout(function () {
+      if (!pendingVotes.has(id)) return;
+      // Not answered yet: give the card back (a late answer still shows the vote), and
+      // ask the socket whether it is alive; a dead one is replaced, and the list fetched.
+      pendingVotes.delete(id);
+      release(form);
+      heartbeat(socket);
+    }, VOTE_ANSWER_MS);
+  });
+
+  function release(form) {
+    form.removeAttribute("aria-busy");
+    form.querySelectorAll(".pending").forEach(function (button) {
+      button.classList.remove("pending");
+    });
+  }
+
+  function tellNotSaved(text) {
+    const notice = document.getElementById("live-notice");
+    if (!notice) return;
+    notice.textContent = text;
+    notice.className = "message error";
+  }
+
+  // The server's answer to a vote: the card's buttons, marked with the vote's id (saved, or
+  // refused with the reason in them), or a short refusal without buttons. True if it was one.
+  function answerVote(message) {
+    const ack = /data-ack="([^"]+)"[^>]*data-status="(\w+)"/.exec(message);
+    if (!ack) return false;
+    const form = pendingVotes.get(ack[1]);
+    pendingVotes.delete(ack[1]);
+    const holder = document.createElement("template");
+    holder.innerHTML = message;
+    const answer = holder.content.firstElementChild;
+    if (ack[2] === "limited" || ack[2] === "unsaved" || ack[2] === "away") {
+      if (form) release(form);
+      tellNotSaved(answer.textContent.trim());
+      if (ack[2] === "unsaved") resync(["positions"]); // show what the server holds
+      return true;
+    }
+    if (ack[2] === "saved") {
+      const notice = document.getElementById("live-notice");
+      if (notice && notice.classList.contains("error")) {
+        notice.textContent = "";
+        notice.className = "";
+      }
+    }
+    const card = document.getElementById(answer.id);
+    if (!card) return true; // the card is gone (hidden, merged) since
+    const focused = card.contains(document.activeElement) ? document.activeElement.id : null;
+    card.replaceWith(answer);
+    htmx.process(answer);
+    if (focused && document.getElementById(focused)) {
+      document.getElementById(focused).focus({ preventScroll: true });
+    }
+    return true;
+  }
+
+  // The socket closed with votes on their way: their fate is unknown here. The page fetches
+  // the list when the socket is back, and the list shows what was saved.
+  function unansweredVotes() {
+    if (pendingVotes.size === 0) return;
+    pendingVotes.forEach(release);
+    pendingVotes.clear();
+    tellNotSaved("The connection dropped while your vote was being saved. " +
+      "Once it is back, your buttons show what was saved.");
+  }
 
   // New votes, told to screen readers: politely, and at most once every TALLY_EVERY_MS
   // (in a busy room tallies change many times a second). The positions whose tallies
