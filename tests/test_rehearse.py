@@ -48,7 +48,14 @@ KEYS = {
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server, organizer, capsys):  # noqa: F811
+@pytest.mark.parametrize("votes_over", ["socket", "http"])
+def test_rehearse_drives_a_real_server_and_the_ceiling(
+    start_asgi_server,  # noqa: F811
+    organizer,  # noqa: F811
+    capsys,
+    votes_over,
+):
+    """Votes as the pages send them (on the socket), and as the HTTP form's fallback."""
     server = start_asgi_server("rehearsed")
     paper = services.import_paper(
         data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
@@ -75,6 +82,8 @@ def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server, organi
         str(server.process.pid),
         "--facilitator",
         "olga:a long organizer password",
+        "--votes-over",
+        votes_over,
         stdout=out,
     )
     result = json.loads(out.getvalue())
@@ -109,6 +118,9 @@ def test_rehearse_drives_a_real_server_and_the_ceiling(start_asgi_server, organi
         assert window["from_s"] == 0 and window["deliveries"] == 30 * 3, name
         assert window["p99"] == figures["fanout_ms"]["p99"], name
         assert figures["vote_answer_ms"]["p50"] > 0, name
+        assert figures["votes_over"] == votes_over, name
+        statuses = figures["actions"]["vote"]["statuses"]
+        assert statuses == ({"saved": 30} if votes_over == "socket" else {"200": 30}), name
         received = figures["socket_bytes"]
         assert 0 < received["wire"] <= received["messages"], name
     # The bare ceiling declines compression; the client offered it to both.

@@ -1,9 +1,10 @@
 """The ceiling: a bare asyncio WebSocket broadcast server, no Django and no database.
 
 It answers the handful of URLs the rehearsal uses with the same shapes as the app (join form
-and redirect with cookies, room page with its sequence marker, post, vote, room socket), so
-the very same client code measures both. A vote bumps an in-memory tally and the room's
-sequence number and sends one rendered fragment to every socket of the room, as the app does.
+and redirect with cookies, room page with its sequence marker, post, vote over HTTP or on
+the room socket), so the very same client code measures both. A vote bumps an in-memory
+tally and the room's sequence number, answers the voter and sends one rendered fragment to
+every socket of the room, as the app does.
 
 Run as its own process, on 127.0.0.1 only: `python ceiling.py --port P --groups G`.
 Standard library only; it stops on SIGTERM or when its parent closes its stdin.
@@ -17,6 +18,7 @@ import base64
 import contextlib
 import hashlib
 import itertools
+import json
 import re
 import signal
 import struct
@@ -122,19 +124,24 @@ class Ceiling:
             self.rooms[room].broadcast(card)
             return _response(200, card)
         pid = int(match.group(3))
-        if self.positions.get(pid, (None,))[0] != room or form.get("choice") not in CHOICES:
+        version = self.vote(room, cookies["participant"], pid, form.get("choice"))
+        if version is None:
             return _response(422, "bad vote")
+        return _response(200, f'<form id="vote-{pid}" data-tally-version="{version}">')
+
+    def vote(self, room: int, participant: str, pid: int, choice) -> int | None:
+        """Count the vote and broadcast the tally: the tally's version, or None if refused."""
+        if self.positions.get(pid, (None,))[0] != room or choice not in CHOICES:
+            return None
         votes = self.positions[pid][1]
-        votes[cookies["participant"]] = form["choice"]
+        votes[participant] = choice
         version = self.versions[pid] = self.versions.get(pid, 0) + 1
         counts = [sum(1 for c in votes.values() if c == choice) for choice in CHOICES]
         self.rooms[room].broadcast(
             f'<div id="tally-{pid}" class="tally" data-version="{version}" hx-swap-oob="true">'
             f"✓ {counts[0]} agree ✗ {counts[1]} disagree – {counts[2]} pass</div>"
         )
-        return _response(
-            200, f'<form id="vote-{pid}" data-tally-version="{version}" aria-pressed="true">'
-        )
+        return version
 
     async def websocket(self, reader, writer, path, headers, cookies) -> None:
         match = re.fullmatch(r"/ws/rooms/(\d+)/", path)
@@ -154,8 +161,9 @@ class Ceiling:
         sockets = self.rooms[room].sockets
         sockets.add(writer)
         self.rooms[room].broadcast(f'<span id="presence">{len(sockets)} online</span>')
+        participant = cookies["participant"]
         try:
-            while True:  # read the client's frames (heartbeats, close) until it goes
+            while True:  # read the client's frames (heartbeats, votes, close) until it goes
                 first, second = await reader.readexactly(2)
                 length = second & 0x7F
                 if length == 126:
@@ -164,16 +172,37 @@ class Ceiling:
                     length = struct.unpack("!Q", await reader.readexactly(8))[0]
                 if length > MAX_REQUEST:
                     return
-                await reader.readexactly(length + (4 if second & 0x80 else 0))
+                mask = await reader.readexactly(4) if second & 0x80 else bytes(4)
+                payload = await reader.readexactly(length)
                 if first & 0x0F == 0x8:
                     writer.write(_frame(0x8, struct.pack("!H", 1000)))
                     return
+                if first & 0x0F == 0x1:
+                    text = bytes(b ^ mask[i % 4] for i, b in enumerate(payload)).decode()
+                    self.socket_vote(room, participant, writer, text)
         except (asyncio.IncompleteReadError, OSError):
             return
         finally:
             sockets.discard(writer)
             if not writer.is_closing():
                 self.rooms[room].broadcast(f'<span id="presence">{len(sockets)} online</span>')
+
+    def socket_vote(self, room: int, participant: str, writer, text: str) -> None:
+        """A vote sent on the socket, answered on it with its id, as the app's writer does."""
+        try:
+            message = json.loads(text)
+        except ValueError:
+            return
+        if not isinstance(message, dict) or message.get("type") != "vote":
+            return
+        pid, vote_id = message.get("position"), str(message.get("id", ""))[:40]
+        version = self.vote(room, participant, pid, message.get("choice"))
+        status = "refused" if version is None else "saved"
+        answer = (
+            f'<form id="vote-{pid}" data-tally-version="{version or 0}" '
+            f'data-ack="{_escape(vote_id)}" data-status="{status}">'
+        )
+        writer.write(_frame(0x1, answer.encode()))
 
 
 def _escape(text: str) -> str:

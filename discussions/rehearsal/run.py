@@ -1,7 +1,12 @@
 """The rehearsal itself: join, open sockets, post positions, vote at a fixed offered rate,
 and measure what each socket receives. Runs against one origin; no Django imports.
 
-Fan-out latency: a vote's request start to the arrival, at each other member's socket, of
+Votes go as the pages send them: on the room's socket, each with an id that the server's
+answer carries once the vote is durable (discussions/live/votes.py); or, with
+Plan.votes_over "http", as the HTTP form's fallback posts them. Either way "vote" in the
+actions is the vote sent to answered.
+
+Fan-out latency: a vote's start to the arrival, at each other member's socket, of
 the first tally fragment for the same position (id="tally-<pid>") that includes the vote.
 Tallies carry a version (the number of vote writes on the position) and the vote's answer
 says the version it saw, so one combined fragment can answer several votes, and a fragment
@@ -16,6 +21,7 @@ import asyncio
 import bisect
 import contextlib
 import gc
+import json
 import random
 import re
 import time
@@ -38,6 +44,8 @@ SEQ = re.compile(r'id="room-seq"[^>]*data-seq="(\d+)"')
 # The tally swapped in by itself (out of band), not the one inside a new position's card.
 TALLY = re.compile(r'id="tally-(\d+)"[^>]*?data-version="(\d+)"[^>]*hx-swap-oob')
 ANSWER_VERSION = re.compile(r'data-tally-version="(\d+)"')
+# The answer to a vote sent on the socket: its id and what became of it (saved, refused...).
+VOTE_ANSWER = re.compile(r'data-ack="([^"]+)"[^>]*data-status="(\w+)"')
 GROUP_RADIO = re.compile(r'name="group"[^>]*value="(\d+)"')
 POSITION = re.compile(r'id="position-(\d+)"')
 CHOICES = ("agree", "disagree", "pass")
@@ -78,6 +86,8 @@ class Plan:
     join_window: float = 30.0
     post_rate: float = 1.0
     facilitators: int = 1
+    # How votes travel: "socket", as the pages send them, or "http", the form's fallback.
+    votes_over: str = "socket"
 
 
 @dataclass
@@ -102,6 +112,8 @@ class Member:
     # position -> (version, arrival) of each tally fragment, in arrival order
     tallies: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
     last_choice: dict[int, str] = field(default_factory=dict)
+    # Votes sent on the socket, by id, until their answer comes: (its future, when sent).
+    unanswered: dict[str, asyncio.Future] = field(default_factory=dict)
     reader: asyncio.Task | None = None
     seq_at_vote: int = 0  # the highest number this socket had seen when the votes started
 
@@ -139,6 +151,7 @@ class Rehearsal:
         self.votes: dict[int, list[Vote]] = {}  # position -> votes, in start order
         self.sent: list[Vote] = []
         self.answered = 0  # votes sent and answered (or failed), for the progress line
+        self.votes_sent_on_sockets = 0  # numbers the votes' ids
         self.errors: Counter[str] = Counter()
         self.ws_failed = 0
         self.join_times: list[float] = []
@@ -220,7 +233,8 @@ class Rehearsal:
             # The same per WINDOW_SECONDS of votes sent: whether the slowest deliveries were
             # spread over the run or a few bad seconds (an export, a collection, the machine).
             "fanout_windows": _by_window(deliveries, vote_started),
-            # The vote's own request, sent to answered: what of the fan-out is the HTTP side.
+            "votes_over": self.plan.votes_over,
+            # The vote's own answer, sent to answered: what of the fan-out is the vote's side.
             "vote_answer_ms": percentiles([(v.answered - v.started) * 1000 for v in ok_votes]),
             "fanout_deliveries": len(latencies),
             "fanout_expected": expected,
@@ -393,9 +407,18 @@ class Rehearsal:
                     member.seqs.add(int(seq.group(1)))
                 for pid, version in TALLY.findall(message):
                     member.tallies.setdefault(int(pid), []).append((int(version), arrived))
+                answer = VOTE_ANSWER.search(message)
+                if answer:
+                    waiting = member.unanswered.pop(answer.group(1), None)
+                    if waiting is not None and not waiting.done():
+                        waiting.set_result((answer.group(2), message))
                 self._on_message(member, message)
         finally:
             heartbeat.cancel()
+            for waiting in member.unanswered.values():
+                if not waiting.done():
+                    waiting.set_exception(WebSocketClosed())
+            member.unanswered.clear()
 
     def _on_message(self, member: Member, message: str) -> None:
         """What a page does with a broadcast beyond showing it (the scenario re-fetches)."""
@@ -499,21 +522,55 @@ class Rehearsal:
         vote = Vote(pid, member.index, time.monotonic())
         self.votes.setdefault(pid, []).append(vote)
         self.sent.append(vote)
-        answer = await self._http(
-            member,
-            "POST",
-            f"{member.room_path}positions/{pid}/vote",
-            {"choice": choice},
-            htmx=True,
-            referer=member.room_path,
-            kind="vote",
-        )
+        if self.plan.votes_over == "socket":
+            status, body = await self._send_vote(member, pid, choice, vote)
+        else:
+            answer = await self._http(
+                member,
+                "POST",
+                f"{member.room_path}positions/{pid}/vote",
+                {"choice": choice},
+                htmx=True,
+                referer=member.room_path,
+                kind="vote",
+            )
+            status = "saved" if answer is not None and answer.status == 200 else "failed"
+            body = answer.body if answer is not None else ""
         vote.answered = time.monotonic()
-        version = answer is not None and ANSWER_VERSION.search(answer.body)
-        vote.ok = answer is not None and answer.status == 200 and bool(version)
+        version = status == "saved" and ANSWER_VERSION.search(body)
+        vote.ok = bool(version)
         self.answered += 1
         if vote.ok:
             vote.version = int(version.group(1))
+
+    async def _send_vote(self, member: Member, pid: int, choice: str, vote: Vote):
+        """A vote on the member's socket, as the page sends it: (the answer's status, the
+        answer), timed under "vote"; ("closed" or "timeout", "") without an answer."""
+        socket = member.socket
+        self.votes_sent_on_sockets += 1
+        vote_id = f"r{self.votes_sent_on_sockets}"
+        waiting = asyncio.get_running_loop().create_future()
+        member.unanswered[vote_id] = waiting
+        try:
+            if socket is None or socket.closed:
+                raise WebSocketClosed()
+            socket.send_text(
+                json.dumps({"type": "vote", "id": vote_id, "position": pid, "choice": choice})
+            )
+            status, body = await asyncio.wait_for(waiting, REQUEST_TIMEOUT)
+        except (WebSocketClosed, OSError, TimeoutError) as error:
+            member.unanswered.pop(vote_id, None)
+            status = "timeout" if isinstance(error, TimeoutError) else "closed"
+            self.errors[f"vote_{status}"] += 1
+            self._log("vote").add(status, _ms(vote.started), failed=True)
+            return status, ""
+        # A rule's refusal is by design (the scenario hides and merges positions); the rest
+        # (rate-limited, not saved) are failures.
+        refused = "refused by a rule" if status == "refused" else ""
+        self._log("vote").add(status, _ms(vote.started), failed=status != "saved", refused=refused)
+        if status != "saved":
+            self.errors[f"vote_{status}"] += 1
+        return status, body
 
     async def _drain(self, joined: list[Member]) -> None:
         """Read each group's last sequence number, then let the sockets catch up to it."""

@@ -70,6 +70,13 @@ class Command(BaseCommand):
             help="Also find the bare ceiling's maximum: its rate doubled until it falls behind.",
         )
         parser.add_argument(
+            "--votes-over",
+            choices=["socket", "http"],
+            default="socket",
+            help="How votes travel: on the room's socket, as the pages send them (default), "
+            "or as the HTTP form's fallback posts them.",
+        )
+        parser.add_argument(
             "--no-deflate",
             action="store_true",
             help="Don't offer per-message compression on the sockets (browsers do).",
@@ -125,6 +132,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             server_pid=options["server_pid"],
             deflate=not options["no_deflate"],
+            votes_over=options["votes_over"],
             scenario=options["scenario"],
             join_window=options["join_window"],
             post_rate=options["post_rate"],
