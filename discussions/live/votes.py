@@ -51,7 +51,7 @@ class Answer:
 
 
 @dataclass
-class _Queued:
+class Queued:
     request: services.VoteRequest
     vote_id: str
     address: str
@@ -63,7 +63,7 @@ class VoteWriter:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.queue: deque[_Queued] = deque()
+        self.queue: deque[Queued] = deque()
         self.writing: asyncio.Task | None = None
 
     def submit(
@@ -74,7 +74,7 @@ class VoteWriter:
         answer: Callable[[Answer], None],
     ) -> None:
         """Queue a vote (on the loop); `answer` is called on the loop once it is written."""
-        self.queue.append(_Queued(request, vote_id, address, answer))
+        self.queue.append(Queued(request, vote_id, address, answer))
         if self.writing is None:
             # A context of its own: the writer is no part of the socket that woke it.
             self.writing = self.loop.create_task(self._write_all(), context=contextvars.Context())
@@ -111,10 +111,9 @@ def vote_writer() -> VoteWriter:
     return writer
 
 
-@in_db_thread
-def _write(batch: list[_Queued]) -> list[Answer]:
+def write_batch(batch: list[Queued]) -> list[Answer]:
     """Count the batch against the rate limits, write what they let through, and render
-    each vote's answer: in a database thread, off the event loop."""
+    each vote's answer (in a database thread, off the event loop: _write)."""
     refusals = ratelimit.votes_refused([(q.request.participant_id, q.address) for q in batch])
     allowed = [q.request for q, refusal in zip(batch, refusals, strict=True) if refusal is None]
     ballots = iter(services.cast_votes(allowed))
@@ -127,7 +126,10 @@ def _write(batch: list[_Queued]) -> list[Answer]:
     return answers
 
 
-def _answer(queued: _Queued, ballot: services.Ballot) -> Answer:
+_write = in_db_thread(write_batch)
+
+
+def _answer(queued: Queued, ballot: services.Ballot) -> Answer:
     status = "saved" if ballot.saved else "refused"
     if not ballot.member:
         return Answer(_control(queued, "away", ballot.error), away=True)
@@ -155,11 +157,11 @@ def _answer(queued: _Queued, ballot: services.Ballot) -> Answer:
     return Answer(render_to_string("room/_vote.html", context))
 
 
-def _unsaved(queued: _Queued) -> Answer:
+def _unsaved(queued: Queued) -> Answer:
     return Answer(_control(queued, "unsaved", UNSAVED))
 
 
-def _control(queued: _Queued, status: str, message: str) -> str:
+def _control(queued: Queued, status: str, message: str) -> str:
     """An answer without buttons: the page puts back its own and shows the message."""
     return format_html(
         '<div id="vote-answer" hidden data-ack="{}" data-status="{}" data-position="{}">{}</div>',

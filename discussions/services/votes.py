@@ -132,32 +132,26 @@ def cast_votes(
 
 def _members_groups(participant_ids: list[int]) -> dict[int, BreakoutGroup]:
     """{participant: their group} for the voters still in the session, each group read
-    once, fresh, with a countdown that ran out written down (it may close the voting)."""
-    found = Participant.objects.filter(
-        pk__in=set(participant_ids), removed_at__isnull=True
-    ).values_list(
-        "pk",
-        "group_id",
-        "session_id",
-        "group__phase",
-        "group__timer_ends_at",
-        "group__timer_then_phase",
-    )
+    once, fresh, with a countdown that ran out written down (it may close the voting).
+    One statement, written out (discussions/rows.py): the ORM's compiling of it was a third
+    of a lone vote's time."""
+    voters = sorted(set(participant_ids))
+    sql = f"""
+        SELECT pa.id, {rows.columns(BreakoutGroup, "g")}
+        FROM {Participant._meta.db_table} pa
+        JOIN {BreakoutGroup._meta.db_table} g ON g.id = pa.group_id
+        WHERE pa.id IN ({", ".join(["%s"] * len(voters))}) AND pa.removed_at IS NULL
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, voters)
+        found = cursor.fetchall()
     groups: dict[int, BreakoutGroup] = {}
     members = {}
-    for participant_id, group_id, session_id, phase, ends_at, then_phase in found:
-        group = groups.get(group_id)
-        if group is None:
-            group = groups[group_id] = BreakoutGroup(
-                pk=group_id,
-                session_id=session_id,
-                phase=phase,
-                timer_ends_at=ends_at,
-                timer_then_phase=then_phase,
-            )
-            if group.timer_due():
-                group = groups[group_id] = apply_due_timer(BreakoutGroup.objects.get(pk=group_id))
-        members[participant_id] = group
+    for row in found:
+        group, _ = rows.take(BreakoutGroup, row, 1)
+        if group.pk not in groups:
+            groups[group.pk] = apply_due_timer(group) if group.timer_due() else group
+        members[row[0]] = groups[group.pk]
     return members
 
 
