@@ -242,6 +242,13 @@ else:
 # sends one broadcast per change. See discussions.live.changes.RoomChanges.
 LIVE_TALLY_WINDOW = envfloat("LIVE_TALLY_WINDOW", "0.15")
 
+# How long a busy process's vote writer gathers votes before writing a batch (seconds): a
+# vote that arrives within this of the last batch's end waits that long for company, so a
+# busy process writes several per transaction; one in a quiet moment is written at once.
+# 0 writes whatever is queued as soon as the last batch is done.
+# See discussions.live.votes.VoteWriter.
+VOTE_GATHER_WINDOW = envfloat("VOTE_GATHER_WINDOW", "0.01", most=0.1)
+
 # Seconds the synthesis page's results count as current for a session's facilitators; older,
 # they are computed again (discussions.views.synthesis._shared_results); 0 computes every
 # request. At most 2.5: the page asks once more 2.5 s after the last change it heard of

@@ -212,3 +212,29 @@ async def test_votes_arriving_while_a_batch_is_written_go_in_the_next_one(member
         assert saved == len(positions)
     finally:
         await ada.disconnect()
+
+
+async def test_votes_soon_after_a_batch_wait_for_company(members, monkeypatch, settings):
+    """A busy process gathers: votes arriving within VOTE_GATHER_WINDOW of the last batch
+    are written together, however they trickle in meanwhile."""
+    settings.VOTE_GATHER_WINDOW = 1.0
+    positions = [await position_by(members.ben, f"Position {i}") for i in range(4)]
+    batches = []
+    cast_votes = services.cast_votes
+
+    def counted(requests, **kwargs):
+        batches.append(len(requests))
+        return cast_votes(requests, **kwargs)
+
+    monkeypatch.setattr(services, "cast_votes", counted)
+    ada = await connected(members.group_id, members.cookies["ada"])
+    try:
+        await send_vote(ada, positions[0].pk, "agree", "alone")
+        assert status_of(await answer_to(ada, "alone")) == "saved"  # a quiet moment: at once
+        for i, position in enumerate(positions[1:]):
+            await send_vote(ada, position.pk, "agree", f"g{i}")
+        for i in range(len(positions) - 1):
+            assert status_of(await answer_to(ada, f"g{i}")) == "saved"
+        assert batches == [1, len(positions) - 1]
+    finally:
+        await ada.disconnect()

@@ -2,8 +2,9 @@
 
 A page sends its vote on the room's socket with an id of its own (consumers.RoomConsumer).
 The process's one VoteWriter queues it; while a batch is being written the next one
-gathers, and each batch is one transaction (services.cast_votes), so a busy process writes
-many votes per commit and a quiet one writes each at once, without waiting for company.
+gathers, and each batch is one transaction (services.cast_votes). A vote that comes soon
+after the last batch waits settings.VOTE_GATHER_WINDOW for company, so a busy process
+writes several votes per commit; a vote in a quiet moment is written at once.
 Only once its batch has committed is a vote answered, with its id: an answered vote is
 durable. A vote whose batch failed is answered "not saved"; one whose process died before
 answering is not answered at all, and the page says so and fetches what was saved when its
@@ -23,11 +24,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 
@@ -65,6 +68,7 @@ class VoteWriter:
         self.loop = loop
         self.queue: deque[Queued] = deque()
         self.writing: asyncio.Task | None = None
+        self.last_batch_end = -math.inf  # loop time
 
     def submit(
         self,
@@ -81,6 +85,11 @@ class VoteWriter:
 
     async def _write_all(self) -> None:
         try:
+            # Busy (a batch ended a moment ago): wait a little for the votes about to come,
+            # and write them in one transaction. Quiet: at once.
+            gather = settings.VOTE_GATHER_WINDOW
+            if gather > 0 and self.loop.time() - self.last_batch_end < gather:
+                await asyncio.sleep(gather)
             while self.queue:
                 batch = [self.queue.popleft() for _ in range(min(MAX_BATCH, len(self.queue)))]
                 try:
@@ -93,6 +102,7 @@ class VoteWriter:
                         queued.answer(answer)
                     except Exception:
                         log.exception("Could not answer a vote")
+                self.last_batch_end = self.loop.time()
         finally:
             self.writing = None
 
