@@ -1,9 +1,12 @@
-"""What the fault drills share: a session to vote in, HTTP voters, and what screens show."""
+"""What the fault drills share: a session to vote in, voters (over HTTP or their room
+sockets), and what screens show."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import random
 import re
 import select
@@ -15,6 +18,7 @@ import urllib.error
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
@@ -436,3 +440,209 @@ def watched_room(server, new_page, *, watchers: int) -> WatchedRoom:
         interval=0.6,  # under the per-participant limit of 2 votes/s
     )
     return WatchedRoom(server, ids, pages, voters)
+
+
+VOTE_CHOICES = ("agree", "disagree", "pass", "withdraw")
+VOTE_ROWS = {"agree": 1, "disagree": -1, "pass": 0, "withdraw": None}  # Vote.choice, or no row
+ACK = re.compile(r'data-ack="([^"]+)"[^>]*?data-status="(\w+)"')
+
+
+@dataclass
+class SocketVote:
+    """One vote sent on a room socket, as the page sends it, and what became of it."""
+
+    voter: int  # participant id
+    position: int
+    choice: str  # agree, disagree, pass or withdraw
+    vote_id: str
+    sent: float  # time.monotonic()
+    connection: int  # which of the voter's sockets carried it: 0 the first, 1 the next ...
+    status: str | None = None  # its answer's data-status; None: never answered
+    answered: float | None = None
+
+    @property
+    def row(self) -> int | None:
+        """The vote's row's choice once written (None: no row)."""
+        return VOTE_ROWS[self.choice]
+
+
+class SocketVoter(Member):
+    """A participant voting over their room socket, as the page does (static/js/live.js):
+    each vote a frame with an id of its own, answered with that id once its batch has
+    committed (discussions/live/votes.py). One thread sends and reads, so a socket's votes
+    are sent in order and those in flight when it drops are known exactly.
+
+    While `voting` is set it sends `burst` votes every `interval` seconds, with at most
+    `in_flight` unanswered; each changes the voter's mind on a random position (another
+    choice than the last sent there; withdraw included). `burst_now(n)` sends n more
+    straight away (it wakes the thread). When the server drops the socket it opens a new
+    one (`reconnect`): the votes in flight on the old one stay unanswered, and voting goes
+    on on the new one.
+
+    Keep `burst / interval` under the per-participant limit (ratelimit.VOTE, 2 a second):
+    a vote answered "limited" is a failure to a drill.
+    """
+
+    def __init__(
+        self,
+        client: Participant,
+        positions: list[int],
+        *,
+        interval: float,
+        burst: int = 1,
+        in_flight: int = 4,
+        seed: int = 0,
+    ) -> None:
+        self.voter = int(client.participant_id)
+        self.positions = positions
+        self.interval = interval
+        self.burst = burst
+        self.in_flight = in_flight
+        self.rng = random.Random(seed)
+        self.votes: list[SocketVote] = []
+        self.by_id: dict[str, SocketVote] = {}
+        self.unknown_acks: list[str] = []
+        self.connection = 0
+        self.ports = [0]  # each connection's local port (its server worker's: worker_of_ports)
+        self.dropped_at: list[float] = []
+        self.reopened: list[float] = []
+        self.voting = threading.Event()
+        self._extra = 0
+        self._next = 0.0
+        self._last_sent: dict[int, str] = {}
+        self._wake_read, self._wake_write = os.pipe()
+        super().__init__(client, reconnect=True)
+        self.ports[0] = self.socket.sock.getsockname()[1]
+
+    @property
+    def port(self) -> int:
+        return self.ports[-1]
+
+    def start_voting(self, at: float) -> None:
+        """Vote from `at` (time.monotonic()) on."""
+        self._next = at
+        self.voting.set()
+
+    def burst_now(self, count: int) -> None:
+        with self._lock:
+            self._extra += count
+        os.write(self._wake_write, b"!")
+
+    def pending(self) -> list[SocketVote]:
+        """Votes sent on the current socket and not answered yet."""
+        with self._lock:
+            return [v for v in self.votes if v.connection == self.connection and v.status is None]
+
+    def saved(self, since: float = -math.inf, connection: int = 0) -> list[SocketVote]:
+        with self._lock:
+            return [
+                v
+                for v in self.votes
+                if v.status == "saved" and v.sent >= since and v.connection >= connection
+            ]
+
+    def _send_vote(self) -> None:
+        position = self.rng.choice(self.positions)
+        last = self._last_sent.get(position, "withdraw")  # no vote yet: nothing to withdraw
+        choice = self.rng.choice([c for c in VOTE_CHOICES if c != last])
+        self._last_sent[position] = choice
+        vote = SocketVote(
+            self.voter,
+            position,
+            choice,
+            f"p{self.voter}-{len(self.votes) + 1}",
+            time.monotonic(),
+            self.connection,
+        )
+        with self._lock:
+            # Recorded before it is sent: a send that fails may still have reached the server.
+            self.votes.append(vote)
+            self.by_id[vote.vote_id] = vote
+        self.socket.send_text(
+            json.dumps({"type": "vote", "id": vote.vote_id, "position": position, "choice": choice})
+        )
+
+    def _run(self) -> None:
+        last_ping = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                now = time.monotonic()
+                with self._lock:
+                    extra, self._extra = self._extra, 0
+                for _ in range(extra):
+                    self._send_vote()
+                if self.voting.is_set() and now >= self._next:
+                    for _ in range(self.burst):
+                        if len(self.pending()) < self.in_flight:
+                            self._send_vote()
+                    self._next = now + self.interval  # no catching up: never a rush
+                ready, _, _ = select.select([self.socket.sock, self._wake_read], [], [], 0.05)
+                if self._wake_read in ready:
+                    os.read(self._wake_read, 64)
+                    continue
+                if ready or self.socket.buffer:
+                    self._take(self.socket.receive(timeout=DEADLINE))
+                if time.monotonic() - last_ping >= self.heartbeat:
+                    self.socket.send_text('{"type": "ping"}')
+                    last_ping = time.monotonic()
+            except (OSError, ConnectionError) as error:
+                if self._stop.is_set():
+                    return
+                self.drops += 1
+                self.dropped_at.append(time.monotonic())
+                self.errors.append(repr(error))
+                self.socket.close()
+                self._reopen()
+                if self._stop.is_set():
+                    return
+                with self._lock:
+                    self.connection += 1
+                    self.ports.append(self.socket.sock.getsockname()[1])
+                    self.reopened.append(self.reopened_at)
+
+    def close(self) -> None:
+        super().close()
+        os.close(self._wake_read)
+        os.close(self._wake_write)
+
+    def _take(self, message: str) -> None:
+        super()._take(message)
+        for vote_id, status in ACK.findall(message):
+            with self._lock:
+                vote = self.by_id.get(vote_id)
+                if vote is None or vote.status is not None:
+                    self.unknown_acks.append(f"{vote_id} {status}")
+                    continue
+                vote.status, vote.answered = status, time.monotonic()
+
+
+def worker_of_ports(server) -> dict[int, int]:
+    """{client-side port: the pid of the server worker holding that connection}, for the
+    established connections to the server's port (/proc: the worker's socket inodes, and
+    the connection's remote port in the kernel's table)."""
+    ports = {}  # socket inode -> the client's port
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                if local_port == server.port and fields[3] == "01":  # 01: ESTABLISHED
+                    ports[fields[9]] = int(fields[2].rsplit(":", 1)[1], 16)
+    owners = {}
+    for pid in server.worker_pids():
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("socket:[") and target[8:-1] in ports:
+                        owners[ports[target[8:-1]]] = pid
+    return owners
+
+
+def exited(pid: int) -> bool:
+    """The process has exited (a zombie until its parent, the supervisor, reaps it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
