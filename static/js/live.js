@@ -236,7 +236,9 @@
   // this page's; the card's buttons say "saving" (aria-busy) until the server answers that
   // id, once the vote is in the database, with the buttons as they now are. Another click
   // on the card meanwhile is ignored. With no socket open the form posts over HTTP.
-  const pendingVotes = new Map(); // vote id -> the form it was sent from
+  // A pending vote is held by ids, not elements: the list fetched again, or a broadcast,
+  // may replace its card meanwhile, and the new card must say "saving" just the same.
+  const pendingVotes = new Map(); // vote id -> the ids of its card's form and its button
   const VOTE_ANSWER_MS = 15000;
   let votesSent = 0;
   document.body.addEventListener("htmx:confirm", function (event) {
@@ -259,9 +261,9 @@
     socket.send(JSON.stringify({
       type: "vote", id: id, position: Number(form.id.slice("vote-".length)), choice: button.value,
     }));
-    pendingVotes.set(id, form);
-    form.setAttribute("aria-busy", "true");
-    button.classList.add("pending");
+    const vote = { form: form.id, button: button.id };
+    pendingVotes.set(id, vote);
+    markPending(vote);
     const error = form.querySelector(".error");
     if (error) error.remove();
     setTimeout(function () {
@@ -269,12 +271,30 @@
       // Not answered yet: give the card back (a late answer still shows the vote), and
       // ask the socket whether it is alive; a dead one is replaced, and the list fetched.
       pendingVotes.delete(id);
-      release(form);
+      release(vote);
       heartbeat(socket);
     }, VOTE_ANSWER_MS);
   });
 
-  function release(form) {
+  function markPending(vote) {
+    const form = document.getElementById(vote.form);
+    if (!form) return;
+    form.setAttribute("aria-busy", "true");
+    const button = document.getElementById(vote.button);
+    if (button && form.contains(button)) button.classList.add("pending");
+  }
+  function markAllPending() {
+    pendingVotes.forEach(markPending);
+  }
+  // At the swap, before a click can reach the new card; again once htmx has settled it
+  // (which sets back the classes the card came with) and after a broadcast's swaps.
+  document.body.addEventListener("htmx:afterSwap", markAllPending);
+  document.body.addEventListener("htmx:afterSettle", markAllPending);
+  room.addEventListener("htmx:wsAfterMessage", markAllPending);
+
+  function release(vote) {
+    const form = document.getElementById(vote.form);
+    if (!form) return;
     form.removeAttribute("aria-busy");
     form.querySelectorAll(".pending").forEach(function (button) {
       button.classList.remove("pending");
@@ -293,13 +313,13 @@
   function answerVote(message) {
     const ack = /data-ack="([^"]+)"[^>]*data-status="(\w+)"/.exec(message);
     if (!ack) return false;
-    const form = pendingVotes.get(ack[1]);
+    const vote = pendingVotes.get(ack[1]);
     pendingVotes.delete(ack[1]);
     const holder = document.createElement("template");
     holder.innerHTML = message;
     const answer = holder.content.firstElementChild;
     if (ack[2] === "limited" || ack[2] === "unsaved" || ack[2] === "away") {
-      if (form) release(form);
+      if (vote) release(vote);
       tellNotSaved(answer.textContent.trim());
       if (ack[2] === "unsaved") resync(["positions"]); // show what the server holds
       return true;
@@ -316,6 +336,7 @@
     const focused = card.contains(document.activeElement) ? document.activeElement.id : null;
     card.replaceWith(answer);
     htmx.process(answer);
+    markAllPending(); // a late answer to a card whose next vote is on its way
     if (focused && document.getElementById(focused)) {
       document.getElementById(focused).focus({ preventScroll: true });
     }
