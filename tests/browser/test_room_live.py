@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from discussions import services
 from discussions.middleware import DATABASE_AWAY
 from discussions.models import Participant, Position, Session, Vote
+from tests.browser.relay import Relay
 from tests.deadlines import DEADLINE, DEADLINE_MS
 from tests.factories import make_demo_session
 
@@ -309,14 +310,22 @@ def test_room_layout_keyboard_and_announcements(asgi_server, new_page, live_sess
 
 def test_a_vote_the_server_could_not_save_says_so(asgi_server, new_page, live_session):
     """A 5xx (the database restarting) or no answer at all: the page says the vote was not
-    saved, never shows it as cast, and the message goes with the next write that works."""
+    saved, never shows it as cast, and the message goes with the next write that works.
+
+    The HTTP form's failures: the room's socket is dropped and kept closed (a page that is
+    not live votes over HTTP). The socket's own "not saved" is tests/test_socket_votes.py's."""
     base, code = asgi_server.url, live_session.code
-    ana = join(new_page(), base, code, "Ana", "Group 1")
+    page = new_page()
+    sockets = Relay(page)
+    ana = join(page, base, code, "Ana", "Group 1")
     ana.get_by_label("Your position").fill("Keep the alliances")
     ana.get_by_role("button", name="Post position").click()
     ana.locator("#positions-list > li.position", has_text="Keep the alliances").wait_for()
     position = Position.objects.get(text="Keep the alliances")
     notice = ana.locator("#live-notice")
+    sockets.refuse = True  # the socket drops and no new one opens: votes go over HTTP
+    sockets.drop()
+    expect(ana.locator("#connection")).to_have_attribute("data-state", "reconnecting")
 
     # The server's own explanation, as discussions.middleware.DatabaseUnavailable sends it.
     ana.route(
