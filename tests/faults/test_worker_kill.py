@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -27,6 +26,7 @@ from tests.deadlines import DEADLINE
 from tests.faults.helpers import (
     connection_states,
     database_tallies,
+    exited,
     wait_until,
     wait_until_screens_match,
     watched_room,
@@ -62,15 +62,6 @@ def page_sockets(server) -> dict[int, int]:
     return {pid: min(look.get(pid, 0) for look in looks) for pid in looks[0]}
 
 
-def gone(pid: int) -> bool:
-    """The process has exited (a zombie until its parent, the supervisor, reaps it)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
-
-
 def test_a_killed_worker_s_pages_reconnect_to_the_other_and_every_screen_catches_up(
     throwaway_redis, start_uvicorn, new_page
 ):
@@ -95,7 +86,7 @@ def test_a_killed_worker_s_pages_reconnect_to_the_other_and_every_screen_catches
         os.kill(victim, signal.SIGKILL)
         # From then on no connection is the killed worker's: every request sent later reaches
         # a live one.
-        dead = wait_until(lambda: gone(victim), f"worker {victim} gone after SIGKILL")
+        dead = wait_until(lambda: exited(victim), f"worker {victim} gone after SIGKILL")
 
         # The pages on the killed worker drop at once (the kernel resets their sockets), then
         # come back; the others never leave "Live".
