@@ -143,3 +143,47 @@ def test_a_withdrawal_in_a_batch_deletes_the_row(room):
     assert ballot.saved and ballot.vote is None
     assert choices_on(position) == {room.ben.pk: DISAGREE}
     assert queries.position_with_tally(position.pk).tally == queries.Tally(0, 1, 0)
+
+
+# --- Concurrency ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_over_many_positions_and_moderation_of_them_never_deadlock(
+    published_paper, organizer, threads
+):
+    """A batch locks every position it votes on, in id order (the services' lock order);
+    hiding, pinning and merging lock the positions' group, then the positions. Batches
+    sent in the opposite order of ids, at once with moderation of the same rows, must
+    neither deadlock nor lose a vote answered saved. (On PostgreSQL in CI; SQLite takes one
+    writer at a time.)"""
+    room = make_room(published_paper)
+    positions = [make_position(room.ben, f"Position {i}") for i in range(6)]
+    kept, moderated = positions[:4], positions[4:]
+    voters = [make_participant(room.group, f"Voter {i}") for i in range(8)]
+    newest_first = sorted(kept + moderated, key=lambda p: -p.pk)
+
+    def batch(voter, choice):
+        return lambda: services.cast_votes([ask(voter, p, choice) for p in newest_first])
+
+    calls = [batch(voter, ["agree", "disagree"][i % 2]) for i, voter in enumerate(voters)]
+    calls += [
+        lambda: services.hide_position(actor=organizer, position_id=moderated[0].pk, reason="x"),
+        lambda: services.set_pinned(actor=organizer, position_id=kept[0].pk, pinned=True),
+        lambda: services.merge_positions(
+            actor=organizer, survivor_id=kept[1].pk, absorbed_id=moderated[1].pk
+        ),
+        lambda: services.set_pinned(actor=organizer, position_id=kept[3].pk, pinned=True),
+    ]
+    results = threads.run(calls)
+
+    expected = {}
+    for voter, ballots in zip(voters, results[: len(voters)], strict=True):
+        for position, ballot in zip(newest_first, ballots, strict=True):
+            if position in kept:  # never hidden or merged away: its votes all count
+                assert ballot.saved, ballot.error
+                expected[(voter.pk, position.pk)] = ballot.vote.choice
+    rows = Vote.objects.filter(position__in=kept).values_list(
+        "participant_id", "position_id", "choice"
+    )
+    assert {(voter, position): choice for voter, position, choice in rows} == expected
