@@ -68,11 +68,14 @@ class Ballot:
     position: Position | None
     vote: Vote | None
     error: str = ""
-    member: bool = True
 
     @property
     def saved(self) -> bool:
         return not self.error
+
+    @property
+    def member(self) -> bool:
+        return self.error != NOT_A_MEMBER
 
 
 def cast_vote(
@@ -212,7 +215,7 @@ def _apply(
     None, for the delete)."""
     group = groups.get(request.participant_id)
     if group is None or group.pk != request.group_id:
-        return Ballot(None, None, NOT_A_MEMBER, member=False), False
+        return Ballot(None, None, NOT_A_MEMBER), False
     position = positions.get(request.position_id)
     if position is None or not position.is_visible or not votable(position, group):
         return Ballot(None, None, NOT_VOTABLE), False
