@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import io
 import json
+import math
 
 import pytest
 from django.core.management import call_command
@@ -127,6 +128,49 @@ def test_rehearse_drives_a_real_server_and_the_ceiling(
     assert result["ceiling"]["socket_bytes"]["compressed_sockets"] == 0
     assert result["server"]["rss_mb_max"] > 0
     assert set(result["ratio_to_ceiling"]) == {"achieved_votes_per_s", "fanout_p50", "fanout_p95"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_ramp_raises_our_rate_step_by_step_on_the_same_sockets(
+    start_asgi_server,  # noqa: F811
+    organizer,  # noqa: F811
+    monkeypatch,
+):
+    """--ceiling-ramp: after the run, ours votes at rates rising by RAMP_FACTOR until a step
+    falls behind (here none: no p99 bound, no share, as this machine is shared), each step
+    measured on its own votes; and the ceiling's maximum beside it."""
+    monkeypatch.setattr(run, "RAMP_STEP_SECONDS", 1.0)
+    monkeypatch.setattr(run, "RAMP_LIMIT", 10.0)
+    monkeypatch.setattr(run, "KEEPS_UP_P99_MS", math.inf)
+    monkeypatch.setattr(run, "KEEPS_UP_SHARE", 0.0)
+    server = start_asgi_server("ramped")
+    paper = services.import_paper(
+        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
+    ).paper
+    session = services.create_session(paper=paper, name="Ramp", group_count=2)
+
+    out = io.StringIO()
+    call_command(
+        "rehearse",
+        *("--url", server.url, "--participants", "8", "--groups", "2"),
+        *("--rate", "5", "--duration", "1", "--code", session.code),
+        *("--json", "--no-progress", "--ceiling-ramp"),
+        stdout=out,
+    )
+    result = json.loads(out.getvalue())
+    steps = result["ramp"]["steps"]
+    assert [step["offered_votes_per_s"] for step in steps] == [7, 10]  # 5 x 1.41, twice
+    for step in steps:
+        assert step["keeps_up"], step
+        assert step["votes_ok"] == step["votes_sent"] == step["offered_votes_per_s"], step
+        # Each vote of the step reached the three other members of its group.
+        assert step["fanout_deliveries"] == step["fanout_expected"] == 3 * step["votes_ok"]
+        assert step["lost"] == 0, step
+        assert step["fanout_ms"]["p50"] > 0 and step["vote_answer_ms"]["p50"] > 0, step
+    assert result["ramp"]["max_votes_per_s"] == 10
+    maximum = result["ceiling_max"]
+    assert maximum["ours_keeping_up_votes_per_s"] == 10
+    assert maximum["ratio"] == 10 / maximum["max_votes_per_s"]
 
 
 def test_rehearse_refuses_a_rate_over_the_vote_limit():

@@ -12,6 +12,9 @@ export DEBUG=false SECRET_KEY=${SECRET_KEY:-capacity-rehearsal-not-secret-012345
 # Plain http on the loopback: no TLS redirect, cookies not limited to https.
 export SECURE_SSL_REDIRECT=false SECURE_COOKIES=false SECURE_HSTS_SECONDS=0
 export ALLOWED_HOSTS=127.0.0.1,localhost DB_POOL_MAX=${DB_POOL_MAX:-20}
+# Every rehearsed participant comes from 127.0.0.1: a venue's address may send 250 votes/s
+# (VOTES_PER_ADDRESS), and the rehearsal's ramp goes past that to find the server's limit.
+export VOTES_PER_ADDRESS=${VOTES_PER_ADDRESS:-1000000}
 db=${DATABASE_URL##*/}; base=${DATABASE_URL%/*}
 psql "$base/postgres" -qc "drop database if exists $db with (force)" -c "create database $db" >/dev/null
 redis_db=${REDIS_URL##*/}

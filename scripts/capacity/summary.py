@@ -41,6 +41,15 @@ for path in sys.argv[1:]:
             "  fan-out p99 per 10 s of votes: "
             + " ".join(f"{w['p99']:g}" for w in r["fanout_windows"])
         )
+    for step in r.get("ramp", {}).get("steps", []):
+        sf, sa = step["fanout_ms"], step["vote_answer_ms"]
+        print(
+            f"  ramp: offered {step['offered_votes_per_s']}, achieved "
+            f"{step['achieved_votes_per_s']}, fan-out p50/p99 {sf['p50']}/{sf['p99']} ms, "
+            f"answered p50/p99 {sa['p50']}/{sa['p99']} ms, lost {step['lost']}, "
+            f"client lag {step['client_lag_max_ms']} ms, server {step.get('server')}, "
+            f"keeps up {step['keeps_up']}"
+        )
     if "ceiling_max" in r:
         maximum = r["ceiling_max"]
         for step in maximum["steps"]:

@@ -67,7 +67,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--ceiling-ramp",
             action="store_true",
-            help="Also find the bare ceiling's maximum: its rate doubled until it falls behind.",
+            help="Also find the highest rate kept up with: after the run, ours at rates rising "
+            "by a factor of 1.41 until it falls behind; the bare ceiling's, doubled.",
         )
         parser.add_argument(
             "--votes-over",
@@ -292,6 +293,13 @@ def summary(result: dict) -> str:
         f"Ratio to ceiling: votes/s {ratio['achieved_votes_per_s']}, "
         f"p50 {ratio['fanout_p50']}, p95 {ratio['fanout_p95']}"
     )
+    if "ramp" in result:
+        steps = ", ".join(
+            f"{step['offered_votes_per_s']:g}: {step['achieved_votes_per_s']}/s "
+            f"p99 {step['fanout_ms']['p99']}"
+            for step in result["ramp"]["steps"]
+        )
+        lines.append(f"Ours rising: {steps}")
     if "ceiling_max" in result:
         maximum = result["ceiling_max"]
         steps = ", ".join(
