@@ -239,8 +239,11 @@ else:
 
 # The shortest time between two broadcasts of a group's tallies and presence (seconds): a
 # change within it of the last one waits and goes out with the group's other changes; 0
-# sends one broadcast per change. See discussions.live.changes.RoomChanges.
-LIVE_TALLY_WINDOW = envfloat("LIVE_TALLY_WINDOW", "0.15")
+# sends one broadcast per change. A vote that waits arrives that much later on the other
+# screens: the votes of one batch of the vote writer go out together anyway, so the window
+# need only combine what comes in quick succession. See discussions.live.changes.RoomChanges
+# and docs/capacity.md, "Votes over the socket".
+LIVE_TALLY_WINDOW = envfloat("LIVE_TALLY_WINDOW", "0.05")
 
 # How long a busy process's vote writer gathers votes before writing a batch (seconds): a
 # vote that arrives within this of the last batch's end waits that long for company, so a

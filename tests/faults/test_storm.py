@@ -111,9 +111,9 @@ def test_a_connect_disconnect_storm_while_others_vote_loses_no_update(
         def last_seq() -> int:
             return BreakoutGroup.objects.get(pk=group.pk).broadcast_seq
 
-        # The last votes' tallies are numbered when their window ends (LIVE_TALLY_WINDOW,
-        # 0.15 s): read the group's number until it holds still for 0.5 s, and every member
-        # has reached it.
+        # The last votes' tallies are numbered when their window ends (LIVE_TALLY_WINDOW):
+        # read the group's number until it holds still for 0.5 s, and every member has
+        # reached it.
         deadline = time.monotonic() + DEADLINE
         last = -1
         while time.monotonic() < deadline:
