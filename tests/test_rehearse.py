@@ -127,6 +127,8 @@ def test_rehearse_drives_a_real_server_and_the_ceiling(
     # The bare ceiling declines compression; the client offered it to both.
     assert result["ceiling"]["socket_bytes"]["compressed_sockets"] == 0
     assert result["server"]["rss_mb_max"] > 0
+    speed = result["machine_speed_ms"]  # the machine's speed as the run found it
+    assert speed["before"] > 0 and speed["after"] > 0
     assert set(result["ratio_to_ceiling"]) == {"achieved_votes_per_s", "fanout_p50", "fanout_p95"}
 
 

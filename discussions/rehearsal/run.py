@@ -38,7 +38,13 @@ from discussions.rehearsal.client import (
     WebSocket,
     WebSocketClosed,
 )
-from discussions.rehearsal.stats import ActionLog, SeqLog, percentiles, process_sample
+from discussions.rehearsal.stats import (
+    ActionLog,
+    SeqLog,
+    machine_speed_ms,
+    percentiles,
+    process_sample,
+)
 
 SEQ = re.compile(r'id="room-seq"[^>]*data-seq="(\d+)"')
 # The tally swapped in by itself (out of band), not the one inside a new position's card.
@@ -972,7 +978,9 @@ async def rehearse(
         from discussions.rehearsal.scenario import Scenario  # it builds on this module
 
         driver = Scenario
+    speed_before = machine_speed_ms()
     result = await driver(url, code, plan, progress).run()
+    result["machine_speed_ms"] = {"before": speed_before, "after": machine_speed_ms()}
     if not ceiling:
         return result
     result["ceiling"] = await rehearse_ceiling(plan, progress)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,3 +146,20 @@ def process_sample(pid: int) -> tuple[float, float] | None:
             if line.startswith("VmRSS:"):
                 rss_kb += int(line.split()[1])
     return cpu, rss_kb / 1024
+
+
+SPEED_LOOP = 1_000_000  # iterations of the machine's speed probe
+
+
+def machine_speed_ms(repeat: int = 5) -> float:
+    """The machine's speed as a run found it: the median ms of a fixed loop of pure Python on
+    one core (lower is faster). These shared machines differ from one session, and one
+    minute, to the next; runs are compared with this beside them."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        total = 0
+        for i in range(SPEED_LOOP):
+            total += i * i
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 1)

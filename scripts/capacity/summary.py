@@ -31,7 +31,7 @@ for path in sys.argv[1:]:
         f"dup {r['duplicated']}, errors {r['http_errors']}, "
         f"client lag {r['client_lag_max_ms']} ms, server {r.get('server')}, "
         f"socket bytes {r.get('socket_bytes')}, "
-        f"probe {r.get('probe')}\n"
+        f"probe {r.get('probe')}, machine speed ms {r.get('machine_speed_ms')}\n"
         f"  ceiling: {c['achieved_votes_per_s']} votes/s, p50/p95/p99/max "
         f"{cf.get('p50')}/{cf.get('p95')}/{cf.get('p99')}/{cf.get('max')} ms, lost {c['lost']}, "
         f"server {c.get('server')}; ratio {r.get('ratio_to_ceiling')}"

@@ -340,4 +340,10 @@ def block(name: str, r: dict) -> list[str]:
     if "server" in r:
         s = r["server"]
         lines.append(f"  server          CPU {s['cpu_percent']} %, RSS {s['rss_mb_max']} MB")
+    if "machine_speed_ms" in r:
+        speed = r["machine_speed_ms"]
+        lines.append(
+            f"  machine         {speed['before']} ms, then {speed['after']} ms "
+            "for the speed probe's loop (lower is faster)"
+        )
     return lines
