@@ -17,6 +17,8 @@ from django.utils import timezone
 from conference.asgi import application
 from discussions import identity, live, services
 from discussions.live import fanout, presence
+from discussions.live.consumers import RoomConsumer
+from discussions.live.votes import Answer
 from discussions.models import BreakoutGroup, Participant, Presence
 from tests.deadlines import DEADLINE
 from tests.factories import client_for, join_through_the_page, make_room
@@ -219,6 +221,37 @@ async def test_a_member_moved_out_of_the_group_is_closed_on_the_next_message(mem
     assert presence.channel_name not in await group_members(
         live.participant_channel_group(members.ada.pk)
     )
+
+
+@pytest.mark.parametrize("closed_by", ["a heartbeat", "a vote's answer"])
+async def test_a_move_notice_for_a_socket_already_closing_is_dropped_quietly(closed_by):
+    """A participant moved (or removed) just as their socket was being closed: a heartbeat or
+    a vote's answer found them away first. uvicorn refuses every send after the close, and
+    the move's notice and second close ended the consumer with an error (the scenario
+    rehearsal's server log)."""
+    sent: list[dict] = []
+
+    async def uvicorn_send(message: dict) -> None:
+        if any(m["type"] == "websocket.close" for m in sent):
+            raise RuntimeError(
+                f"Unexpected ASGI message '{message['type']}', after sending 'websocket.close'."
+            )
+        sent.append(message)
+
+    consumer = RoomConsumer()
+    consumer.base_send = uvicorn_send
+    consumer.outbox = fanout.Outbox(uvicorn_send)
+    consumer.outbox.open()
+    if closed_by == "a heartbeat":
+        await consumer.close(code=4403)
+    else:
+        consumer.answer_vote(Answer('<div id="vote-answer" data-status="away"></div>', away=True))
+        await asyncio.sleep(0)  # the answer's close, in a task of its own
+
+    await consumer.participant_away({"type": "participant.away", "url": "/join/"})
+    await asyncio.sleep(0)
+    assert sent[-1] == {"type": "websocket.close", "code": 4403}
+    assert [m["type"] for m in sent].count("websocket.close") == 1
 
 
 async def test_presence_counts_participants_not_sockets_and_goes_with_the_socket(members):

@@ -81,6 +81,38 @@ async def test_a_vote_sent_on_the_socket_is_saved_answered_and_seen_by_the_room(
         await ben.disconnect()
 
 
+async def test_a_vote_is_answered_while_the_sockets_heartbeat_still_waits(members, monkeypatch):
+    """A heartbeat renews the socket's channel groups, which in the opening rush waited
+    seconds behind everyone's subscriptions; the socket's votes waited behind it (the
+    scenario rehearsal: votes' p95 11 s). A heartbeat no longer holds up the votes."""
+    import asyncio
+
+    from discussions.live.consumers import RoomConsumer
+
+    position = await position_by(members.ben, "While the heartbeat waits")
+    ada = await connected(members.group_id, members.cookies["ada"])
+    renewing = asyncio.Event()
+    released = asyncio.Event()
+
+    async def slow_renewal(consumer):
+        renewing.set()
+        await released.wait()
+
+    monkeypatch.setattr(RoomConsumer, "join_groups", slow_renewal)
+    try:
+        await ada.send_json_to({"type": "ping"})
+        await asyncio.wait_for(renewing.wait(), WAIT)
+        await send_vote(ada, position.pk, "agree", "meanwhile")
+        assert status_of(await answer_to(ada, "meanwhile")) == "saved"
+        released.set()
+        # The heartbeat is answered too, once its renewal is done.
+        while 'id="room-latest"' not in await ada.receive_from(WAIT):
+            pass
+    finally:
+        released.set()
+        await ada.disconnect()
+
+
 async def test_a_vote_sent_again_is_answered_and_changes_nothing(members):
     position = await position_by(members.ben, "Sent twice")
     ada = await connected(members.group_id, members.cookies["ada"])

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 # Close code for "not allowed": before accept() Channels answers the handshake with 403.
 FORBIDDEN = 4403
+SERVER_ERROR = 1011  # the code a consumer's failure closes its socket with
 MAX_FRAME = 1024  # the browser only ever sends small heartbeats and votes
 VOTE_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")  # a page's own id for a vote it sends
 
@@ -58,6 +59,7 @@ class RoomConsumer(LiveConsumer):
     participant_id: int | None = None
     outbox: fanout.Outbox
     latest_seq: int = 0  # the room's broadcast number at the last membership check
+    heartbeat: asyncio.Task | None = None  # the page's heartbeat being answered
 
     async def connect(self) -> None:
         self.group_id = int(self.scope["url_route"]["kwargs"]["group_id"])
@@ -87,6 +89,8 @@ class RoomConsumer(LiveConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
         if self.participant_id is None:
             return
         try:
@@ -103,8 +107,12 @@ class RoomConsumer(LiveConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         message = _parse(text_data, bytes_data)
-        if message is not None and message.get("type") == "vote":
+        kind = message.get("type") if message is not None else None
+        if kind == "vote":
             self.vote(message)
+            return
+        if kind == "ping":
+            self.heartbeat_soon()
             return
         if await self.member_id() != self.participant_id:
             await self.close(code=FORBIDDEN)
@@ -115,13 +123,33 @@ class RoomConsumer(LiveConsumer):
                 text_data=_notice("The server could not read a message from this page.")
             )
             return
-        if message.get("type") == "ping":
-            seen_sockets().note(self.channel_name, self.participant_id, self.group_id)
-            await self.join_groups()
-            await self.send(text_data=_latest(self.latest_seq))
-            return
         log.warning("Unknown message on a room socket of group %s", self.group_id)
         await self.send(text_data=_notice("Unknown message: nothing was changed."))
+
+    def heartbeat_soon(self) -> None:
+        """Answer the page's heartbeat in a task of its own, one at a time (a page sends one
+        every 25 s). A socket reads its messages one after the other, and the heartbeat's
+        membership check and renewal of the channel groups wait on the database and Redis:
+        in the opening rush, behind everyone's subscriptions, seconds, and the socket's
+        votes waited behind the heartbeat (docs/capacity.md, "Scenario rehearsal")."""
+        if self.heartbeat is not None and not self.heartbeat.done():
+            return
+        self.heartbeat = asyncio.get_running_loop().create_task(self.beat())
+
+    async def beat(self) -> None:
+        try:
+            if await self.member_id() != self.participant_id:
+                await close_quietly(self)
+                return
+            seen_sockets().note(self.channel_name, self.participant_id, self.group_id)
+            await self.join_groups()
+        except Exception:
+            # As when the heartbeat was read in line: the socket closes, and the page
+            # reconnects and catches up.
+            log.exception("A heartbeat of a room socket of group %s failed", self.group_id)
+            await close_quietly(self, code=SERVER_ERROR)
+            return
+        await forward(self, _latest(self.latest_seq))
 
     def vote(self, message: dict) -> None:
         """Queue the page's vote for the process's writer, which checks it (membership
@@ -143,7 +171,7 @@ class RoomConsumer(LiveConsumer):
     def answer_vote(self, answer: Answer) -> None:
         self.outbox.push(answer.html)
         if answer.away:  # removed or moved meanwhile: as a heartbeat would find
-            task = asyncio.get_running_loop().create_task(self.close(code=FORBIDDEN))
+            task = asyncio.get_running_loop().create_task(close_quietly(self))
             _closing.add(task)
             task.add_done_callback(_closing.discard)
 
@@ -152,9 +180,10 @@ class RoomConsumer(LiveConsumer):
         await forward(self, event["html"])
 
     async def participant_away(self, event: dict) -> None:
-        """Moved to another group or removed: send the page on, then close this socket."""
-        await self.send(text_data=_away(event["url"]))
-        await self.close(code=FORBIDDEN)
+        """Moved to another group or removed: send the page on, then close this socket
+        (unless a heartbeat or a vote's answer found them away first and closed it)."""
+        await forward(self, _away(event["url"]))
+        await close_quietly(self)
 
     # --- Database helpers ---------------------------------------------------------------------
 
@@ -211,6 +240,14 @@ async def forward(consumer: AsyncWebsocketConsumer, html: str) -> None:
         await consumer.send(text_data=html)
     except (RuntimeError, OSError):
         log.info("A broadcast reached a socket that had just closed")
+
+
+async def close_quietly(consumer: AsyncWebsocketConsumer, code: int = FORBIDDEN) -> None:
+    """Close the socket, if no one has yet: uvicorn refuses a second close (RuntimeError)."""
+    try:
+        await consumer.close(code=code)
+    except (RuntimeError, OSError):
+        log.info("A socket being closed was closed already")
 
 
 _closing: set[asyncio.Task] = set()  # sockets being closed after a vote found them away
