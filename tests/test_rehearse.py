@@ -34,6 +34,22 @@ from tests.conftest import DEMO_PAPER
 # The server process must open the test database: on SQLite, a file for the whole run.
 use_a_sqlite_file_for_this_run()
 
+
+def demo_session(name: str):
+    """A session of two groups on the demo paper."""
+    paper = services.import_paper(
+        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
+    ).paper
+    return services.create_session(paper=paper, name=name, group_count=2)
+
+
+def rehearse(*args: str) -> dict:
+    """`manage.py rehearse ARGS --json`, in this process: its result."""
+    out = io.StringIO()
+    call_command("rehearse", *args, "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
 KEYS = {
     "participants",
     "groups",
@@ -58,36 +74,14 @@ def test_rehearse_drives_a_real_server_and_the_ceiling(
 ):
     """Votes as the pages send them (on the socket), and as the HTTP form's fallback."""
     server = start_asgi_server("rehearsed")
-    paper = services.import_paper(
-        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
-    ).paper
-    session = services.create_session(paper=paper, name="Rehearsal", group_count=2)
+    session = demo_session("Rehearsal")
 
-    out = io.StringIO()
-    call_command(
-        "rehearse",
-        "--url",
-        server.url,
-        "--participants",
-        "8",
-        "--groups",
-        "2",
-        "--rate",
-        "10",
-        "--duration",
-        "3",
-        "--json",
-        "--code",
-        session.code,
-        "--server-pid",
-        str(server.process.pid),
-        "--facilitator",
-        "olga:a long organizer password",
-        "--votes-over",
-        votes_over,
-        stdout=out,
+    result = rehearse(
+        *("--url", server.url, "--participants", "8", "--groups", "2"),
+        *("--rate", "10", "--duration", "3", "--code", session.code),
+        *("--server-pid", str(server.process.pid), "--votes-over", votes_over),
+        *("--facilitator", "olga:a long organizer password"),
     )
-    result = json.loads(out.getvalue())
     # The progress line counted every answered vote (it runs on, through the drain).
     assert "votes 30/30" in capsys.readouterr().err
     print(json.dumps(result, indent=2))
@@ -146,20 +140,13 @@ def test_the_ramp_raises_our_rate_step_by_step_on_the_same_sockets(
     monkeypatch.setattr(run, "KEEPS_UP_P99_MS", math.inf)
     monkeypatch.setattr(run, "KEEPS_UP_SHARE", 0.0)
     server = start_asgi_server("ramped")
-    paper = services.import_paper(
-        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
-    ).paper
-    session = services.create_session(paper=paper, name="Ramp", group_count=2)
+    session = demo_session("Ramp")
 
-    out = io.StringIO()
-    call_command(
-        "rehearse",
+    result = rehearse(
         *("--url", server.url, "--participants", "8", "--groups", "2"),
         *("--rate", "5", "--duration", "1", "--code", session.code),
-        *("--json", "--no-progress", "--ceiling-ramp"),
-        stdout=out,
+        *("--no-progress", "--ceiling-ramp"),
     )
-    result = json.loads(out.getvalue())
     steps = result["ramp"]["steps"]
     assert [step["offered_votes_per_s"] for step in steps] == [7, 10]  # 5 x 1.41, twice
     for step in steps:
@@ -305,27 +292,20 @@ def test_the_scenario_takes_and_reports_every_kind_of_action(
     organizer,
     monkeypatch,
 ):
-    from discussions.management.commands import rehearse
+    from discussions.management.commands import rehearse as command
 
     # The test's server closes its database connections after each request, and a closing
     # backend writes its statistics: no need to wait for idle ones to.
-    monkeypatch.setattr(rehearse, "STATS_DELAY", 0.0)
+    monkeypatch.setattr(command, "STATS_DELAY", 0.0)
     server = start_asgi_server("scenario")
-    paper = services.import_paper(
-        data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
-    ).paper
-    session = services.create_session(paper=paper, name="Scenario", group_count=2)
+    session = demo_session("Scenario")
 
-    out = io.StringIO()
-    call_command(
-        "rehearse",
-        *("--url", server.url, "--code", session.code, "--json", "--no-progress"),
+    result = rehearse(
+        *("--url", server.url, "--code", session.code, "--no-progress"),
         *("--participants", "8", "--groups", "2", "--rate", "3", "--duration", "2"),
         *("--scenario", "--join-window", "1", "--post-rate", "1", "--facilitators", "2"),
         *("--facilitator", "olga:a long organizer password", "--no-ceiling"),
-        stdout=out,
     )
-    result = json.loads(out.getvalue())
     print(json.dumps(result["actions"], indent=2))
     actions = result["actions"]
 
