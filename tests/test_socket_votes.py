@@ -1,6 +1,7 @@
 """Votes over the room's WebSocket (discussions.live.votes): answered with the page's id once
 durable, held to the same rules as the HTTP form, and seen by the rest of the room."""
 
+import asyncio
 import json
 import re
 import time
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from discussions import services
 from discussions.live import votes
+from discussions.live.consumers import RoomConsumer
 from discussions.models import BreakoutGroup, Participant, Vote
 from tests import test_consumers
 from tests.factories import make_position
@@ -85,10 +87,6 @@ async def test_a_vote_is_answered_while_the_sockets_heartbeat_still_waits(member
     """A heartbeat renews the socket's channel groups, which in the opening rush waited
     seconds behind everyone's subscriptions; the socket's votes waited behind it (the
     scenario rehearsal: votes' p95 11 s). A heartbeat no longer holds up the votes."""
-    import asyncio
-
-    from discussions.live.consumers import RoomConsumer
-
     position = await position_by(members.ben, "While the heartbeat waits")
     ada = await connected(members.group_id, members.cookies["ada"])
     renewing = asyncio.Event()
