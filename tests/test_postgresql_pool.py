@@ -1,5 +1,7 @@
-"""The PostgreSQL pool checks a connection only after a pause (conference.postgresql)."""
+"""The PostgreSQL pool checks a connection only after a pause, and all of them when one is
+found dead (conference.postgresql); tests/faults/test_pool_recovery.py restarts PostgreSQL."""
 
+import psycopg
 import pytest
 from django.db import connections
 from psycopg_pool import ConnectionPool
@@ -19,7 +21,17 @@ class Connection:
         assert query == ""
         self.checks += 1
         if not self.alive:
-            raise OSError("server closed the connection unexpectedly")
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+
+class Pool:
+    """Stands in for the pool: counts the checks of all its idle connections."""
+
+    def __init__(self):
+        self.checks = 0
+
+    def check(self) -> None:
+        self.checks += 1
 
 
 @pytest.fixture
@@ -30,23 +42,25 @@ def clock(monkeypatch):
 
 
 def test_a_connection_handed_out_lately_is_not_checked_again(clock):
-    connection = Connection()
-    base.check_after_a_pause(connection)
+    pool, connection = Pool(), Connection()
+    base.check_after_a_pause(pool, connection)
     clock[0] += 0.5
-    base.check_after_a_pause(connection)
-    base.check_after_a_pause(connection)
+    base.check_after_a_pause(pool, connection)
+    base.check_after_a_pause(pool, connection)
     assert connection.checks == 1
     clock[0] += base.RECENTLY_USED + 0.1  # a pause: checked again
-    base.check_after_a_pause(connection)
+    base.check_after_a_pause(pool, connection)
     assert connection.checks == 2
+    assert pool.checks == 0
 
 
-def test_a_dead_connection_fails_its_check_every_time(clock):
-    connection = Connection(alive=False)
+def test_a_dead_connection_fails_its_check_every_time_and_has_the_pool_check_the_rest(clock):
+    pool, connection = Pool(), Connection(alive=False)
     for _ in range(2):
-        with pytest.raises(OSError):
-            base.check_after_a_pause(connection)
+        with pytest.raises(psycopg.OperationalError):
+            base.check_after_a_pause(pool, connection)
     assert connection.checks == 2  # a failed check does not count as a use
+    assert pool.checks == 2
 
 
 def postgresql_settings(**overrides) -> dict:
@@ -70,7 +84,9 @@ def test_the_backends_pool_uses_that_check():
     wrapper = base.DatabaseWrapper(settings_dict, alias="pool-check-test")
     try:
         assert isinstance(wrapper.pool, ConnectionPool)  # built, not opened
-        assert wrapper.pool._check is base.check_after_a_pause
+        assert wrapper.pool._check.func is base.check_after_a_pause
+        assert wrapper.pool._check.args == (wrapper.pool,)
+        assert wrapper.pool.reconnect_timeout == base.RECONNECT_TIMEOUT
     finally:
         wrapper.close_pool()
 

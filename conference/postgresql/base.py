@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, whose connection pool checks a connection only after a pause.
+"""Django's PostgreSQL backend, with a connection pool that checks a connection only after a
+pause and comes back at once after PostgreSQL does.
 
 With CONN_HEALTH_CHECKS on (settings), Django's pool sends an empty query on every connection
 it hands out, to find the ones a restarted PostgreSQL left dead. That is a round trip before
@@ -12,23 +13,42 @@ made; a restart of PostgreSQL leaves every connection idle for longer than that,
 one each is checked (and replaced) before use, as before. Should PostgreSQL go and come back
 within that second, a request may meet a dead connection: it fails with the usual "nothing
 was saved" answer (discussions.middleware.DatabaseUnavailable) and the pool drops it.
+
+After a restart, psycopg's pool would be slow to serve again in two ways, both of which
+leave requests refused once PostgreSQL is back (tests/faults/test_pool_recovery.py):
+
+- A request that draws a dead connection draws the next after a pause of a second, then
+  two, then four: with several idle connections left dead it runs out of DB_POOL_TIMEOUT.
+  Here the first dead one found has the pool check all its idle connections at once.
+- While PostgreSQL is away, the pool retries each connection it lost 1, 2, 4, 8... seconds
+  apart, for up to five minutes: after an outage of a minute the next attempt can be half
+  a minute after PostgreSQL is back. Here it gives up on a connection after
+  RECONNECT_TIMEOUT, and the next request that needs one has it try again at once.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from time import monotonic
 
+import psycopg
 from django.db.backends.postgresql import base
 from psycopg_pool import ConnectionPool
 
 RECENTLY_USED = 1.0  # seconds
+RECONNECT_TIMEOUT = 2.0  # seconds the pool retries one lost connection before giving up
 
 
-def check_after_a_pause(connection) -> None:
+def check_after_a_pause(pool: ConnectionPool, connection) -> None:
     now = monotonic()
     if now - getattr(connection, "_conference_handed_out", -math.inf) > RECENTLY_USED:
-        ConnectionPool.check_connection(connection)  # raises if the connection is dead
+        try:
+            ConnectionPool.check_connection(connection)
+        except psycopg.Error:
+            # Whatever killed this connection killed the others idle beside it.
+            pool.check()
+            raise  # the pool drops this one and hands out another
     connection._conference_handed_out = now
 
 
@@ -38,5 +58,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         pool = super().pool
         # Django hands the pool psycopg's own check; the pool calls it at each checkout.
         if pool is not None and pool._check is ConnectionPool.check_connection:
-            pool._check = check_after_a_pause
+            pool._check = functools.partial(check_after_a_pause, pool)
+            pool.reconnect_timeout = RECONNECT_TIMEOUT
         return pool
