@@ -54,6 +54,21 @@ def test_create_session_draws_a_code_from_the_alphabet(published_paper):
     assert [g.name for g in session.groups.order_by("position")] == ["Group 1", "Group 2"]
 
 
+@pytest.mark.parametrize("capacity", [0, -3, services.MAX_GROUP_CAPACITY + 1, 10**30])
+def test_create_session_refuses_a_group_capacity_out_of_bounds_and_creates_nothing(
+    published_paper, capacity
+):
+    message = refusal(
+        services.create_session,
+        paper=published_paper,
+        name="Too many",
+        group_count=2,
+        group_capacity=capacity,
+    )
+    assert message == "A group's capacity is 1 to 10,000 people (or empty for no limit)."
+    assert not Session.objects.exists()
+
+
 @pytest.mark.parametrize("typed", ["NJQUWJ", "njq uwj", "NJQ-UWJ", "  njq.uwj  ", "Njq_Uwj"])
 def test_find_session_normalises_what_people_type(session, typed):
     assert services.find_session(typed) == session

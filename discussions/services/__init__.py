@@ -81,6 +81,7 @@ from discussions.services.paper_import import (
 )
 from discussions.services.room import post_position
 from discussions.services.sessions import (
+    MAX_GROUP_CAPACITY,
     MAX_GROUPS,
     assign_facilitator,
     create_session,
@@ -104,6 +105,7 @@ __all__ = [
     "promote",
     "take_into_plenary",
     "take_top_into_plenary",
+    "MAX_GROUP_CAPACITY",
     "MAX_GROUPS",
     "NotAllowed",
     "advance_prompt",

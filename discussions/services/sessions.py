@@ -29,6 +29,7 @@ from discussions.services.errors import ServiceError, clean_line
 from discussions.services.locks import lock_group, retry_on_conflict
 
 MAX_GROUPS = 200
+MAX_GROUP_CAPACITY = 10_000  # more than any room holds; bounded, as a database column is
 MAX_DISPLAY_NAME = 40
 MAX_GROUP_NAME = 100
 
@@ -55,8 +56,10 @@ def create_session(
         raise ServiceError(f"A session has between 1 and {MAX_GROUPS} breakout groups.")
     if assignment not in Session.Assignment.values:
         raise ServiceError("Choose how participants are placed in groups.")
-    if group_capacity is not None and group_capacity < 1:
-        raise ServiceError("A group's capacity is at least 1 (or empty for no limit).")
+    if group_capacity is not None and not 1 <= group_capacity <= MAX_GROUP_CAPACITY:
+        raise ServiceError(
+            f"A group's capacity is 1 to {MAX_GROUP_CAPACITY:,} people (or empty for no limit)."
+        )
     if prompts is None:
         prompts = list(paper.prompts.filter(kind=Prompt.Kind.QUESTION)) or list(paper.prompts.all())
     if any(prompt.paper_id != paper.pk for prompt in prompts):

@@ -8,6 +8,7 @@ group's row or panel when that group changes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from discussions import identity, queries, services
 from discussions.models import BreakoutGroup, ModerationEntry, Participant, Position, Session
+from discussions.views.params import as_id, as_number
 
 # A group with no new position or vote for this long is flagged as quiet.
 QUIET_AFTER = timedelta(minutes=3)
@@ -440,17 +442,16 @@ def _unknown() -> None:
 
 
 def _int(value: str | None) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        return 0
+    """A row id from a form, 0 (no row) if it is not one."""
+    return as_id(value or "") or 0
 
 
 def _seconds(post) -> int:
-    """Minutes and seconds fields of the countdown forms, as seconds (0 if malformed)."""
-    try:
-        minutes = float(post.get("minutes") or 0)
-        seconds = float(post.get("seconds") or 0)
-    except ValueError:
+    """Minutes and seconds fields of the countdown forms, as seconds (0 if malformed: the
+    service refuses it with the countdown's bounds)."""
+    minutes = as_number(post.get("minutes") or "0")
+    seconds = as_number(post.get("seconds") or "0")
+    if minutes is None or seconds is None:
         return 0
-    return int(minutes * 60 + seconds)
+    total = minutes * 60 + seconds  # finite numbers, whose sum may not be (1e308 minutes)
+    return int(total) if math.isfinite(total) else 0

@@ -25,9 +25,20 @@ from discussions.views.params import as_id, as_ids
 from discussions.views.participant import join_path
 
 
+class RowChoices(forms.ModelMultipleChoiceField):
+    """Rows chosen by id, where a value that is not an id is refused as not a choice before
+    it reaches the database: Django's field queried 30 digits, which overflowed the column
+    (a 500)."""
+
+    def clean(self, value):
+        if isinstance(value, list | tuple) and len(as_ids(value)) != len(value):
+            raise forms.ValidationError("Choose from the list.", code="invalid_choice")
+        return super().clean(value)
+
+
 class SessionForm(forms.Form):
     name = forms.CharField(max_length=200, label="Session name")
-    prompts = forms.ModelMultipleChoiceField(
+    prompts = RowChoices(
         queryset=Prompt.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label="Prompts, in this order",
@@ -44,6 +55,7 @@ class SessionForm(forms.Form):
     )
     group_capacity = forms.IntegerField(
         min_value=1,
+        max_value=services.MAX_GROUP_CAPACITY,
         required=False,
         label="Most people per group",
         help_text="Leave empty for no limit.",
