@@ -35,6 +35,20 @@ SORTS = {
     "unvoted": "Not yet voted by me",
 }
 DEFAULT_SORT = "newest"
+# Orders that follow the tallies: while the tallies are hidden they would show the ranking.
+TALLY_SORTS = ("agreed", "divisive")
+
+
+def sorts_for(group: BreakoutGroup) -> dict[str, str]:
+    """The orders a room offers its participants now."""
+    if tallies_hidden(group):
+        return {key: label for key, label in SORTS.items() if key not in TALLY_SORTS}
+    return SORTS
+
+
+def offered_sort(group: BreakoutGroup, sort: str) -> str:
+    """The order asked for if the room offers it now, else the default."""
+    return sort if sort in sorts_for(group) else DEFAULT_SORT
 
 
 @dataclass(frozen=True)
@@ -114,7 +128,9 @@ def room_positions(
 ) -> list[Position]:
     """The visible positions of the group's current prompt, sorted, each with its tally and
     (when a participant is given) that participant's own vote as `my_choice`. Positions in
-    the plenary round are listed apart (plenary_positions)."""
+    the plenary round are listed apart (plenary_positions). An order the room does not
+    offer now (sorts_for) is the default one."""
+    sort = offered_sort(group, sort)
     shown = Q(status=Position.Status.VISIBLE)
     if participant is not None:
         # Authors see their own positions while they await review.

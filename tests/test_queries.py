@@ -57,6 +57,8 @@ def test_broadcast_hides_tallies_exactly_when_the_room_page_does(room):
         [position], broadcast = broadcast_and_page(room, group)
         assert position.tally_hidden is hidden, phase
         assert broadcast[position.pk].tally_hidden is hidden, phase
+        locked, _ = _lock_with_votes([position.pk], [room.ben.pk])  # what a vote answers
+        assert locked[position.pk].tally_hidden is hidden, phase
 
 
 def fields_of(instance) -> dict:

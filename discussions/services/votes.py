@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from discussions import live, rows
-from discussions.models import BreakoutGroup, Participant, Position, Vote
+from discussions import live, queries, rows
+from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
 from discussions.services.errors import ServiceError
 from discussions.services.facilitation import apply_due_timer
 from discussions.services.locks import retry_on_conflict
@@ -162,8 +162,10 @@ def _lock_with_votes(
     position_ids: list[int], participant_ids: list[int]
 ) -> tuple[dict[int, Position], dict[tuple[int, int], Vote]]:
     """The positions that exist of those named, locked in id order, each with its group's
-    session (`session_id`); and the voters' votes on them, {(participant, position): vote}.
-    One statement, written out (discussions/rows.py), as every batch runs it."""
+    session (`session_id`) and whether its tally is hidden from participants
+    (`tally_hidden`: the answer then shows nothing counted, not even its version); and the
+    voters' votes on them, {(participant, position): vote}. One statement, written out
+    (discussions/rows.py), as every batch runs it."""
     wanted = sorted({pk for pk in position_ids if rows.in_range(Position, pk)})
     if not wanted:
         return {}, {}
@@ -171,9 +173,11 @@ def _lock_with_votes(
     # FOR NO KEY UPDATE, as every lock of ours (services.locks.locked); SQLite has none.
     lock = " FOR NO KEY UPDATE OF p" if connection.features.has_select_for_update_of else ""
     sql = f"""
-        SELECT {rows.columns(Position, "p")}, g.session_id, {rows.columns(Vote, "v")}
+        SELECT {rows.columns(Position, "p")}, g.session_id, g.phase, s.hide_tallies,
+               {rows.columns(Vote, "v")}
         FROM {Position._meta.db_table} p
         JOIN {BreakoutGroup._meta.db_table} g ON g.id = p.group_id
+        JOIN {Session._meta.db_table} s ON s.id = g.session_id
         LEFT JOIN {Vote._meta.db_table} v
             ON v.position_id = p.id AND v.participant_id IN ({", ".join(["%s"] * len(voters))})
         WHERE p.id IN ({", ".join(["%s"] * len(wanted))})
@@ -188,8 +192,9 @@ def _lock_with_votes(
     for row in found:
         position, end = rows.take(Position, row, 0)
         position = positions.setdefault(position.pk, position)
-        position.session_id = row[end]
-        vote, _ = rows.take(Vote, row, end + 1)
+        position.session_id, phase, hide_tallies = row[end : end + 3]
+        position.tally_hidden = queries.hidden_by(hide_tallies, phase)
+        vote, _ = rows.take(Vote, row, end + 3)
         if vote is not None:
             votes[(vote.participant_id, vote.position_id)] = vote
     return positions, votes

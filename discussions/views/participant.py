@@ -371,12 +371,13 @@ def _status_context(group: BreakoutGroup, participant: Participant) -> dict:
 
 
 def _room_context(group: BreakoutGroup, participant: Participant, sort: str) -> dict:
+    sorts, sort = queries.sorts_for(group), queries.offered_sort(group, sort)
     return _status_context(group, participant) | {
         "positions": queries.room_positions(group, participant, sort),
         "plenary": queries.plenary_positions(group, participant),
         "sort": sort,
-        "sort_label": queries.SORTS[sort],
-        "sorts": queries.SORTS,
+        "sort_label": sorts[sort],
+        "sorts": sorts,
     }
 
 
@@ -461,9 +462,13 @@ def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
         position.my_choice = ballot.vote.choice if ballot.vote else None
     else:
         # Not the whole list, which may be on another prompt by now.
-        position = Position.objects.filter(
-            queries.votable_in(group), pk=position_id, status=Position.Status.VISIBLE
-        ).first()
+        position = (
+            Position.objects.filter(
+                queries.votable_in(group), pk=position_id, status=Position.Status.VISIBLE
+            )
+            .select_related("group__session")
+            .first()
+        )
         if position is None:
             # Hidden or never in this group: say so where the buttons were.
             error = error or "That position is not in your group (or was removed)."
@@ -475,6 +480,7 @@ def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
             )
         mine = Vote.objects.filter(participant=participant, position=position)
         position.my_choice = mine.values_list("choice", flat=True).first()
+        position.tally_hidden = queries.tallies_hidden(position.group)
     context = {
         "group": group,
         "position": position,
