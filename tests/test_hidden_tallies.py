@@ -80,3 +80,15 @@ def test_a_hidden_tally_that_changed_is_not_broadcast(room, liked_then_new):
     hidden = events.changes_html(room.group.pk, [liked.pk], presence=False, seq=8)
     assert f'id="tally-{liked.pk}"' not in hidden
     assert 'data-seq="8"' in hidden  # still numbered: pages count on every broadcast
+
+
+def test_the_projector_ranks_by_agreement_only_while_tallies_show(room, liked_then_new, client):
+    liked, new = liked_then_new
+    url = reverse("screen_group", args=[room.session.screen_token, room.group.pk])
+    shown = client.get(url).content.decode()
+    assert order_of(shown, liked, new) == [liked.pk, new.pk]
+    assert 'data-sort="agreed"' in shown
+    hide_tallies(room)
+    hidden = client.get(url).content.decode()
+    assert order_of(hidden, liked, new) == [new.pk, liked.pk]
+    assert 'data-sort="newest"' in hidden and not COUNTED.search(hidden)

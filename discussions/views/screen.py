@@ -73,13 +73,15 @@ def _join_context(request: HttpRequest, session: Session) -> dict:
 
 
 def _group_context(request: HttpRequest, session: Session, group: BreakoutGroup) -> dict:
+    sort = queries.offered_sort(group, "agreed")  # the newest first while tallies are hidden
     return {
         "session": session,
         "group": group,
         "prompt": group.current_prompt,
-        "positions": queries.room_positions(group, None, "agreed"),
+        "positions": queries.room_positions(group, None, sort),
         "online": queries.online_count(group.pk),
-        "sort": "agreed",
+        "sort": sort,
+        "sort_label": queries.SORTS[sort],
         "screen": True,  # no vote buttons on the projector
     } | _join_context(request, session)
 
