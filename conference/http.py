@@ -69,8 +69,11 @@ class ThreadedWsgiHttp:
 
         def start_response(status: str, headers, exc_info=None) -> None:
             started["status"] = int(status.split(" ", 1)[0])
+            # Trimmed: Django's WSGI handler gives Set-Cookie values a leading space, which
+            # WSGI servers drop and h11 (the production command's parser) refuses to send.
             started["headers"] = [
-                (name.lower().encode("latin1"), value.encode("latin1")) for name, value in headers
+                (name.lower().encode("latin1"), value.strip().encode("latin1"))
+                for name, value in headers
             ]
 
         response = self.handler(environ, start_response)

@@ -71,6 +71,17 @@ def test_a_page_is_answered_from_a_pool_thread_with_its_headers_and_body():
     assert [t.name.startswith("http") for t in threads] == [True]
 
 
+def test_header_values_have_no_surrounding_space_as_strict_servers_require():
+    """Django's WSGI handler gives each Set-Cookie value a leading space (WSGI servers trim
+    it); h11, the production command's HTTP parser, refuses to send such a header, and the
+    page that set a cookie failed."""
+    app = ThreadedWsgiHttp()
+    start, *_ = serve(app, scope("GET", "/join/"), [{"type": "http.request", "body": b""}])
+    cookies = [value for name, value in start["headers"] if name == b"set-cookie"]
+    assert cookies, "the join page sets its CSRF cookie"
+    assert all(value == value.strip() for _, value in start["headers"])
+
+
 def test_a_body_in_several_messages_reaches_the_application_whole():
     app = ThreadedWsgiHttp()
 

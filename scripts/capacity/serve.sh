@@ -26,6 +26,7 @@ case $SERVER in
   uvicorn-*) .venv/bin/uvicorn conference.asgi:application --host 127.0.0.1 --port "$PORT" \
       --workers "${SERVER#uvicorn-}" --no-access-log --ws-ping-interval 20 --ws-ping-timeout 20 \
       --timeout-graceful-shutdown 5 --timeout-keep-alive 75 \
+      --ws-max-size 4096 --http h11 --h11-max-incomplete-event-size 16384 \
       >"/tmp/cap-server-$PORT.log" 2>&1 & ;;
   daphne) .venv/bin/daphne -b 127.0.0.1 -p "$PORT" conference.asgi:application \
       >"/tmp/cap-server-$PORT.log" 2>&1 & ;;
