@@ -381,7 +381,8 @@ def test_an_action_on_every_group_sends_each_room_its_status_and_the_consoles_on
     for (_, message), group in zip(rooms, groups, strict=True):
         group.refresh_from_db()
         assert message["seq"] == group.broadcast_seq == 1
-        assert "Announcement: Back in 5 &lt;minutes&gt;" in message["html"]
+        announced = "Announcement from the facilitators: <bdi>Back in 5 &lt;minutes&gt;</bdi>"
+        assert announced in message["html"]
         assert group.name in message["html"]
     consoles = [message for name, message in layer.sent if name == f"console.{session.pk}"]
     assert consoles == [{"type": "console.changed", "group_ids": [g.pk for g in groups]}]

@@ -112,6 +112,8 @@ def test_post_position_trims_and_posts_on_the_groups_current_prompt(room):
     [
         ("", "Write your position before posting it."),
         (" \n\t  ", "Write your position before posting it."),
+        ("\u200b\u200b\u2060 \ufeff\u200d", "Write your position before posting it."),
+        ("\u202e\u2066\u200f", "Write your position before posting it."),
         ("x" * 501, "Your position is 501 characters; the limit is 500."),
     ],
 )
@@ -119,6 +121,14 @@ def test_post_position_refuses_empty_or_long_text_and_writes_nothing(room, text,
     assert refusal(services.post_position, participant=room.ada, text=text) == message
     assert not Position.objects.exists()
     assert seq_of(room.group) == 0
+
+
+def test_post_position_keeps_the_text_composed_without_direction_or_invisible_characters(room):
+    typed = "Cafe\u0301 \u202eevil\u202c\u200b talk\x07 \u0645\u200c\u0646 👩\u200d💻"
+    composed = services.post_position(participant=room.ada, text=typed)
+    # NFC "é"; the override, its end, the zero-width space and the bell gone; the joiners
+    # that Arabic script and emoji sequences need kept.
+    assert composed.text == "Café evil talk \u0645\u200c\u0646 👩\u200d💻"
 
 
 def test_post_position_accepts_the_limit_counting_a_line_break_once(room):

@@ -187,11 +187,30 @@ def test_join_session_trims_the_display_name(session):
     assert participant.display_name == "Ada Lovelace"
 
 
+def test_join_session_keeps_a_name_in_its_own_direction_and_names_near_a_title(session):
+    group = groups_of(session)[0]
+    reversed_rest = services.join_session(
+        session=session, display_name="Ada\u202e nosaJ", group_id=group.pk
+    )
+    assert reversed_rest.display_name == "Ada nosaJ"
+    for name in ["Hosting Ann", "Stafford", "Ann the facilitator's friend", "Chairwoman"]:
+        assert services.join_session(session=session, display_name=name, group_id=group.pk)
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [
         ("", "The display name cannot be empty."),
         (" \n\t ", "The display name cannot be empty."),
+        ("\u200b\u2060\ufeff", "The display name cannot be empty."),
+        ("Facilitator", "“Facilitator” is kept for the session's staff; choose another."),
+        ("the  MODERATOR", "“the MODERATOR” is kept for the session's staff; choose another."),
+        ("Host 2", "“Host 2” is kept for the session's staff; choose another."),
+        (
+            "Ｏｒｇａｎｉｚｅｒ",
+            "“Ｏｒｇａｎｉｚｅｒ” is kept for the session's staff; choose another.",
+        ),
+        ("Facilitator: Ann", "“Facilitator: Ann” is kept for the session's staff; choose another."),
         ("x" * 41, "The display name is 41 characters; the limit is 40."),
     ],
 )

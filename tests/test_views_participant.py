@@ -97,7 +97,7 @@ def test_join_creates_a_participant_in_the_chosen_group_and_opens_the_room(clien
     assert response["Location"] == f"/rooms/{room.other_group.pk}/"
     room_page = client.get(response["Location"])
     assert room_page.status_code == 200
-    assert "you are <strong>Dora</strong>" in page(room_page)
+    assert "you are <strong><bdi>Dora</bdi></strong>" in page(room_page)
 
 
 def group_reads(captured) -> list[str]:
@@ -552,3 +552,13 @@ def test_no_template_comment_leaks_into_the_room_page(ada, room, position):
     """Django's {# #} comments end at the line's end: one spanning lines shows on the page."""
     html = page(ada.get(reverse("room", args=[room.group.pk])))
     assert "{#" not in html and "#}" not in html
+
+
+def test_names_and_positions_keep_their_own_direction_on_the_page(room, ada):
+    """A right-to-left name or text is isolated: it cannot reorder the rest of its line."""
+    arabic = make_participant(room.group, "سارة")
+    make_position(arabic, "التعاون الدولي ضروري")
+    html = page(ada.get(reverse("room", args=[room.group.pk])))
+    assert "<bdi>سارة</bdi>" in html
+    assert '<p class="position-text" dir="auto">التعاون الدولي ضروري</p>' in html
+    assert "you are <strong><bdi>Ada</bdi></strong>" in html

@@ -496,7 +496,8 @@ def _position_id(body: str) -> int | None:
 
 def _participant_id(page: str, name: str) -> int | None:
     """A participant's id, from a facilitator's group page: the move form in their row."""
-    found = re.search(rf"<td>{re.escape(name)}</td>.*?/facilitate/participants/(\d+)", page, re.S)
+    cell = rf"<td><bdi>{re.escape(name)}</bdi></td>"
+    found = re.search(rf"{cell}.*?/facilitate/participants/(\d+)", page, re.S)
     return int(found.group(1)) if found else None
 
 

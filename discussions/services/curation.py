@@ -14,7 +14,7 @@ from discussions.models import (
     Session,
     Vote,
 )
-from discussions.services.errors import ServiceError
+from discussions.services.errors import ServiceError, has_something_to_read, readable
 from discussions.services.facilitation import NotAllowed
 from discussions.services.locks import lock_groups, lock_session, locked, retry_on_conflict
 
@@ -137,14 +137,12 @@ def _recommendation(actor, recommendation_id: int) -> Recommendation:
 
 def edit_recommendation(*, actor, recommendation_id: int, text: str, dissent_note: str) -> None:
     recommendation = _recommendation(actor, recommendation_id)
-    text = text.strip()
-    if not text:
+    text, dissent_note = readable(text).strip(), readable(dissent_note).strip()
+    if not has_something_to_read(text):
         raise ServiceError("A recommendation needs wording.")
     if len(text) > Recommendation.MAX_TEXT or len(dissent_note) > 4 * Recommendation.MAX_TEXT:
         raise ServiceError("That is too long for a recommendation.")
-    Recommendation.objects.filter(pk=recommendation.pk).update(
-        text=text, dissent_note=dissent_note.strip()
-    )
+    Recommendation.objects.filter(pk=recommendation.pk).update(text=text, dissent_note=dissent_note)
 
 
 @retry_on_conflict

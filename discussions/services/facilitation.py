@@ -24,7 +24,7 @@ from discussions.models import (
     SessionPrompt,
     Vote,
 )
-from discussions.services.errors import ServiceError, clean_line
+from discussions.services.errors import ServiceError, clean_line, readable
 from discussions.services.locks import (
     lock_group,
     lock_groups,
@@ -464,7 +464,7 @@ def apply_due_timer(group: BreakoutGroup) -> BreakoutGroup:
 @retry_on_conflict
 def announce(*, actor, groups: Iterable[BreakoutGroup], text: str) -> None:
     """Show a short announcement in the groups' rooms (empty text clears it)."""
-    text = " ".join(text.split())
+    text = " ".join(readable(text).split())
     if len(text) > MAX_ANNOUNCEMENT:
         raise ServiceError(f"An announcement is at most {MAX_ANNOUNCEMENT} characters.")
     now = timezone.now()

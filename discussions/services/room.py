@@ -6,7 +6,7 @@ from django.db import transaction
 
 from discussions import live
 from discussions.models import BreakoutGroup, Participant, Position
-from discussions.services.errors import ServiceError
+from discussions.services.errors import ServiceError, has_something_to_read, readable
 from discussions.services.facilitation import apply_due_timer
 from discussions.services.locks import lock_group, retry_on_conflict
 
@@ -25,8 +25,8 @@ def post_position(*, participant: Participant, text: str) -> Position:
     pre-moderation it waits for a facilitator instead, and only its author sees it.
     """
     # Browsers submit a line break as \r\n but count it as one character against maxlength.
-    text = text.replace("\r\n", "\n").strip()
-    if not text:
+    text = readable(text.replace("\r\n", "\n")).strip()
+    if not has_something_to_read(text):
         raise ServiceError("Write your position before posting it.")
     if len(text) > Position.MAX_LENGTH:
         raise ServiceError(

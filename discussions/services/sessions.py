@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -140,6 +141,24 @@ def find_session(code: str) -> Session:
     return session
 
 
+# Names of the roles that speak with authority: a participant so named could pass for one.
+STAFF_TITLES = {
+    "admin", "administrator", "chair", "facilitator", "host", "moderator", "organiser",
+    "organizer", "staff",
+}  # fmt: skip
+
+
+def passes_for_staff(display_name: str) -> bool:
+    """Whether the name begins as a staff title ("Facilitator", "the moderator", "Host 2",
+    "MODERATOR: Ann"), whatever its case, spacing, punctuation, accents or compatibility
+    forms (fullwidth, bold letters)."""
+    folded = unicodedata.normalize("NFKD", display_name).casefold()
+    words = re.sub(r"[^a-z]+", " ", folded).split()
+    if words[:1] == ["the"]:
+        words = words[1:]
+    return bool(words) and words[0] in STAFF_TITLES
+
+
 @retry_on_conflict
 def join_session(
     *, session: Session, display_name: str, group_id: int | None = None
@@ -153,6 +172,8 @@ def join_session(
     the room's first positions waited for a thread (docs/capacity.md, scenario rehearsal).
     """
     display_name = clean_line(display_name, what="display name", limit=MAX_DISPLAY_NAME)
+    if passes_for_staff(display_name):
+        raise ServiceError(f"“{display_name}” is kept for the session's staff; choose another.")
     session = Session.objects.get(pk=session.pk)  # fresh: joining may have closed since
     if not session.accepts_joins():
         raise ServiceError(f"Session {session.code} is no longer open for joining.")

@@ -124,7 +124,9 @@ def test_a_form_the_facilitator_sent_shows_the_server_again(room):
     expect(facilitator.get_by_text("Announcement sent.")).to_be_visible()
     expect(facilitator.get_by_label("Announcement")).to_have_value("Five minutes left")
     assert BreakoutGroup.objects.get(pk=group.pk).announcement == "Five minutes left"
-    expect(ana_page.get_by_role("note")).to_have_text("Announcement: Five minutes left")
+    expect(ana_page.get_by_role("note")).to_have_text(
+        "Announcement from the facilitators: Five minutes left"
+    )
 
 
 def test_a_merge_is_undone_from_its_notice_and_each_vote_comes_back(room, screenshot):
