@@ -227,6 +227,21 @@ class Session(models.Model):
             return False
         return user.is_staff or self.assignments.filter(user=user).exists()
 
+    def led_by(self, user) -> bool:
+        """Whether the user facilitates the whole session, not only some of its groups: what
+        concerns every group is theirs alone (its options, the plenary round, the
+        recommendations, the whole moderation log). Organizers, and facilitators assigned
+        without a list of groups or with every group listed."""
+        if not (user.is_authenticated and user.is_active):
+            return False
+        if user.is_staff:
+            return True
+        assignment = self.assignments.filter(user=user).first()
+        if assignment is None:
+            return False
+        chosen = assignment.groups.count()
+        return chosen == 0 or chosen == self.groups.count()
+
     def groups_facilitated_by(self, user) -> models.QuerySet[BreakoutGroup]:
         if not (user.is_authenticated and user.is_active):
             return self.groups.none()

@@ -21,9 +21,11 @@ from discussions.services.locks import lock_groups, lock_session, locked, retry_
 DISSENT_QUOTES = 2
 
 
-def _check_session(actor, session: Session) -> None:
-    if not session.facilitated_by(actor):
-        raise NotAllowed("You do not facilitate this session.")
+def _check_whole_session(actor, session: Session) -> None:
+    """Recommendations and the plenary round concern every group: a facilitator of only
+    some groups reads them, but changing them is for who leads the whole session."""
+    if not session.led_by(actor):
+        raise NotAllowed("Only a facilitator of every group can change the whole session.")
 
 
 def _visible(session: Session, position_ids: list[int]) -> list[Position]:
@@ -105,7 +107,7 @@ def _distinct_texts(positions, limit: int) -> list[Position]:
 def promote(*, actor, session: Session, position_ids: list[int], text: str = "") -> Recommendation:
     """Make a recommendation from one or more positions. Its wording starts as the first
     position's text and its dissent note quotes the minority; both can be edited."""
-    _check_session(actor, session)
+    _check_whole_session(actor, session)
     sources = _visible(session, position_ids)
     text = text.strip() or sources[0].text
     if len(text) > Recommendation.MAX_TEXT:
@@ -131,7 +133,7 @@ def _recommendation(actor, recommendation_id: int) -> Recommendation:
     )
     if recommendation is None:
         raise ServiceError("That recommendation no longer exists.")
-    _check_session(actor, recommendation.session)
+    _check_whole_session(actor, recommendation.session)
     return recommendation
 
 
@@ -204,7 +206,7 @@ def _publish_plenary(rooms: list[BreakoutGroup]) -> None:
 @retry_on_conflict
 def take_into_plenary(*, actor, session: Session, position_ids: list[int]) -> int:
     """Put positions in front of every group of the session, for everyone to vote on."""
-    _check_session(actor, session)
+    _check_whole_session(actor, session)
     positions = _visible(session, position_ids)
     with transaction.atomic():
         rooms = _lock_rooms(session)
@@ -219,7 +221,7 @@ def take_into_plenary(*, actor, session: Session, position_ids: list[int]) -> in
 def take_top_into_plenary(*, actor, session: Session, per_group: int = 2) -> int:
     """The positions each group backs most (smoothed agree probability, at least one vote)
     go into the plenary round."""
-    _check_session(actor, session)
+    _check_whole_session(actor, session)
     if not 1 <= per_group <= 10:
         raise ServiceError("Take between 1 and 10 positions from each group.")
     chosen: list[int] = []
@@ -243,7 +245,7 @@ def take_top_into_plenary(*, actor, session: Session, per_group: int = 2) -> int
 
 @retry_on_conflict
 def leave_plenary(*, actor, session: Session, position_id: int) -> None:
-    _check_session(actor, session)
+    _check_whole_session(actor, session)
     with transaction.atomic():
         rooms = _lock_rooms(session)
         if Position.objects.filter(pk=position_id, group__session=session).update(plenary=False):

@@ -483,9 +483,7 @@ def set_session_option(*, actor, session: Session, option: str, value: bool) -> 
     """Switch pre-moderation or hidden tallies for the whole session."""
     if option not in ("premoderation", "hide_tallies"):
         raise ServiceError("Unknown session option.")
-    if not session.facilitated_by(actor) or session.groups_facilitated_by(actor).count() != (
-        session.groups.count()
-    ):
+    if not session.led_by(actor):
         raise NotAllowed("Only a facilitator of every group can change the whole session.")
     with transaction.atomic():
         Session.objects.filter(pk=session.pk).update(**{option: value})

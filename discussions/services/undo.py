@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from discussions import live
 from discussions.models import ModerationEntry, Participant, Position, Recommendation, Vote
-from discussions.services.curation import _check_session
+from discussions.services.curation import _check_whole_session
 from discussions.services.errors import ServiceError
 from discussions.services.facilitation import _check, _log, restore_position
 from discussions.services.locks import (
@@ -125,7 +125,7 @@ def _reinstate(actor, entry: ModerationEntry) -> None:
 
 def _undelete_recommendation(actor, entry: ModerationEntry) -> None:
     """The recommendation again, at its place in the list, with its sources."""
-    _check_session(actor, entry.session)
+    _check_whole_session(actor, entry.session)
     kept = entry.undo
     lock_session(entry.session_id)  # the places in the list, as promote takes them
     later = Recommendation.objects.filter(session=entry.session, position__gte=kept["position"])

@@ -130,14 +130,25 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "facilitator/home.html", {"sessions": sessions.select_related("paper")})
 
 
+def _log_for(request: HttpRequest, session: Session):
+    """The moderation log as this facilitator may read it: a facilitator of some groups
+    reads theirs (with the reasons positions were hidden) and what concerned the whole
+    session, not the other groups'."""
+    entries = session.moderation_log.select_related("actor", "group", "position", "participant")
+    if session.led_by(request.user):
+        return entries
+    groups = session.groups_facilitated_by(request.user)
+    return entries.filter(Q(group__in=groups) | Q(group=None))
+
+
 def _overview_context(request: HttpRequest, session: Session) -> dict:
     groups = session.groups_facilitated_by(request.user)
     return {
         "session": session,
         "summaries": _summaries(groups),
-        "all_groups": groups.count() == session.groups.count(),
+        "all_groups": session.led_by(request.user),
         "phases": BreakoutGroup.Phase.choices,
-        "log": session.moderation_log.select_related("actor", "group")[:8],
+        "log": _log_for(request, session)[:8],
     }
 
 
@@ -208,9 +219,7 @@ def group_panel(request: HttpRequest, group_id: int) -> HttpResponse:
 @login_first
 def moderation_log(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session_for(request, session_id)
-    entries = ModerationEntry.objects.filter(session=session).select_related(
-        "actor", "group", "position", "participant"
-    )
+    entries = _log_for(request, session)
     return render(request, "facilitator/log.html", {"session": session, "entries": entries})
 
 

@@ -185,6 +185,8 @@ def synthesis_context(request: HttpRequest, session: Session, prompt: Prompt | N
             created_at__gte=timezone.now() - ModerationEntry.UNDO_FOR,
         ),
         "results_html": results_html(request, session, prompt),
+        # Recommendations and the plenary round concern every group (services.curation).
+        "leads": session.led_by(request.user),
     }
 
 
@@ -510,8 +512,8 @@ def curate(request: HttpRequest, session_id: int) -> HttpResponse:
         if change is None:
             raise services.ServiceError("That action does not exist; reload the page.")
         change()
-    except services.NotAllowed:
-        raise PermissionDenied("You do not facilitate this session.") from None
+    except services.NotAllowed as refusal:
+        raise PermissionDenied(str(refusal)) from None
     except services.ServiceError as error:
         messages.error(request, str(error))
     else:
