@@ -260,6 +260,40 @@ def test_remove_participant_keeps_their_positions(room, facilitator, position):
         services.remove_participant(actor=facilitator, participant_id=room.ada.pk)
 
 
+def test_remove_participant_can_hide_their_positions_and_the_undo_shows_them_again(
+    room, facilitator, position
+):
+    """A sock puppet's or a troll's positions go with them, where they were posted."""
+    second = make_position(room.ada, "A second one")
+    services.hide_position(actor=facilitator, position_id=second.pk, reason="Off topic")
+    services.remove_participant(actor=facilitator, participant_id=room.ada.pk, hide_positions=True)
+    position.refresh_from_db()
+    assert (position.status, position.moderation_reason) == (
+        Position.Status.HIDDEN,
+        "Its author was removed from the session.",
+    )
+    assert position not in queries.room_positions(room.group, room.ben)
+    services.undo_action(actor=facilitator, entry_id=last_entry("remove").pk)
+    position.refresh_from_db()
+    second.refresh_from_db()
+    assert position.status == Position.Status.VISIBLE and position.moderation_reason == ""
+    # Hidden before, for its own reason: it stays hidden.
+    assert (second.status, second.moderation_reason) == (Position.Status.HIDDEN, "Off topic")
+
+
+def test_removing_a_moved_participant_hides_their_positions_in_the_group_they_left(
+    room, position, django_user_model
+):
+    organizer = django_user_model.objects.create_user(username="o", is_staff=True)
+    services.move_participant(
+        actor=organizer, participant_id=room.ada.pk, group_id=room.other_group.pk
+    )
+    services.remove_participant(actor=organizer, participant_id=room.ada.pk, hide_positions=True)
+    position.refresh_from_db()
+    assert position.status == Position.Status.HIDDEN
+    assert room.group.pk != Participant.objects.get(pk=room.ada.pk).group_id
+
+
 def test_set_phase_for_several_groups_and_refuses_an_unknown_phase(room, django_user_model):
     organizer = django_user_model.objects.create_user(username="o", is_staff=True)
     groups = [room.group, room.other_group]

@@ -194,12 +194,14 @@ def merge_positions(*, actor, survivor_id: int, absorbed_id: int) -> Position:
 
 
 def _locked_participant(
-    participant_id: int, *, moving_to: int | None = None
+    participant_id: int, *, moving_to: int | None = None, groups_too: Iterable[int] = ()
 ) -> tuple[Participant, BreakoutGroup | None]:
     """The participant locked after their group (and the group they are moving to, if it
-    exists), each group with its session (services.locks); and that other group."""
+    exists, and `groups_too`), each group with its session (services.locks); and that
+    other group."""
     current = Participant.objects.filter(pk=participant_id).values_list("group_id", flat=True)
-    groups = {g.pk: g for g in lock_groups([*current, *filter(None, [moving_to])])}
+    wanted = [*current, *filter(None, [moving_to]), *groups_too]
+    groups = {g.pk: g for g in lock_groups(wanted)}
     participant = lock_participant(participant_id)
     if participant is None or participant.removed_at is not None:
         raise ServiceError("That participant is no longer in the session.")
@@ -236,24 +238,40 @@ def move_participant(*, actor, participant_id: int, group_id: int) -> Participan
     return participant
 
 
+AUTHOR_REMOVED = "Its author was removed from the session."
+
+
 @retry_on_conflict
-def remove_participant(*, actor, participant_id: int) -> Participant:
-    """Remove a participant from the session. Their positions stay, marked as theirs."""
+def remove_participant(*, actor, participant_id: int, hide_positions: bool = False) -> Participant:
+    """Remove a participant from the session. Their positions stay, marked as theirs, or,
+    with `hide_positions`, are hidden with them (a sock puppet's, a troll's); undoing the
+    removal shows those again."""
+    theirs = Position.objects.filter(author_id=participant_id, status=Position.Status.VISIBLE)
     with transaction.atomic():
-        participant, _ = _locked_participant(participant_id)
+        # Their positions' groups (they may have moved since posting) with theirs, before
+        # the participant, then the positions: the one lock order (services).
+        shown_in = theirs.values_list("group_id", flat=True) if hide_positions else []
+        participant, _ = _locked_participant(participant_id, groups_too=shown_in)
         _check(actor, participant.group)
+        hidden = lock_positions(theirs.values_list("pk", flat=True)) if hide_positions else {}
+        for position in hidden.values():
+            _check(actor, position.group)
         participant.removed_at = timezone.now()
         participant.save(update_fields=["removed_at"])
+        Position.objects.filter(pk__in=hidden).update(
+            status=Position.Status.HIDDEN, moderation_reason=AUTHOR_REMOVED
+        )
         _log(
             actor,
             participant.group,
             "remove",
             participant=participant,
             detail=participant.display_name,
-            undo={},
+            undo={"hidden": sorted(hidden)},
         )
         live.send_participant_away(participant.pk, "/")
-        live.publish(participant.group_id, live.positions_refresh_html)
+        for group_id in {participant.group_id, *(p.group_id for p in hidden.values())}:
+            live.publish(group_id, live.positions_refresh_html)
     return participant
 
 

@@ -21,7 +21,7 @@ from discussions import live
 from discussions.models import ModerationEntry, Participant, Position, Recommendation, Vote
 from discussions.services.curation import _check_whole_session
 from discussions.services.errors import ServiceError
-from discussions.services.facilitation import _check, _log, restore_position
+from discussions.services.facilitation import AUTHOR_REMOVED, _check, _log, restore_position
 from discussions.services.locks import (
     lock_groups,
     lock_participant,
@@ -99,11 +99,16 @@ def _unmerge(actor, entry: ModerationEntry) -> None:
 
 
 def _reinstate(actor, entry: ModerationEntry) -> None:
-    """The removed participant is a member again: their browser's page works once more."""
+    """The removed participant is a member again: their browser's page works once more, and
+    the positions hidden with them show again (unless hidden since for another reason)."""
     if entry.participant_id is None:
         raise ServiceError("That participant no longer exists.")
-    current = Participant.objects.filter(pk=entry.participant_id).values_list("group", flat=True)
-    groups = lock_groups(current)
+    hidden_with_them = (entry.undo or {}).get("hidden", [])
+    current = list(
+        Participant.objects.filter(pk=entry.participant_id).values_list("group", flat=True)
+    )
+    shown_in = Position.objects.filter(pk__in=hidden_with_them).values_list("group_id", flat=True)
+    groups = [group for group in lock_groups([*current, *shown_in]) if group.pk in current]
     participant = lock_participant(entry.participant_id)
     if participant is None or not groups or participant.group_id != groups[0].pk:
         raise ServiceError("That participant no longer exists.")
@@ -113,6 +118,10 @@ def _reinstate(actor, entry: ModerationEntry) -> None:
         raise ServiceError(f"{participant.display_name} is not removed.")
     participant.removed_at = None
     participant.save(update_fields=["removed_at"])
+    positions = lock_positions(hidden_with_them)
+    Position.objects.filter(
+        pk__in=positions, status=Position.Status.HIDDEN, moderation_reason=AUTHOR_REMOVED
+    ).update(status=Position.Status.VISIBLE, moderation_reason="")
     _log(
         actor,
         participant.group,
@@ -120,7 +129,8 @@ def _reinstate(actor, entry: ModerationEntry) -> None:
         participant=participant,
         detail=participant.display_name,
     )
-    live.publish(participant.group_id, live.positions_refresh_html)
+    for group_id in {participant.group_id, *(p.group_id for p in positions.values())}:
+        live.publish(group_id, live.positions_refresh_html)
 
 
 def _undelete_recommendation(actor, entry: ModerationEntry) -> None:

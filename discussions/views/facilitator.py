@@ -366,6 +366,7 @@ def participant_action(request: HttpRequest, participant_id: int) -> HttpRespons
     participant = _participant_for(request, participant_id)
     group = participant.group
     user, post = request.user, request.POST
+    hiding = post.get("hide_positions") == "1"
     actions = {
         "move": (
             lambda: services.move_participant(
@@ -374,8 +375,11 @@ def participant_action(request: HttpRequest, participant_id: int) -> HttpRespons
             f"{participant.display_name} moved.",
         ),
         "remove": (
-            lambda: services.remove_participant(actor=user, participant_id=participant.pk),
-            f"{participant.display_name} removed; their positions stay.",
+            lambda: services.remove_participant(
+                actor=user, participant_id=participant.pk, hide_positions=hiding
+            ),
+            f"{participant.display_name} removed"
+            + ("; their positions are hidden." if hiding else "; their positions stay."),
         ),
     }
     change, done = actions.get(post.get("action", ""), (_unknown, ""))
