@@ -186,6 +186,9 @@ class Session(models.Model):
     # The projector's read-only pages are reached by this unguessable link, not by a login:
     # the laptop at the front of the room should not carry a facilitator's session.
     screen_token = models.CharField(max_length=43, unique=True, default=generate_screen_token)
+    # Asked of everyone who joins when set: the code alone, on a projected slide or passed
+    # along, then admits nobody (services.join_session).
+    passphrase = models.CharField(max_length=100, blank=True)
     premoderation = models.BooleanField(
         default=False, help_text="New positions wait for a facilitator's approval."
     )

@@ -279,3 +279,26 @@ def test_concurrent_joins_never_take_more_seats_than_a_group_has(published_paper
     assert Participant.objects.filter(group=group).count() == 2
     sizes = Counter(Participant.objects.filter(session=placed).values_list("group", flat=True))
     assert sorted(sizes.values()) == [2, 2, 2]
+
+
+def test_a_session_with_a_passphrase_admits_only_who_types_it(session):
+    group = groups_of(session)[0]
+    services.set_passphrase(session=session, passphrase="  Blue   Harbour ")
+    session.refresh_from_db()
+    assert session.passphrase == "Blue Harbour"
+
+    def join(**typed):
+        return services.join_session(
+            session=session, display_name="Ada", group_id=group.pk, **typed
+        )
+
+    assert refusal(join) == "This session asks for a passphrase: ask the organizers for it."
+    wrong = "That is not this session's passphrase: ask the organizers for it."
+    assert refusal(join, passphrase="red harbour") == wrong
+    with pytest.raises(services.WrongPassphrase):
+        join(passphrase="blue")
+    assert not Participant.objects.exists()
+    assert join(passphrase="blue  HARBOUR")  # case and spacing as typed do not count
+    services.set_passphrase(session=session, passphrase="")
+    assert join()  # the code alone admits again
+    assert "at most 100" in refusal(services.set_passphrase, session=session, passphrase="x" * 101)

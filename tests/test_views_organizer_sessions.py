@@ -15,6 +15,7 @@ def session_urls(session: Session) -> list[tuple[str, str]]:
         ("post", reverse("organizer:create_session", args=[session.paper_id])),
         ("get", reverse("organizer:session", args=[session.pk])),
         ("post", reverse("organizer:set_joining", args=[session.pk])),
+        ("post", reverse("organizer:set_passphrase", args=[session.pk])),
         ("post", reverse("organizer:rename_group", args=[session.pk, group.pk])),
         ("post", reverse("organizer:invite_facilitator", args=[session.pk])),
     ]
@@ -171,6 +172,18 @@ def test_closing_joining_stops_the_code_admitting_anyone(organizer_client, clien
         services.find_session(session.code)
     organizer_client.post(reverse("organizer:set_joining", args=[session.pk]), {"open": "1"})
     assert services.find_session(session.code) == session
+
+
+def test_an_organizer_sets_and_clears_the_passphrase_joining_asks_for(organizer_client, session):
+    url = reverse("organizer:set_passphrase", args=[session.pk])
+    organizer_client.post(url, {"passphrase": "Blue harbour"})
+    session.refresh_from_db()
+    assert session.passphrase == "Blue harbour"
+    page = organizer_client.get(reverse("organizer:session", args=[session.pk])).content.decode()
+    assert 'value="Blue harbour"' in page
+    organizer_client.post(url, {"passphrase": "  "})
+    session.refresh_from_db()
+    assert session.passphrase == ""
 
 
 def test_facilitators_are_chosen_from_the_people_with_an_account(

@@ -562,3 +562,24 @@ def test_names_and_positions_keep_their_own_direction_on_the_page(room, ada):
     assert "<bdi>سارة</bdi>" in html
     assert '<p class="position-text" dir="auto">التعاون الدولي ضروري</p>' in html
     assert "you are <strong><bdi>Ada</bdi></strong>" in html
+
+
+def test_the_join_page_asks_for_the_passphrase_and_counts_a_wrong_one_as_a_guess(
+    client, room, monkeypatch
+):
+    services.set_passphrase(session=room.session, passphrase="Blue harbour")
+    guesses = []
+    monkeypatch.setattr(
+        "discussions.ratelimit.count_wrong_guess", lambda request: guesses.append(request.path)
+    )
+    url = reverse("join", args=[room.session.code])
+    assert 'name="passphrase"' in page(client.get(url))
+    data = {"display_name": "Dora", "group": room.group.pk}
+    refused = client.post(url, data | {"passphrase": "green"})
+    assert refused.status_code == 400
+    assert "not this session&#x27;s passphrase" in page(refused)
+    assert guesses == [url]
+    assert not Participant.objects.filter(display_name="Dora").exists()
+    admitted = client.post(url, data | {"passphrase": "blue harbour"})
+    assert admitted.status_code == 302
+    assert Participant.objects.filter(display_name="Dora").exists()

@@ -83,6 +83,7 @@ from discussions.services.room import post_position
 from discussions.services.sessions import (
     MAX_GROUP_CAPACITY,
     MAX_GROUPS,
+    WrongPassphrase,
     assign_facilitator,
     create_session,
     find_session,
@@ -91,6 +92,7 @@ from discussions.services.sessions import (
     normalise_code,
     rename_group,
     set_joining_open,
+    set_passphrase,
     unassign_facilitator,
 )
 from discussions.services.undo import undo_action
@@ -152,6 +154,8 @@ __all__ = [
     "rename_paper",
     "rename_section",
     "set_framing",
+    "WrongPassphrase",
     "set_joining_open",
+    "set_passphrase",
     "set_section_level",
 ]

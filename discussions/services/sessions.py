@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 import unicodedata
 
@@ -26,13 +27,14 @@ from discussions.models import (
     SessionPrompt,
     generate_join_code,
 )
-from discussions.services.errors import ServiceError, clean_line
+from discussions.services.errors import ServiceError, clean_line, readable
 from discussions.services.locks import lock_group, retry_on_conflict
 
 MAX_GROUPS = 200
 MAX_GROUP_CAPACITY = 10_000  # more than any room holds; bounded, as a database column is
 MAX_DISPLAY_NAME = 40
 MAX_GROUP_NAME = 100
+MAX_PASSPHRASE = 100
 
 
 def create_session(
@@ -116,6 +118,30 @@ def set_joining_open(*, session: Session, is_open: bool) -> None:
     Session.objects.filter(pk=session.pk).update(joining_open=is_open)
 
 
+class WrongPassphrase(ServiceError):
+    """A join with the session's code but not its passphrase: a guess, counted as one."""
+
+
+def _spoken(passphrase: str) -> str:
+    """A passphrase as it is compared: what people type differently (case, spaces) does
+    not count."""
+    return " ".join(readable(passphrase).split()).casefold()
+
+
+def set_passphrase(*, session: Session, passphrase: str) -> None:
+    """Ask everyone who joins from now on for this passphrase; empty: the code admits."""
+    passphrase = " ".join(readable(passphrase).split())
+    if len(passphrase) > MAX_PASSPHRASE:
+        raise ServiceError(f"A passphrase is at most {MAX_PASSPHRASE} characters.")
+    Session.objects.filter(pk=session.pk).update(passphrase=passphrase)
+
+
+def passphrase_admits(session: Session, typed: str) -> bool:
+    if not session.passphrase:
+        return True
+    return hmac.compare_digest(_spoken(typed).encode(), _spoken(session.passphrase).encode())
+
+
 _CODE_NOISE = re.compile(r"[\s\-_.]")
 
 
@@ -161,7 +187,7 @@ def passes_for_staff(display_name: str) -> bool:
 
 @retry_on_conflict
 def join_session(
-    *, session: Session, display_name: str, group_id: int | None = None
+    *, session: Session, display_name: str, group_id: int | None = None, passphrase: str = ""
 ) -> Participant:
     """Add a participant to a group of the session, checking code, capacity and choice.
 
@@ -177,6 +203,12 @@ def join_session(
     session = Session.objects.get(pk=session.pk)  # fresh: joining may have closed since
     if not session.accepts_joins():
         raise ServiceError(f"Session {session.code} is no longer open for joining.")
+    if not passphrase_admits(session, passphrase):
+        raise WrongPassphrase(
+            "That is not this session's passphrase: ask the organizers for it."
+            if passphrase.strip()
+            else "This session asks for a passphrase: ask the organizers for it."
+        )
     tried: set[int] = set()
     while True:
         with transaction.atomic():

@@ -394,6 +394,21 @@ def set_joining(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 @organizer_required
+def set_passphrase(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(Session, pk=session_id)
+    passphrase = request.POST.get("passphrase", "")
+    return _session_change(
+        request,
+        session,
+        lambda: services.set_passphrase(session=session, passphrase=passphrase),
+        "Joining now asks for the passphrase."
+        if passphrase.strip()
+        else "Joining no longer asks for a passphrase.",
+    )
+
+
+@require_POST
+@organizer_required
 def assign_facilitator(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=session_id)
     username = request.POST.get("username", "")

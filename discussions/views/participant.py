@@ -288,10 +288,14 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 session=session,
                 display_name=display_name,
                 group_id=as_id(chosen),
+                passphrase=request.POST.get("passphrase", ""),
             )
         except services.ServiceError as error:
             message = str(error)
             status = 400
+            if isinstance(error, services.WrongPassphrase):
+                # As a wrong code: guessing the passphrase is slowed like guessing codes.
+                ratelimit.count_wrong_guess(request)
             if isinstance(error, ratelimit.Limited):
                 seconds = ratelimit.retry_after(ratelimit.SESSION_JOIN)
                 message += f" Press Join again in {seconds} second{pluralize(seconds)}."
