@@ -13,18 +13,26 @@ from tests.factories import client_for, make_room
 
 @pytest.fixture
 def log():
-    """What the configured console handler writes, for the length of the test."""
+    """What the configured console handler writes, for the length of the test, through a
+    fresh copy of its filter: the process's own counts what earlier tests refused (it may
+    have left lines out this second, and says so in the next)."""
     (handler,) = [
         h
         for h in logging.getLogger().handlers
         if any(isinstance(f, refusals.OneLineRefusals) for f in h.filters)
     ]
+    (configured,) = [f for f in handler.filters if isinstance(f, refusals.OneLineRefusals)]
+    fresh = refusals.OneLineRefusals()
+    handler.removeFilter(configured)
+    handler.addFilter(fresh)
     written = io.StringIO()
     before = handler.setStream(written)
     try:
         yield written
     finally:
         handler.setStream(before)
+        handler.removeFilter(fresh)
+        handler.addFilter(configured)
 
 
 @pytest.mark.django_db
