@@ -8,6 +8,7 @@ than running with a guess.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    "axes",
     "discussions",
 ]
 
@@ -101,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a login refused by the lockout into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "conference.urls"
@@ -280,6 +284,10 @@ WRONG_CODES_PER_ADDRESS = envcount("WRONG_CODES_PER_ADDRESS", "30")
 WRONG_CODES_PER_SITE = envcount("WRONG_CODES_PER_SITE", "600")
 # Participants joining one session a minute, wherever from: its whole audience at once.
 JOINS_PER_SESSION = envcount("JOINS_PER_SESSION", "2000")
+# Wrong passwords a minute from one network, whatever the usernames: past them, logins from
+# there wait for the next minute, refused before their password is hashed (a request
+# thread's fifth of a second each). Right passwords are not counted.
+WRONG_LOGINS_PER_ADDRESS = envcount("WRONG_LOGINS_PER_ADDRESS", "30")
 
 # Threads per server process that run HTTP requests (conference.http). Each may hold a
 # database connection, so keep DB_POOL_MAX above it (the sockets' database work and the
@@ -310,6 +318,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Staff logins are locked per username and network by django-axes (discussions.views.login):
+# 10 wrong passwords for a username from one network (an IPv6 /64) refuse that username from
+# there for 15 minutes (which start again at each try), refused before its password is
+# hashed. The same username still logs in from anywhere else, so nobody can lock an
+# organizer out from elsewhere, and a venue behind one address is never locked out as a
+# whole. A login resets its count. Kept in the database, which a login needs anyway (the
+# cache handler would make logins fail while Redis restarts); a superuser sees and lifts
+# the lockouts in the admin (Axes, Access attempts).
+AUTHENTICATION_BACKENDS = [
+    # First: it refuses a locked-out login before the next backend hashes its password.
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+# The network the rate limits count (behind the proxy, its X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "discussions.ratelimit.network_address"
+AXES_LOCKOUT_CALLABLE = "discussions.views.login.locked_out"
+# Failed logins are all the lockout needs: no lasting record of every login and its address.
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "after_login"  # each role where it works (views.public)
 LOGOUT_REDIRECT_URL = "home"

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from discussions.views import public
+from discussions.views import login, public
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -10,7 +10,7 @@ urlpatterns = [
     path("", include("discussions.urls_participant")),
     path("organizer/", include("discussions.urls_organizer")),
     path("facilitate/", include("discussions.urls_facilitator")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", login.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/landing/", public.after_login, name="after_login"),
     # A facilitator invited without an account sets their password here, once.
@@ -19,9 +19,13 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(
             template_name="registration/invite.html",
             post_reset_login=True,
+            # Two backends since django-axes: Django must be told which one logs them in.
+            post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
             success_url=reverse_lazy("after_login"),
         ),
         name="invite",
     ),
+    # Before the admin's own URLs: its login page, with the app's limit on wrong passwords.
+    path("admin/login/", login.admin_login),
     path("admin/", admin.site.urls),
 ]

@@ -1,4 +1,4 @@
-"""Rate limits on joining, posting and voting, shared across server processes.
+"""Rate limits on joining, posting, voting and wrong passwords, shared across server processes.
 
 Fixed windows counted in Django's cache: Redis when REDIS_URL is set (so every process sees
 the same counts), process memory otherwise. The limits are far above what a person does in a
@@ -89,6 +89,16 @@ VOTE_ADDRESS = Limit(
     settings.VOTES_PER_ADDRESS,
     60,
     "Too many votes from this network: wait a moment.",
+)
+# Wrong passwords per network, whatever the usernames: each costs a password hash (a fifth of
+# a second of a request thread), so past them a login from there is refused before its
+# password is hashed (discussions.views.login). Right passwords are never counted: a venue's
+# staff log in from one address. Each username has a lockout of its own (django-axes).
+WRONG_LOGIN = Limit(
+    "wrong-login",
+    settings.WRONG_LOGINS_PER_ADDRESS,
+    60,
+    "Many wrong passwords came from this network.",
 )
 
 
@@ -254,6 +264,18 @@ def count_wrong_guess(request) -> None:
     _count([(JOIN, network(request)), (JOIN_SITE, SITE)])
 
 
+def login_refused(request) -> Limited | None:
+    """The refusal of a login from the caller's network, past its wrong passwords this
+    minute; None when its password may be checked. Read, not counted: count_wrong_login
+    counts, once a password turns out wrong."""
+    here = network(request)
+    return refuse(WRONG_LOGIN, here) if over(WRONG_LOGIN, here) else None
+
+
+def count_wrong_login(request) -> None:
+    _count([(WRONG_LOGIN, network(request))])
+
+
 def retry_after(limit: Limit) -> int:
     """Seconds until `limit` answers again: its next turn, or the end of its window."""
     period = limit.turn or limit.seconds
@@ -274,6 +296,16 @@ def network(request) -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
+
+
+def network_address(request) -> str | None:
+    """The caller's network as one address (an IPv6 /64 as its first), for django-axes,
+    which keeps failed logins in an address column; None when the caller's address is not
+    an IP address."""
+    try:
+        return str(ipaddress.ip_network(network(request)).network_address)
+    except ValueError:
+        return None
 
 
 def client_address(request) -> str:
