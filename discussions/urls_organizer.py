@@ -29,9 +29,7 @@ urlpatterns = [
     path("papers/<int:paper_id>/sessions/new", organizer.create_session, name="create_session"),
     path("sessions/<int:session_id>/", organizer.session_detail, name="session"),
     path("sessions/<int:session_id>/joining", organizer.set_joining, name="set_joining"),
-    path(
-        "sessions/<int:session_id>/passphrase", organizer.set_passphrase, name="set_passphrase"
-    ),
+    path("sessions/<int:session_id>/passphrase", organizer.set_passphrase, name="set_passphrase"),
     path(
         "sessions/<int:session_id>/groups/<int:group_id>",
         organizer.rename_group,
