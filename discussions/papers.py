@@ -16,6 +16,7 @@ import codecs
 import io
 import math
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -23,6 +24,21 @@ from itertools import pairwise
 
 MAX_BYTES = 10 * 1024 * 1024
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".pdf", ".docx")
+# A 300-page PDF of plain text reads in about 1.5 s; a discussion paper is far shorter, and
+# a hostile PDF spends the time and memory per page.
+MAX_PDF_PAGES = 300
+# A .docx is a zip, and a 100 KB one unpacked to a 1 GB worker. Its parts' declared sizes
+# bound what the zip reader unpacks, so they are checked before anything is read. A real
+# paper's XML is a few MB compressed 3 to 40 times; images hardly compress at all.
+MAX_DOCX_PART_BYTES = 50 * 1024 * 1024
+MAX_DOCX_TOTAL_BYTES = 100 * 1024 * 1024
+MAX_DOCX_RATIO = 100
+DOCX_RATIO_FROM_BYTES = 1024 * 1024  # small parts (styles) may compress better, harmlessly
+# Each section and question is a row the import writes in the web worker, and a form in the
+# preview. At these limits the import and publish take under a second; a 10 MB text file of
+# "Why? " made two million questions, and their import took a minute.
+MAX_SECTIONS = 2000
+MAX_QUESTIONS = 5000
 
 _MB = 1024 * 1024
 _INTRODUCTION = "Introduction"
@@ -191,8 +207,13 @@ def _pdf_text(data: bytes) -> str:
             raise PaperError(
                 "This PDF is password-protected: remove the password and upload it again."
             )
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise PaperError(
+                f"This PDF has {len(reader.pages)} pages; the limit is {MAX_PDF_PAGES}: "
+                "upload only the part to discuss, or a .docx or .txt."
+            )
         pages = [_page_text(page) for page in reader.pages]
-    except PaperError:
+    except (PaperError, MemoryError):  # running out of memory is no sign of damage
         raise
     except Exception as exc:  # pypdf raises many unrelated types on damaged files
         raise PaperError(
@@ -210,6 +231,8 @@ def _pdf_text(data: bytes) -> str:
 def _decrypt(reader) -> bool:
     try:
         return bool(reader.decrypt(""))
+    except MemoryError:
+        raise
     except Exception:  # missing crypto backend or a real password: both are refusals
         return False
 
@@ -219,6 +242,8 @@ def _page_text(page) -> str:
     # a wrapped line; the plain mode drops them. Fall back when layout mode chokes.
     try:
         text = page.extract_text(extraction_mode="layout") or ""
+    except MemoryError:
+        raise
     except Exception:
         text = ""
     return text if text.strip() else page.extract_text() or ""
@@ -673,15 +698,54 @@ def _docx_paragraphs(data: bytes) -> tuple[list[tuple[str, str]], str, int]:
     # Imported lazily: parsing text and Markdown should not pay for the Word library.
     import docx
 
+    _check_docx_sizes(data)
     try:
         document = docx.Document(io.BytesIO(data))
         paragraphs = [(_style_name(p), p.text or "") for p in document.paragraphs]
         return paragraphs, document.core_properties.title or "", len(document.tables)
+    except MemoryError:
+        raise
     except Exception as exc:  # a bad zip, missing parts, broken XML: all mean "damaged"
+        raise PaperError(_DOCX_DAMAGED) from exc
+
+
+_DOCX_DAMAGED = (
+    "The .docx could not be read (it may be damaged or not a Word document): "
+    "save it again from Word, or upload a .txt."
+)
+
+
+def _check_docx_sizes(data: bytes) -> None:
+    """Refuse a .docx whose parts would unpack to too much, from the sizes its zip declares.
+
+    Only the zip's directory is read here; the zip reader never unpacks more than a part's
+    declared size, so the limits hold for what python-docx reads afterwards.
+    """
+    advice = "save it again from Word, or upload a .txt."
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except Exception as exc:  # not a zip, or a zip broken beyond its directory
+        raise PaperError(_DOCX_DAMAGED) from exc
+    total = 0
+    for part in parts:
+        if part.file_size > MAX_DOCX_PART_BYTES:
+            raise PaperError(
+                f"A part of this .docx unpacks to more than {MAX_DOCX_PART_BYTES // _MB} MB, "
+                f"too much for a paper: {advice}"
+            )
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > DOCX_RATIO_FROM_BYTES and ratio > MAX_DOCX_RATIO:
+            raise PaperError(
+                f"A part of this .docx is compressed more than {MAX_DOCX_RATIO} to 1, which a "
+                f"paper never is: {advice}"
+            )
+        total += part.file_size
+    if total > MAX_DOCX_TOTAL_BYTES:
         raise PaperError(
-            "The .docx could not be read (it may be damaged or not a Word document): "
-            "save it again from Word, or upload a .txt."
-        ) from exc
+            f"This .docx unpacks to more than {MAX_DOCX_TOTAL_BYTES // _MB} MB, "
+            f"too much for a paper: {advice}"
+        )
 
 
 def _style_name(paragraph) -> str:
@@ -723,6 +787,7 @@ def _assemble(document: _Document, fallback_title: str) -> ParsedPaper:
         sections.append(ParsedSection(title, draft.level, draft.text, questions, draft.footnotes))
     if not sections:
         raise PaperError("The file contains no text to import.")
+    _check_counts(sections)
     framing, sections = _take_framing_questions(document, sections)
     warnings = list(document.warnings)
     if all(draft.title is None for draft in document.drafts):
@@ -735,6 +800,19 @@ def _assemble(document: _Document, fallback_title: str) -> ParsedPaper:
         sections=tuple(sections),
         warnings=tuple(warnings),
     )
+
+
+def _check_counts(sections: list[ParsedSection]) -> None:
+    advice = "upload only the part to discuss, or split the file."
+    if len(sections) > MAX_SECTIONS:
+        raise PaperError(
+            f"The file has {len(sections)} sections; the limit is {MAX_SECTIONS}: {advice}"
+        )
+    questions = sum(len(section.questions) for section in sections)
+    if questions > MAX_QUESTIONS:
+        raise PaperError(
+            f"The file has {questions} questions; the limit is {MAX_QUESTIONS}: {advice}"
+        )
 
 
 def _take_framing_questions(

@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from discussions import papers
+from discussions import paper_sandbox, papers
 from discussions.models import Paper, Prompt, Question, Section
 from discussions.services.errors import ServiceError, clean_line
 
@@ -38,9 +38,10 @@ def import_paper(
 
     The same bytes imported again return the existing version unchanged (created=False).
     Different bytes under a name already known become that lineage's next version.
-    Raises papers.PaperError (bad file) before anything is written.
+    Raises papers.PaperError (a bad file, or one that exceeds a limit of the process that
+    reads it: discussions.paper_sandbox) before anything is written.
     """
-    parsed = papers.parse_paper(data, filename)
+    parsed = paper_sandbox.parse_paper(data, filename)
     digest = hashlib.sha256(data).hexdigest()
     existing = Paper.objects.filter(sha256=digest).first()
     if existing is not None:

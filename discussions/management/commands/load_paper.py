@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from discussions import papers, services
+from discussions import paper_sandbox, papers, services
 
 
 class Command(BaseCommand):
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         try:
             data = _read(path)
             if dry_run:
-                parsed = papers.parse_paper(data, path.name)
+                parsed = paper_sandbox.parse_paper(data, path.name)
             else:
                 result = services.import_paper(data=data, filename=path.name, publish=not draft)
                 parsed = result.parsed
