@@ -235,15 +235,9 @@ class Session(models.Model):
         concerns every group is theirs alone (its options, the plenary round, the
         recommendations, the whole moderation log). Organizers, and facilitators assigned
         without a list of groups or with every group listed."""
-        if not (user.is_authenticated and user.is_active):
-            return False
-        if user.is_staff:
+        if user.is_authenticated and user.is_active and user.is_staff:
             return True
-        assignment = self.assignments.filter(user=user).first()
-        if assignment is None:
-            return False
-        chosen = assignment.groups.count()
-        return chosen == 0 or chosen == self.groups.count()
+        return self.groups_facilitated_by(user).count() == self.groups.count() > 0
 
     def groups_facilitated_by(self, user) -> models.QuerySet[BreakoutGroup]:
         if not (user.is_authenticated and user.is_active):

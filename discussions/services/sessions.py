@@ -122,15 +122,19 @@ class WrongPassphrase(ServiceError):
     """A join with the session's code but not its passphrase: a guess, counted as one."""
 
 
+def _tidy(passphrase: str) -> str:
+    return " ".join(readable(passphrase).split())
+
+
 def _spoken(passphrase: str) -> str:
     """A passphrase as it is compared: what people type differently (case, spaces) does
     not count."""
-    return " ".join(readable(passphrase).split()).casefold()
+    return _tidy(passphrase).casefold()
 
 
 def set_passphrase(*, session: Session, passphrase: str) -> None:
     """Ask everyone who joins from now on for this passphrase; empty: the code admits."""
-    passphrase = " ".join(readable(passphrase).split())
+    passphrase = _tidy(passphrase)
     if len(passphrase) > MAX_PASSPHRASE:
         raise ServiceError(f"A passphrase is at most {MAX_PASSPHRASE} characters.")
     Session.objects.filter(pk=session.pk).update(passphrase=passphrase)

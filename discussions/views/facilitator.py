@@ -130,12 +130,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "facilitator/home.html", {"sessions": sessions.select_related("paper")})
 
 
-def _log_for(request: HttpRequest, session: Session):
-    """The moderation log as this facilitator may read it: a facilitator of some groups
-    reads theirs (with the reasons positions were hidden) and what concerned the whole
-    session, not the other groups'."""
+def _log_for(request: HttpRequest, session: Session, *, leads: bool):
+    """The moderation log as this facilitator may read it: who leads the session
+    (Session.led_by) reads it all; a facilitator of some groups reads theirs (with the
+    reasons positions were hidden) and what concerned the whole session."""
     entries = session.moderation_log.select_related("actor", "group", "position", "participant")
-    if session.led_by(request.user):
+    if leads:
         return entries
     groups = session.groups_facilitated_by(request.user)
     return entries.filter(Q(group__in=groups) | Q(group=None))
@@ -143,12 +143,13 @@ def _log_for(request: HttpRequest, session: Session):
 
 def _overview_context(request: HttpRequest, session: Session) -> dict:
     groups = session.groups_facilitated_by(request.user)
+    leads = session.led_by(request.user)
     return {
         "session": session,
         "summaries": _summaries(groups),
-        "all_groups": session.led_by(request.user),
+        "all_groups": leads,
         "phases": BreakoutGroup.Phase.choices,
-        "log": _log_for(request, session)[:8],
+        "log": _log_for(request, session, leads=leads)[:8],
     }
 
 
@@ -219,7 +220,7 @@ def group_panel(request: HttpRequest, group_id: int) -> HttpResponse:
 @login_first
 def moderation_log(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session_for(request, session_id)
-    entries = _log_for(request, session)
+    entries = _log_for(request, session, leads=session.led_by(request.user))
     return render(request, "facilitator/log.html", {"session": session, "entries": entries})
 
 
