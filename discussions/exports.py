@@ -364,7 +364,8 @@ def _cell(value):
     return value
 
 
-def _csv(rows: list[dict], columns: list[str]) -> bytes:
+def spreadsheet(rows: list[dict], columns: list[str]) -> bytes:
+    """A CSV file of these rows, as spreadsheet programs open it safely."""
     # A byte-order mark, so spreadsheet programs read the file as UTF-8.
     buffer = io.StringIO()
     buffer.write("\ufeff")
@@ -379,13 +380,13 @@ def _csv(rows: list[dict], columns: list[str]) -> bytes:
 def to_csv_zip(document: dict) -> bytes:
     """positions.csv, votes.csv, groups.csv and recommendations.csv in one zip."""
     files = {
-        "positions.csv": _csv(document["positions"], POSITION_COLUMNS),
-        "votes.csv": _csv(document["votes"], VOTE_COLUMNS),
-        "groups.csv": _csv(
+        "positions.csv": spreadsheet(document["positions"], POSITION_COLUMNS),
+        "votes.csv": spreadsheet(document["votes"], VOTE_COLUMNS),
+        "groups.csv": spreadsheet(
             document["groups"],
             ["name", "phase", "participant_count", "position_count", "vote_count"],
         ),
-        "recommendations.csv": _csv(
+        "recommendations.csv": spreadsheet(
             [
                 r | {"sources": " ".join(map(str, r["sources"]))}
                 for r in document["recommendations"]

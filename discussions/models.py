@@ -163,6 +163,10 @@ def generate_screen_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def generate_invitation_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class Session(models.Model):
     """A run of breakout discussions over one published paper version."""
 
@@ -189,6 +193,9 @@ class Session(models.Model):
     # Asked of everyone who joins when set: the code alone, on a projected slide or passed
     # along, then admits nobody (services.join_session).
     passphrase = models.CharField(max_length=100, blank=True)
+    # Only personal invitation links admit (one person each, services.invitations): the code
+    # alone and the passphrase admit nobody new.
+    invite_only = models.BooleanField(default=False)
     premoderation = models.BooleanField(
         default=False, help_text="New positions wait for a facilitator's approval."
     )
@@ -357,6 +364,35 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class Invitation(models.Model):
+    """A personal link that admits one named person to a session, once: opened again, in
+    any browser, it is the same participant, and a removed one stays out. Made from the
+    organizer's list of invitees (services.invitations)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="invitations")
+    name = models.CharField(max_length=40)
+    # For the organizer's mail merge only: never shown to other participants nor exported.
+    email = models.CharField(max_length=254, blank=True)
+    # Where the organizer placed them; none: placed as the session places everyone.
+    group = models.ForeignKey(
+        BreakoutGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token = models.CharField(max_length=32, unique=True, default=generate_invitation_token)
+    participant = models.OneToOneField(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.session.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("join_invited", args=[self.token])
 
 
 class Position(models.Model):

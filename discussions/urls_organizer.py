@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import organizer
+from .views import invitations, organizer
 
 app_name = "organizer"
 
@@ -30,6 +30,27 @@ urlpatterns = [
     path("sessions/<int:session_id>/", organizer.session_detail, name="session"),
     path("sessions/<int:session_id>/joining", organizer.set_joining, name="set_joining"),
     path("sessions/<int:session_id>/passphrase", organizer.set_passphrase, name="set_passphrase"),
+    path("sessions/<int:session_id>/invite-only", invitations.set_invite_only, name="invite_only"),
+    path(
+        "sessions/<int:session_id>/invitations/upload",
+        invitations.upload_invitees,
+        name="upload_invitees",
+    ),
+    path(
+        "sessions/<int:session_id>/invitations/",
+        invitations.invitation_sheet,
+        name="invitations",
+    ),
+    path(
+        "sessions/<int:session_id>/invitations.csv",
+        invitations.invitation_links,
+        name="invitation_links",
+    ),
+    path(
+        "sessions/<int:session_id>/invitations/<int:invitation_id>/withdraw",
+        invitations.withdraw_invitation,
+        name="withdraw_invitation",
+    ),
     path(
         "sessions/<int:session_id>/groups/<int:group_id>",
         organizer.rename_group,

@@ -6,6 +6,7 @@ urlpatterns = [
     path("join/", participant.join_start, name="join_start"),
     path("join/<str:code>/", participant.join, name="join"),
     path("join/<str:code>/qr.svg", participant.join_qr, name="join_qr"),
+    path("invite/<str:invitation_token>/", participant.join_invited, name="join_invited"),
     path("rooms/<int:group_id>/", participant.room, name="room"),
     path("rooms/<int:group_id>/positions", participant.room_positions, name="room_positions"),
     path("rooms/<int:group_id>/status", participant.room_status, name="room_status"),

@@ -209,6 +209,8 @@ def world(published_paper, django_user_model):
     fay = django_user_model.objects.create_user(username="fay", password="x" * 12)
     FacilitatorAssignment.objects.create(session=room.session, user=fay).groups.set([room.group])
     services.hide_position(actor=organizer, position_id=theirs.pk, reason="Off topic")
+    services.invite(session=room.session, data=b"Name\nAnn Lee\nBo Chen\n")
+    invitation = room.session.invitations.first()
     paper = room.session.paper
     ids = {
         "code": room.session.code,
@@ -222,9 +224,17 @@ def world(published_paper, django_user_model):
         "participant_id": room.ben.pk,
         "entry_id": room.session.moderation_log.latest("pk").pk,
         "user_id": fay.pk,
+        "invitation_id": invitation.pk,
+        "invitation_token": invitation.token,
     }
     starts = {
-        "nobody": ["/", "/join/", f"/join/{ids['code']}/", f"/screen/{ids['token']}/"],
+        "nobody": [
+            "/",
+            "/join/",
+            f"/join/{ids['code']}/",
+            f"/screen/{ids['token']}/",
+            invitation.get_absolute_url(),
+        ],
         "ada": [f"/rooms/{room.group.pk}/"],
         "fay": ["/facilitate/"],
         "olga": ["/organizer/", "/facilitate/"],

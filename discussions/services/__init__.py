@@ -65,6 +65,15 @@ from discussions.services.facilitation import (
     start_timer,
     stop_timer,
 )
+from discussions.services.invitations import (
+    RemovedInvitee,
+    find_invitation,
+    invite,
+    join_invited,
+    returning_invitee,
+    set_invite_only,
+    withdraw_invitation,
+)
 from discussions.services.paper_import import (
     ImportResult,
     add_question,
@@ -81,6 +90,7 @@ from discussions.services.paper_import import (
 )
 from discussions.services.room import post_position
 from discussions.services.sessions import (
+    INVITE_ONLY,
     MAX_GROUP_CAPACITY,
     MAX_GROUPS,
     WrongPassphrase,
@@ -107,6 +117,7 @@ __all__ = [
     "promote",
     "take_into_plenary",
     "take_top_into_plenary",
+    "INVITE_ONLY",
     "MAX_GROUP_CAPACITY",
     "MAX_GROUPS",
     "NotAllowed",
@@ -155,6 +166,13 @@ __all__ = [
     "rename_section",
     "set_framing",
     "WrongPassphrase",
+    "RemovedInvitee",
+    "find_invitation",
+    "invite",
+    "join_invited",
+    "returning_invitee",
+    "set_invite_only",
+    "withdraw_invitation",
     "set_joining_open",
     "set_passphrase",
     "set_section_level",

@@ -189,6 +189,15 @@ def passes_for_staff(display_name: str) -> bool:
     return bool(words) and words[0] in STAFF_TITLES
 
 
+def admissible_name(display_name: str) -> str:
+    """A display name as it is kept, or refused: readable, not empty, not too long, and not
+    passing for the session's staff."""
+    display_name = clean_line(display_name, what="display name", limit=MAX_DISPLAY_NAME)
+    if passes_for_staff(display_name):
+        raise ServiceError(f"“{display_name}” is kept for the session's staff; choose another.")
+    return display_name
+
+
 @retry_on_conflict
 def join_session(
     *, session: Session, display_name: str, group_id: int | None = None, passphrase: str = ""
@@ -201,12 +210,12 @@ def join_session(
     and in the opening rush the server's request threads all waited on that one row while
     the room's first positions waited for a thread (docs/capacity.md, scenario rehearsal).
     """
-    display_name = clean_line(display_name, what="display name", limit=MAX_DISPLAY_NAME)
-    if passes_for_staff(display_name):
-        raise ServiceError(f"“{display_name}” is kept for the session's staff; choose another.")
+    display_name = admissible_name(display_name)
     session = Session.objects.get(pk=session.pk)  # fresh: joining may have closed since
     if not session.accepts_joins():
         raise ServiceError(f"Session {session.code} is no longer open for joining.")
+    if session.invite_only:
+        raise ServiceError(INVITE_ONLY)
     if not passphrase_admits(session, passphrase):
         raise WrongPassphrase(
             "That is not this session's passphrase: ask the organizers for it."
@@ -216,7 +225,7 @@ def join_session(
     tried: set[int] = set()
     while True:
         with transaction.atomic():
-            group = _place(session, group_id, tried)
+            group = place_participant(session, group_id, tried)
             if group is not None:
                 return Participant.objects.create(
                     session=session, group=group, display_name=display_name
@@ -224,7 +233,12 @@ def join_session(
         # The least-full group filled up meanwhile: place again, among the others.
 
 
-def _place(session: Session, group_id: int | None, tried: set[int]) -> BreakoutGroup | None:
+INVITE_ONLY = "This session admits by personal invitation: open the link the organizers sent you."
+
+
+def place_participant(
+    session: Session, group_id: int | None, tried: set[int]
+) -> BreakoutGroup | None:
     """The group to join, locked if it has a capacity to check; None if a group chosen for
     the participant (not by them) filled up meanwhile: the caller places them again, in a
     new transaction, so that one join never holds two groups' locks (services.locks)."""

@@ -318,6 +318,9 @@ def _session_context(request: HttpRequest, session: Session) -> dict:
         # With its key: the link participants are sent works even while their network's
         # typed codes wait (discussions.ratelimit).
         "join_url": request.build_absolute_uri(join_path(session)),
+        "invitations": session.invitations.aggregate(
+            invited=Count("pk"), joined=Count("participant")
+        ),
         "assignments": session.assignments.select_related("user").prefetch_related("groups"),
         # Who can be assigned: people with an account who are not organizers (those
         # facilitate every session) and not assigned here yet.
@@ -335,7 +338,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(request, "organizer/session.html", _session_context(request, session))
 
 
-def _session_change(
+def session_change(
     request: HttpRequest, session: Session, change, done: str | Callable[[], str]
 ) -> HttpResponse:
     """Apply one change to a session: the groups fragment for htmx, else a redirect. The
@@ -371,7 +374,7 @@ def rename_group(request: HttpRequest, session_id: int, group_id: int) -> HttpRe
         BreakoutGroup.objects.select_related("session"), pk=group_id, session=session_id
     )
     name = request.POST.get("name", "")
-    return _session_change(
+    return session_change(
         request,
         group.session,
         lambda: services.rename_group(group=group, name=name),
@@ -384,7 +387,7 @@ def rename_group(request: HttpRequest, session_id: int, group_id: int) -> HttpRe
 def set_joining(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=session_id)
     is_open = request.POST.get("open") == "1"
-    return _session_change(
+    return session_change(
         request,
         session,
         lambda: services.set_joining_open(session=session, is_open=is_open),
@@ -397,7 +400,7 @@ def set_joining(request: HttpRequest, session_id: int) -> HttpResponse:
 def set_passphrase(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=session_id)
     passphrase = request.POST.get("passphrase", "")
-    return _session_change(
+    return session_change(
         request,
         session,
         lambda: services.set_passphrase(session=session, passphrase=passphrase),
@@ -413,7 +416,7 @@ def assign_facilitator(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=session_id)
     username = request.POST.get("username", "")
     group_ids = as_ids(request.POST.getlist("groups"))
-    return _session_change(
+    return session_change(
         request,
         session,
         lambda: services.assign_facilitator(
@@ -439,7 +442,7 @@ def invite_facilitator(request: HttpRequest, session_id: int) -> HttpResponse:
         link.append(request.build_absolute_uri(path))
 
     days = round(settings.PASSWORD_RESET_TIMEOUT / 86400)
-    return _session_change(
+    return session_change(
         request,
         session,
         change,
@@ -454,7 +457,7 @@ def invite_facilitator(request: HttpRequest, session_id: int) -> HttpResponse:
 @organizer_required
 def unassign_facilitator(request: HttpRequest, session_id: int, user_id: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=session_id)
-    return _session_change(
+    return session_change(
         request,
         session,
         lambda: services.unassign_facilitator(session=session, user_id=user_id),

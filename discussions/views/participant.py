@@ -9,7 +9,7 @@ the caller is a member of that room's group.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import segno
 from django.core.exceptions import PermissionDenied
@@ -28,6 +28,7 @@ from discussions import identity, queries, ratelimit, rows, services
 from discussions.models import (
     JOIN_CODE_ALPHABET,
     BreakoutGroup,
+    Invitation,
     Participant,
     Position,
     Prompt,
@@ -268,11 +269,37 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "room/removed.html", {"session": session}, status=403)
     if existing is not None:
         return redirect(existing.group)
+    if session.invite_only:
+        context = {"session": session, "error": services.INVITE_ONLY}
+        return render(request, "room/join_refused.html", context, status=403)
+    return _join_form(
+        request,
+        session,
+        join_path(session),
+        lambda display_name, group_id: services.join_session(
+            session=session,
+            display_name=display_name,
+            group_id=group_id,
+            passphrase=request.POST.get("passphrase", ""),
+        ),
+    )
 
+
+def _join_form(
+    request: HttpRequest,
+    session: Session,
+    action: str,
+    join: Callable[[str, int | None], Participant],
+    invitation: Invitation | None = None,
+) -> HttpResponse:
+    """The join form, and its answer: into the room with the identity cookie, or the form
+    again with what was typed and why it was refused. `join(display_name, group_id)` makes
+    the participant."""
     context = {
         "session": session,
-        "join_path": join_path(session),
-        "display_name": "",
+        "join_path": action,
+        "invitation": invitation,
+        "display_name": invitation.name if invitation else "",
         "chosen": "",
         "error": "",
     }
@@ -284,12 +311,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             # Per session, not per network: a venue's whole audience joins from one address.
             if ratelimit.exceeded(ratelimit.SESSION_JOIN, f"session-{session.pk}"):
                 raise ratelimit.refuse(ratelimit.SESSION_JOIN, f"session-{session.pk}")
-            participant = services.join_session(
-                session=session,
-                display_name=display_name,
-                group_id=as_id(chosen),
-                passphrase=request.POST.get("passphrase", ""),
-            )
+            participant = join(display_name, as_id(chosen))
         except services.ServiceError as error:
             message = str(error)
             status = 400
@@ -300,6 +322,8 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 seconds = ratelimit.retry_after(ratelimit.SESSION_JOIN)
                 message += f" Press Join again in {seconds} second{pluralize(seconds)}."
                 status = 429
+            if isinstance(error, services.RemovedInvitee):
+                return render(request, "room/removed.html", {"session": session}, status=403)
             context |= {"display_name": display_name, "chosen": chosen, "error": message}
         else:
             response = redirect(participant.group)
@@ -310,6 +334,42 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     if status == 429:
         _with_retry_after(response, ratelimit.SESSION_JOIN)
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def join_invited(request: HttpRequest, invitation_token: str) -> HttpResponse:
+    """A personal invitation link: the join form with the invitee's name at first, then,
+    in any browser, straight back into the room as the same participant."""
+    try:
+        invitation = services.find_invitation(invitation_token)
+    except services.ServiceError as error:
+        return render(request, "room/join_refused.html", {"error": str(error)}, status=404)
+    session = invitation.session
+    try:
+        participant = services.returning_invitee(invitation)
+    except services.RemovedInvitee:
+        return render(request, "room/removed.html", {"session": session}, status=403)
+    if participant is None:
+        # Someone who joined with the code before being sent a link keeps that identity.
+        participant = participant_for(identity.joined(request.COOKIES), session.pk)
+        if participant is not None and participant.removed_at is not None:
+            return render(request, "room/removed.html", {"session": session}, status=403)
+    if participant is not None:
+        response = redirect(participant.group)
+        identity.remember(request.COOKIES, response, session.pk, participant.pk)
+        return response
+    if not session.accepts_joins():
+        context = {"session": session, "error": "Joining this session has closed."}
+        return render(request, "room/join_refused.html", context, status=403)
+    return _join_form(
+        request,
+        session,
+        invitation.get_absolute_url(),
+        lambda display_name, group_id: services.join_invited(
+            invitation=invitation, display_name=display_name, group_id=group_id
+        ),
+        invitation,
+    )
 
 
 def _back_to_room(request: HttpRequest, code: str) -> HttpResponse | None:
