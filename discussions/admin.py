@@ -5,6 +5,7 @@ from django.contrib import admin
 from .models import (
     BreakoutGroup,
     FacilitatorAssignment,
+    Invitation,
     ModerationEntry,
     Paper,
     Participant,
@@ -92,6 +93,15 @@ class ParticipantAdmin(admin.ModelAdmin):
     list_filter = ["session"]
     search_fields = ["display_name"]
     list_select_related = ["session", "group"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "session", "group", "participant", "created_at"]
+    list_filter = ["session"]
+    search_fields = ["name", "email"]
+    list_select_related = ["session", "group", "participant"]
+    raw_id_fields = ["participant"]
 
 
 @admin.register(Position)
