@@ -281,6 +281,32 @@ def test_remove_participant_can_hide_their_positions_and_the_undo_shows_them_aga
     assert (second.status, second.moderation_reason) == (Position.Status.HIDDEN, "Off topic")
 
 
+def test_remove_participant_can_take_back_their_votes_and_the_undo_restores_them(
+    room, facilitator, position
+):
+    """A sock puppet's votes stop counting with its removal, in its group and in the
+    plenary round; the tallies' versions move on, so that pages take the new tallies."""
+    plenary = make_position(room.cleo, "For the plenary", plenary=True)
+    make_vote(room.ben, position, 1)
+    make_vote(room.ben, plenary, -1)
+    make_vote(room.ada, position, 1)
+    before = {p.pk: p.tally_version for p in Position.objects.all()}
+    services.remove_participant(actor=facilitator, participant_id=room.ben.pk, discard_votes=True)
+    assert not Vote.objects.filter(participant=room.ben).exists()
+    assert Vote.objects.filter(participant=room.ada).count() == 1  # nobody else's
+    tallies = {p.pk: p.tally for p in queries.room_positions(room.group, room.ada)}
+    assert (tallies[position.pk].agree, tallies[position.pk].disagree) == (1, 0)
+    after = {p.pk: p.tally_version for p in Position.objects.all()}
+    assert after[position.pk] > before[position.pk] and after[plenary.pk] > before[plenary.pk]
+    assert last_entry("remove").detail == "Ben, with their 2 votes"
+
+    services.undo_action(actor=facilitator, entry_id=last_entry("remove").pk)
+    assert sorted(
+        Vote.objects.filter(participant=room.ben).values_list("position_id", "choice")
+    ) == sorted([(position.pk, 1), (plenary.pk, -1)])
+    assert Position.objects.get(pk=position.pk).tally_version > after[position.pk]
+
+
 def test_removing_a_moved_participant_hides_their_positions_in_the_group_they_left(
     room, position, django_user_model
 ):

@@ -3,8 +3,14 @@
 import pytest
 from django.urls import reverse
 
-from discussions.models import BreakoutGroup, FacilitatorAssignment, ModerationEntry, Position
-from tests.factories import client_for, make_position, make_room, make_session
+from discussions.models import (
+    BreakoutGroup,
+    FacilitatorAssignment,
+    ModerationEntry,
+    Position,
+    Vote,
+)
+from tests.factories import client_for, make_position, make_room, make_session, make_vote
 from tests.test_services_facilitation import snapshot
 
 pytestmark = pytest.mark.django_db
@@ -293,3 +299,20 @@ def test_a_refusal_says_why_and_where_to_go(stranger_client, room):
     assert "You do not facilitate this group." in page
     assert f'href="{reverse("facilitator:home")}"' in page
     assert f'href="{reverse("join_start")}"' in page
+
+
+def test_the_group_page_removes_a_participant_with_their_votes(facilitator_client, room, position):
+    make_vote(room.ben, position, 1)
+    page = facilitator_client.get(reverse("facilitator:group", args=[room.group.pk]))
+    content = page.content.decode()
+    assert f'id="remove-{room.ben.pk}-votes">' in content  # Ben voted: offered
+    assert f'id="remove-{room.ada.pk}-votes" disabled>' in content  # Ada did not
+    answer = facilitator_client.post(
+        reverse("facilitator:participant", args=[room.ben.pk]),
+        {"action": "remove", "discard_votes": "1"},
+        follow=True,
+    )
+    assert "Ben removed; their positions stay and their votes are taken back." in (
+        answer.content.decode()
+    )
+    assert not Vote.objects.filter(participant=room.ben).exists()

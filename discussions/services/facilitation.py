@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from discussions import live, queries
@@ -242,37 +244,63 @@ AUTHOR_REMOVED = "Its author was removed from the session."
 
 
 @retry_on_conflict
-def remove_participant(*, actor, participant_id: int, hide_positions: bool = False) -> Participant:
+def remove_participant(
+    *, actor, participant_id: int, hide_positions: bool = False, discard_votes: bool = False
+) -> Participant:
     """Remove a participant from the session. Their positions stay, marked as theirs, or,
-    with `hide_positions`, are hidden with them (a sock puppet's, a troll's); undoing the
-    removal shows those again."""
+    with `hide_positions`, are hidden with them (a sock puppet's, a troll's); their votes
+    count on, or, with `discard_votes`, are taken back (a sock puppet's). Undoing the
+    removal shows those positions again and gives the votes back."""
     theirs = Position.objects.filter(author_id=participant_id, status=Position.Status.VISIBLE)
+    votes = Vote.objects.filter(participant_id=participant_id)
     with transaction.atomic():
-        # Their positions' groups (they may have moved since posting) with theirs, before
-        # the participant, then the positions: the one lock order (services).
+        # The groups of their positions (they may have moved since posting) and of what
+        # they voted on (the plenary round's are other groups'), before the participant,
+        # then the positions: the one lock order (services).
         shown_in = theirs.values_list("group_id", flat=True) if hide_positions else []
-        participant, _ = _locked_participant(participant_id, groups_too=shown_in)
+        votes_in = votes.values_list("position__group_id", flat=True) if discard_votes else []
+        participant, _ = _locked_participant(participant_id, groups_too=[*shown_in, *votes_in])
         _check(actor, participant.group)
         hidden = lock_positions(theirs.values_list("pk", flat=True)) if hide_positions else {}
         for position in hidden.values():
             _check(actor, position.group)
+        taken_back, voted_in = _take_back_votes(participant) if discard_votes else ({}, set())
         participant.removed_at = timezone.now()
         participant.save(update_fields=["removed_at"])
         Position.objects.filter(pk__in=hidden).update(
             status=Position.Status.HIDDEN, moderation_reason=AUTHOR_REMOVED
         )
+        count = len(taken_back)
         _log(
             actor,
             participant.group,
             "remove",
             participant=participant,
-            detail=participant.display_name,
-            undo={"hidden": sorted(hidden)},
+            detail=participant.display_name
+            + (f", with their {count} vote{pluralize(count)}" if discard_votes else ""),
+            undo={"hidden": sorted(hidden), "votes": sorted(taken_back.items())},
         )
         live.send_participant_away(participant.pk, "/")
-        for group_id in {participant.group_id, *(p.group_id for p in hidden.values())}:
+        changed = {participant.group_id, *(p.group_id for p in hidden.values()), *voted_in}
+        for group_id in changed:
             live.publish(group_id, live.positions_refresh_html)
     return participant
+
+
+def _take_back_votes(participant: Participant) -> tuple[dict[int, int], set[int]]:
+    """Delete the participant's votes, their positions locked first: {position id: choice},
+    and the positions' groups.
+
+    Each position's tally version moves on, as with any vote's change, so that a page that
+    holds a newer-looking tally takes the new one."""
+    positions = lock_positions(
+        Vote.objects.filter(participant=participant).values_list("position_id", flat=True)
+    )
+    votes = Vote.objects.filter(participant=participant, position__in=positions)
+    taken_back = dict(votes.values_list("position_id", "choice"))
+    votes.delete()
+    Position.objects.filter(pk__in=taken_back).update(tally_version=F("tally_version") + 1)
+    return taken_back, {position.group_id for position in positions.values()}
 
 
 # --- Phases, prompts, countdown, announcements ------------------------------------------------

@@ -99,16 +99,19 @@ def _unmerge(actor, entry: ModerationEntry) -> None:
 
 
 def _reinstate(actor, entry: ModerationEntry) -> None:
-    """The removed participant is a member again: their browser's page works once more, and
-    the positions hidden with them show again (unless hidden since for another reason)."""
+    """The removed participant is a member again: their browser's page works once more, the
+    positions hidden with them show again (unless hidden since for another reason), and
+    the votes taken back with them count again (on the positions that are still there)."""
     if entry.participant_id is None:
         raise ServiceError("That participant no longer exists.")
     hidden_with_them = (entry.undo or {}).get("hidden", [])
+    votes_taken = dict((entry.undo or {}).get("votes", []))
     current = list(
         Participant.objects.filter(pk=entry.participant_id).values_list("group", flat=True)
     )
-    shown_in = Position.objects.filter(pk__in=hidden_with_them).values_list("group_id", flat=True)
-    groups = [group for group in lock_groups([*current, *shown_in]) if group.pk in current]
+    touched = Position.objects.filter(pk__in=[*hidden_with_them, *votes_taken])
+    groups = lock_groups([*current, *touched.values_list("group_id", flat=True)])
+    groups = [group for group in groups if group.pk in current]
     participant = lock_participant(entry.participant_id)
     if participant is None or not groups or participant.group_id != groups[0].pk:
         raise ServiceError("That participant no longer exists.")
@@ -118,10 +121,17 @@ def _reinstate(actor, entry: ModerationEntry) -> None:
         raise ServiceError(f"{participant.display_name} is not removed.")
     participant.removed_at = None
     participant.save(update_fields=["removed_at"])
-    positions = lock_positions(hidden_with_them)
+    positions = lock_positions([*hidden_with_them, *votes_taken])
     Position.objects.filter(
-        pk__in=positions, status=Position.Status.HIDDEN, moderation_reason=AUTHOR_REMOVED
+        pk__in=hidden_with_them, status=Position.Status.HIDDEN, moderation_reason=AUTHOR_REMOVED
     ).update(status=Position.Status.VISIBLE, moderation_reason="")
+    # Nobody votes as a removed participant: no vote of theirs can be in the way.
+    Vote.objects.bulk_create(
+        Vote(participant=participant, position_id=position_id, choice=choice)
+        for position_id, choice in votes_taken.items()
+        if position_id in positions
+    )
+    Position.objects.filter(pk__in=votes_taken).update(tally_version=F("tally_version") + 1)
     _log(
         actor,
         participant.group,

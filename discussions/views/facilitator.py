@@ -193,7 +193,7 @@ def _group_context(request: HttpRequest, group: BreakoutGroup) -> dict:
         "visible": by_status[Position.Status.VISIBLE],
         "hidden": by_status[Position.Status.HIDDEN] + by_status[Position.Status.REJECTED],
         "participants": group.participants.filter(removed_at__isnull=True).annotate(
-            authored=Count("positions")
+            authored=Count("positions", distinct=True), voted=Count("votes", distinct=True)
         ),
         "other_groups": group.session.groups_facilitated_by(request.user).exclude(pk=group.pk),
         "phases": BreakoutGroup.Phase.choices,
@@ -368,6 +368,11 @@ def participant_action(request: HttpRequest, participant_id: int) -> HttpRespons
     group = participant.group
     user, post = request.user, request.POST
     hiding = post.get("hide_positions") == "1"
+    discarding = post.get("discard_votes") == "1"
+    what_stays = [
+        "their positions are hidden" if hiding else "their positions stay",
+        "their votes are taken back" if discarding else "their votes count",
+    ]
     actions = {
         "move": (
             lambda: services.move_participant(
@@ -377,10 +382,12 @@ def participant_action(request: HttpRequest, participant_id: int) -> HttpRespons
         ),
         "remove": (
             lambda: services.remove_participant(
-                actor=user, participant_id=participant.pk, hide_positions=hiding
+                actor=user,
+                participant_id=participant.pk,
+                hide_positions=hiding,
+                discard_votes=discarding,
             ),
-            f"{participant.display_name} removed"
-            + ("; their positions are hidden." if hiding else "; their positions stay."),
+            f"{participant.display_name} removed; {' and '.join(what_stays)}.",
         ),
     }
     change, done = actions.get(post.get("action", ""), (_unknown, ""))
