@@ -194,7 +194,9 @@ def test_synthesis_page_query_count_is_fixed(
     url = reverse("facilitator:synthesis", args=[room.session.pk])
     client.get(url)  # warm the session and the user
     # session (+paper), prompts for the menu, the matrix's five, recommendations (+ prompt,
-    # + their sources), auth session and user: a fixed number, whatever the data.
+    # + their sources), auth session and user, and the voting bursts' three (the votes'
+    # choices, the suspects' votes with their times, the flagged participants: these ten,
+    # created together and voting alike at once, are flagged): fixed, whatever the data.
     with django_assert_max_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
