@@ -353,3 +353,14 @@ def test_invitation_pages_are_for_organizers_only(client, outsider_client, sessi
     session.refresh_from_db()
     assert not session.invite_only
     assert Invitation.objects.count() == 1
+
+
+def test_a_long_list_is_printed_a_page_of_slips_at_a_time(organizer_client, session):
+    invite(session, "\n".join(f"Person {n}" for n in range(1, 131)))
+    url = reverse("organizer:invitations", args=[session.pk])
+    first = organizer_client.get(url).content.decode()
+    assert first.count("<svg") == 60 and "Person 1<" in first and "Person 61<" not in first
+    assert "Page 1 of 3 (1–60 of 130)" in first
+    last = organizer_client.get(url, {"page": "3"}).content.decode()
+    assert last.count("<svg") == 10 and "Person 130<" in last
+    assert organizer_client.get(url, {"page": "x"}).status_code == 200  # the first page

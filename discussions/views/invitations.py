@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import segno
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -18,6 +19,9 @@ from discussions.views.access import organizer_required
 from discussions.views.organizer import session_change
 
 LINK_COLUMNS = ["name", "email", "group", "link", "joined"]
+# Slips a page of the sheet holds: drawing a QR code takes about 10 ms, so a list of 5,000
+# on one page would hold a request thread for most of a minute.
+SHEET_PAGE = 60
 
 
 @require_POST
@@ -79,13 +83,14 @@ def _invitations(session: Session):
 def invitation_sheet(request: HttpRequest, session_id: int) -> HttpResponse:
     """Every invitee's link and QR code, to print and hand out or to copy into messages."""
     session = get_object_or_404(Session, pk=session_id)
-    invitations = list(_invitations(session))
+    page = Paginator(_invitations(session), SHEET_PAGE).get_page(request.GET.get("page"))
+    invitations = list(page)
     for invitation in invitations:
         invitation.link = request.build_absolute_uri(invitation.get_absolute_url())
         invitation.qr = segno.make(invitation.link, error="m").svg_inline(
             scale=3, border=2, title=f"QR code of {invitation.name}'s invitation link"
         )
-    context = {"session": session, "invitations": invitations}
+    context = {"session": session, "invitations": invitations, "page": page}
     return render(request, "organizer/invitations.html", context)
 
 
