@@ -1,12 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
+from django.views.i18n import set_language
 
 from discussions.views import login, public
 
 urlpatterns = [
     path("", public.home, name="home"),
     path("healthz", public.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path(
+        "jsi18n/<str:language>/<str:version>.js",
+        public.javascript_catalog,
+        name="javascript_catalog",
+    ),
     path("", include("discussions.urls_participant")),
     path("organizer/", include("discussions.urls_organizer")),
     path("facilitate/", include("discussions.urls_facilitator")),

@@ -193,6 +193,9 @@ class Session(models.Model):
     # Asked of everyone who joins when set: the code alone, on a projected slide or passed
     # along, then admits nobody (services.join_session).
     passphrase = models.CharField(max_length=100, blank=True)
+    # Spoken to participants whose browser asks for none of the site's languages, and in
+    # the exports (discussions.languages); empty: English.
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
     # Only personal invitation links admit (one person each, services.invitations): the code
     # alone and the passphrase admit nobody new.
     invite_only = models.BooleanField(default=False)

@@ -9,13 +9,29 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.i18n import JavaScriptCatalog
 
 log = logging.getLogger(__name__)
 LAYER_TIMEOUT = 2.0
+
+
+@require_GET
+def javascript_catalog(request: HttpRequest, language: str, version: str) -> HttpResponse:
+    """The pages' scripts' translations in one language. Its address names the language and
+    the catalog's version (discussions.languages), so browsers keep it for a year: the
+    opening rush fetches it once per laptop, not with every page."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404("No such language.")
+    with translation.override(language):
+        response = JavaScriptCatalog.as_view()(request)
+    patch_cache_control(response, public=True, max_age=365 * 24 * 3600, immutable=True)
+    return response
 
 
 @require_GET

@@ -1,0 +1,63 @@
+"""The reader's language: which of the six the pages, the live updates and the exports use.
+
+LocaleMiddleware takes the language a person chose (the switcher's cookie), else the first
+of their browser's that the site speaks. Where neither names one of the six, a page of a
+conference session speaks the session's language, as its organizer set it; exports speak
+the session's language whoever downloads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import translation
+
+
+def supported(code: str | None) -> str | None:
+    """The site's language for a code ("fr-CA" -> "fr", "zh-CN" -> "zh-hans"), or None."""
+    if not code:
+        return None
+    try:
+        return translation.get_supported_language_variant(code.strip())
+    except LookupError:
+        return None
+
+
+def asked_for(request: HttpRequest) -> str | None:
+    """The language the reader asked for, by their choice or their browser's, if the site
+    speaks it; None when they asked for none of the six."""
+    chosen = supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+    if chosen:
+        return chosen
+    for part in request.headers.get("Accept-Language", "").split(","):
+        code, _, quality = part.partition(";")
+        if quality.strip() in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
+            continue
+        if found := supported(code if code.strip() != "*" else None):
+            return found
+    return None
+
+
+def use_session_language(request: HttpRequest, language: str) -> None:
+    """Speak the session's language to a reader who asked for none the site speaks."""
+    if language and asked_for(request) is None:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
+@cache
+def catalog_version() -> str:
+    """Changes when the scripts' translations do: the catalog's address carries it, so that
+    browsers keep a catalog for a year and still fetch a new one after an upgrade."""
+    digest = hashlib.sha256()
+    for path in sorted(settings.LOCALE_PATHS[0].glob("*/LC_MESSAGES/djangojs.mo")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def context(request: HttpRequest) -> dict:
+    """What every page's language switcher and script tags need."""
+    return {"catalog_version": catalog_version()}
