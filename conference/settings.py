@@ -437,4 +437,6 @@ LOGGING = {
     "filters": {"refusals": {"()": "conference.refusals.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # fontTools describes every font it subsets for a PDF export, dozens of lines each.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }

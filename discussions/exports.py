@@ -4,6 +4,9 @@ Everything is gathered once into a Report (through the same matrix and synthesis
 view uses), then each renderer only formats it. Participants are pseudonymous by default:
 "P001" is the session's first participant to join, the same in every export of the session.
 Hidden positions and moderation reasons appear only in the organizer's full export.
+
+The reports (Markdown, PDF) and the CSV files' headers speak the session's language, whoever
+downloads them; the JSON document's keys and codes never change (docs/export-schema.json).
 """
 
 from __future__ import annotations
@@ -11,13 +14,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import unicodedata
 import zipfile
 from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.db import connections
 from django.db.models import Prefetch
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from psycopg.types.datetime import TimestamptzLoader
 
@@ -31,6 +44,8 @@ from discussions.models import (
     Session,
     Vote,
 )
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 FORMATS = ("md", "pdf", "csv", "json")
@@ -75,7 +90,9 @@ def build(
     """
     step = _stepper(progress, 5)
     m = matrix.session_matrix(session)
-    result = synthesis.synthesize(m.V, m.breakout, max(m.n_groups, 1), m.texts, seed=0)
+    result = synthesis.synthesize(
+        m.V, m.breakout, max(m.n_groups, 1), m.texts, languages=m.languages, seed=0
+    )
     step()
     who = pseudonyms(session, names=names)
     column = {position.pk: j for j, position in enumerate(m.positions)}
@@ -342,6 +359,12 @@ def _moderation(session: Session, group, who) -> list[dict]:
 # --- Renderers ----------------------------------------------------------------------------------
 
 
+def language_of(session: Session) -> str:
+    """The language a session's exports speak: the organizer's choice for the session,
+    whoever downloads them (English when none was chosen)."""
+    return session.language or settings.LANGUAGE_CODE
+
+
 def to_json(document: dict) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
@@ -351,6 +374,43 @@ POSITION_COLUMNS = [
     "agree", "disagree", "pass", "support", "consensus",
 ]  # fmt: skip
 VOTE_COLUMNS = ["position", "participant", "vote", "time"]
+GROUP_COLUMNS = ["name", "phase", "participant_count", "position_count", "vote_count"]
+RECOMMENDATION_COLUMNS = ["rank", "text", "prompt", "sources", "dissent_note"]
+
+# The CSV files' header rows, in the reader's language. In English they are the JSON
+# document's keys, which never change; the cells keep the JSON's codes (agree, hidden...).
+COLUMN_HEADERS = {
+    "id": pgettext_lazy("CSV column header", "id"),
+    "group": pgettext_lazy("CSV column header", "group"),
+    "prompt": pgettext_lazy("CSV column header", "prompt"),
+    "section": pgettext_lazy("CSV column header", "section"),
+    "author": pgettext_lazy("CSV column header", "author"),
+    "text": pgettext_lazy("CSV column header", "text"),
+    "status": pgettext_lazy("CSV column header", "status"),
+    "plenary": pgettext_lazy("CSV column header", "plenary"),
+    "agree": pgettext_lazy("CSV column header", "agree"),
+    "disagree": pgettext_lazy("CSV column header", "disagree"),
+    "pass": pgettext_lazy("CSV column header", "pass"),
+    "support": pgettext_lazy("CSV column header", "support"),
+    "consensus": pgettext_lazy("CSV column header", "consensus"),
+    "position": pgettext_lazy("CSV column header", "position"),
+    "participant": pgettext_lazy("CSV column header", "participant"),
+    "vote": pgettext_lazy("CSV column header", "vote"),
+    "time": pgettext_lazy("CSV column header", "time"),
+    "name": pgettext_lazy("CSV column header", "name"),
+    "phase": pgettext_lazy("CSV column header", "phase"),
+    "participant_count": pgettext_lazy("CSV column header", "participant_count"),
+    "position_count": pgettext_lazy("CSV column header", "position_count"),
+    "vote_count": pgettext_lazy("CSV column header", "vote_count"),
+    "rank": pgettext_lazy("CSV column header", "rank"),
+    "sources": pgettext_lazy("CSV column header", "sources"),
+    "dissent_note": pgettext_lazy("CSV column header", "dissent_note"),
+}
+
+
+def headers(columns: list[str]) -> list[str]:
+    """The header row of these columns in the active language."""
+    return [str(COLUMN_HEADERS[column]) for column in columns]
 
 
 # A cell starting with one of these is a formula to a spreadsheet program: a participant's
@@ -364,13 +424,14 @@ def _cell(value):
     return value
 
 
-def spreadsheet(rows: list[dict], columns: list[str]) -> bytes:
-    """A CSV file of these rows, as spreadsheet programs open it safely."""
+def spreadsheet(rows: list[dict], columns: list[str], header: list[str] | None = None) -> bytes:
+    """A CSV file of these rows, as spreadsheet programs open it safely. The header row is
+    `header` if given (the columns' names in the reader's language), else the keys."""
     # A byte-order mark, so spreadsheet programs read the file as UTF-8.
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow([_cell(name) for name in header or columns])
     # Only the columns asked for, each cell made safe; a missing one is empty. (A
     # csv.DictWriter did the same at twice the cost: the votes are thousands of rows.)
     writer.writerows([_cell(row.get(column, "")) for column in columns] for row in rows)
@@ -380,18 +441,18 @@ def spreadsheet(rows: list[dict], columns: list[str]) -> bytes:
 def to_csv_zip(document: dict) -> bytes:
     """positions.csv, votes.csv, groups.csv and recommendations.csv in one zip."""
     files = {
-        "positions.csv": spreadsheet(document["positions"], POSITION_COLUMNS),
-        "votes.csv": spreadsheet(document["votes"], VOTE_COLUMNS),
-        "groups.csv": spreadsheet(
-            document["groups"],
-            ["name", "phase", "participant_count", "position_count", "vote_count"],
+        "positions.csv": spreadsheet(
+            document["positions"], POSITION_COLUMNS, headers(POSITION_COLUMNS)
         ),
+        "votes.csv": spreadsheet(document["votes"], VOTE_COLUMNS, headers(VOTE_COLUMNS)),
+        "groups.csv": spreadsheet(document["groups"], GROUP_COLUMNS, headers(GROUP_COLUMNS)),
         "recommendations.csv": spreadsheet(
             [
                 r | {"sources": " ".join(map(str, r["sources"]))}
                 for r in document["recommendations"]
             ],
-            ["rank", "text", "prompt", "sources", "dissent_note"],
+            RECOMMENDATION_COLUMNS,
+            headers(RECOMMENDATION_COLUMNS),
         ),
     }
     buffer = io.BytesIO()
@@ -402,6 +463,64 @@ def to_csv_zip(document: dict) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
     return buffer.getvalue()
+
+
+# --- Words shared by the reports ----------------------------------------------------------------
+
+# The codes the document keeps (the JSON's), as the reports print them.
+PHASE_NAMES = {
+    "collecting": pgettext_lazy("phase of a group", "collecting"),
+    "voting": pgettext_lazy("phase of a group", "voting"),
+    "closed": pgettext_lazy("phase of a group", "closed"),
+    "mixed": pgettext_lazy("phase of the groups of a session", "mixed"),
+}
+STATUS_NAMES = {
+    "visible": pgettext_lazy("status of a position", "visible"),
+    "pending": pgettext_lazy("status of a position", "pending"),
+    "hidden": pgettext_lazy("status of a position", "hidden"),
+    "rejected": pgettext_lazy("status of a position", "rejected"),
+    "merged": pgettext_lazy("status of a position", "merged"),
+}
+
+
+def _named(names: dict, code: str) -> str:
+    return str(names[code]) if code in names else code
+
+
+def _title(title: str, session: str) -> str:
+    # Translators: the report's title: the paper's title, then the session's name.
+    return _("%(title)s: %(session)s") % {"title": title, "session": session}
+
+
+def _percent(value: float | None) -> str:
+    if value is None:
+        return "–"
+    # Translators: a share of votes, e.g. "80%".
+    return _("%(percent)s%%") % {"percent": round(100 * value)}
+
+
+def _tally(p: dict) -> str:
+    # Translators: a position's votes: its support (a share of agree and disagree votes),
+    # then how many people voted agree, disagree and pass.
+    return _("support %(support)s (%(agree)s agree, %(disagree)s disagree, %(pass)s pass)") % {
+        "support": _percent(p["support"]),
+        "agree": p["agree"],
+        "disagree": p["disagree"],
+        "pass": p["pass"],
+    }
+
+
+def _decimal(value: float, places: int = 2) -> str:
+    """A number people read, in the active language's way (0.45, 0,45)."""
+    return number_format(Decimal(f"{value:.{places}f}"), places)
+
+
+def _opinion_group(n: int, size: int) -> str:
+    return ngettext(
+        "Opinion group %(letter)s (%(count)s participant)",
+        "Opinion group %(letter)s (%(count)s participants)",
+        size,
+    ) % {"letter": chr(ord("A") + n), "count": size}
 
 
 # --- Markdown -----------------------------------------------------------------------------------
@@ -415,61 +534,70 @@ def md(text: str | None) -> str:
     return " ".join((text or "").split()).translate(_MARKDOWN_SPECIAL)
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{round(100 * value)}%"
-
-
-def _tally(p: dict) -> str:
-    return (
-        f"support {_percent(p['support'])} ({p['agree']} agree, {p['disagree']} disagree, "
-        f"{p['pass']} pass)"
-    )
-
-
 def _split(p: dict) -> str:
     parts = [
-        f"{md(name)} {_percent(cell['agree_rate'])} of {cell['votes']}"
+        # Translators: one group's agreement with a position: "Group 1 67% of 3" (votes).
+        _("%(group)s %(percent)s of %(votes)s")
+        % {"group": md(name), "percent": _percent(cell["agree_rate"]), "votes": cell["votes"]}
         for name, cell in p["by_group"].items()
     ]
     return "; ".join(parts)
 
 
 def to_markdown(document: dict) -> str:
+    """The report, in the active language (export_file activates the session's). Markdown
+    has no direction of its own: a viewer lays out each paragraph by its first letters, so
+    an Arabic report reads right to left without any markup."""
     lines: list[str] = []
     add = lines.append
     session, paper = document["session"], document["paper"]
     by_id = {p["id"]: p for p in document["positions"]}
-    add(f"# {md(paper['title'])}: {md(session['name'])}")
+    add(f"# {_title(md(paper['title']), md(session['name']))}")
     add("")
     scope = document["scope"]
-    add(
-        f"Session {session['code']}, created {session['created'][:10]}, phase {session['phase']}."
-        + (f" Group: {md(scope['group'])}." if scope["group"] else "")
-        + (" Participants are shown by pseudonym." if not scope["names"] else "")
-    )
+    about = [
+        _("Session %(code)s, created %(date)s, phase %(phase)s.")
+        % {
+            "code": session["code"],
+            "date": session["created"][:10],
+            "phase": _named(PHASE_NAMES, session["phase"]),
+        }
+    ]
+    if scope["group"]:
+        about.append(_("Group: %(group)s.") % {"group": md(scope["group"])})
+    if not scope["names"]:
+        about.append(_("Participants are shown by pseudonym."))
+    add(" ".join(about))
     add("")
-    add("## Framing questions")
+    add("## " + _("Framing questions"))
     add("")
     lines += [f"{n}. {md(q)}" for n, q in enumerate(paper["framing_questions"], start=1)]
     add("")
 
-    add("## Recommendations")
+    add("## " + _("Recommendations"))
     add("")
     if not document["recommendations"]:
-        add("No recommendations were curated.")
+        add(_("No recommendations were curated."))
     for r in document["recommendations"]:
-        add(
-            f"{r['rank']}. **{md(r['text'])}**"
-            + (f" (answers: {md(r['prompt'])})" if r["prompt"] else "")
-        )
+        line = f"{r['rank']}. **{md(r['text'])}**"
+        if r["prompt"]:
+            # Translators: after a recommendation: the question it answers.
+            line += " " + _("(answers: %(prompt)s)") % {"prompt": md(r["prompt"])}
+        add(line)
         for source in r["sources"]:
             p = by_id.get(source)
             if p:
-                add(f"   - From “{md(p['text'])}” ({md(p['group'])}): {_tally(p)}.")
+                # Translators: a position a recommendation comes from, its group, its votes.
+                source_line = _("From “%(text)s” (%(group)s): %(tally)s.")
+                add(
+                    "   - "
+                    + source_line
+                    % {"text": md(p["text"]), "group": md(p["group"]), "tally": _tally(p)}
+                )
                 if p["by_group"]:
-                    add(f"     By group: {_split(p)}.")
+                    add("     " + _("By group: %(split)s.") % {"split": _split(p)})
         if r["dissent_note"]:
-            add("   - Dissent:")
+            add("   - " + _("Dissent:"))
             lines += [
                 f"     > {md(line)}" for line in r["dissent_note"].splitlines() if line.strip()
             ]
@@ -479,18 +607,28 @@ def to_markdown(document: dict) -> str:
     for p in document["positions"]:
         if p["status"] == "visible":
             prompts.setdefault(p["prompt"], []).append(p)
-    add("## Positions by question")
+    add("## " + _("Positions by question"))
     add("")
     for prompt, rows in prompts.items():
         add(f"### {md(prompt)}")
         add("")
         ranked = sorted(rows, key=lambda p: (-(p["consensus"] or 0), p["id"]))
         for n, p in enumerate(ranked, start=1):
-            add(
-                f"{n}. {md(p['text'])} ({md(p['group'])}, {md(p['author'])}): {_tally(p)}"
-                + (f"; consensus {p['consensus']:.2f}" if p["consensus"] is not None else "")
-                + "."
-            )
+            values = {
+                "text": md(p["text"]),
+                "group": md(p["group"]),
+                "author": md(p["author"]),
+                "tally": _tally(p),
+            }
+            if p["consensus"] is not None:
+                # Translators: a position, its group and author, its votes, and its
+                # consensus across the groups (a number from 0 to 1).
+                line = _("%(text)s (%(group)s, %(author)s): %(tally)s; consensus %(consensus)s.")
+                values["consensus"] = _decimal(p["consensus"])
+            else:
+                # Translators: a position, its group and author, and its votes.
+                line = _("%(text)s (%(group)s, %(author)s): %(tally)s.")
+            add(f"{n}. " + line % values)
         add("")
 
     synth = document["synthesis"]
@@ -499,18 +637,18 @@ def to_markdown(document: dict) -> str:
         add(f"## {title}")
         add("")
         rows = [by_id[i] for i in ids if i in by_id]
-        lines.extend(f"- {md(p['text'])} ({md(p['group'])}): {_tally(p)}." for p in rows)
+        lines.extend("- " + _position_line(p, md(p["text"]), md(p["group"])) for p in rows)
         if not rows:
             add(empty)
         add("")
 
     listing(
-        "Where every group agrees",
+        _("Where every group agrees"),
         synth["broad_consensus"],
-        "No position has every group's agreement yet.",
+        _("No position has every group's agreement yet."),
     )
-    listing("Where groups split", synth["most_divisive"], "No position splits the groups.")
-    add("## Backed by one group, not yet seen by others")
+    listing(_("Where groups split"), synth["most_divisive"], _("No position splits the groups."))
+    add("## " + _("Backed by one group, not yet seen by others"))
     add("")
     backed = [
         (by_id[b["position"]], b["group"])
@@ -519,42 +657,51 @@ def to_markdown(document: dict) -> str:
     ]
     lines.extend(f"- {md(p['text'])} ({md(group)})" for p, group in backed)
     if not backed:
-        add("None.")
+        add(_("None."))
     add("")
 
-    add("## Opinion groups")
+    add("## " + _("Opinion groups"))
     add("")
     if not synth["opinion_groups"]:
-        add("Not enough votes to find opinion groups.")
+        add(_("Not enough votes to find opinion groups."))
     for n, group in enumerate(synth["opinion_groups"]):
-        people = f"{group['size']} participant{'s' if group['size'] != 1 else ''}"
-        add(f"### Opinion group {chr(ord('A') + n)} ({people})")
+        add(f"### {_opinion_group(n, group['size'])}")
         add("")
         rows = [by_id[i] for i in group["representative"] if i in by_id]
-        lines.extend(f"- {md(p['text'])}: {_tally(p)}." for p in rows)
+        for p in rows:
+            # Translators: a position and its votes.
+            add("- " + _("%(text)s: %(tally)s.") % {"text": md(p["text"]), "tally": _tally(p)})
         if not rows:
-            add("No distinctive positions.")
+            add(_("No distinctive positions."))
         add("")
     if synth["opinion_consensus"]:
-        add("Every opinion group agrees:")
+        add(_("Every opinion group agrees:"))
         add("")
         lines.extend(f"- {md(by_id[i]['text'])}" for i in synth["opinion_consensus"] if i in by_id)
         add("")
 
-    add("## Themes")
+    add("## " + _("Themes"))
     add("")
+    # Translators: the theme of the positions that share no content word with the others.
+    other = pgettext("theme", "Other")
     for theme in synth["themes"]:
         rows = [by_id[i] for i in theme["positions"] if i in by_id]
         if rows:
             add(
-                f"- **{md(theme['name']) or 'Other'}**: "
+                f"- **{md(theme['name']) or other}**: "
                 + "; ".join(f"{md(p['text'])} ({_percent(p['support'])})" for p in rows)
             )
     add("")
 
-    add("## Participation")
+    add("## " + _("Participation"))
     add("")
-    add("| Group | Participants | Positions | Votes |")
+    columns = [
+        pgettext("table heading", "Group"),
+        pgettext("table heading", "Participants"),
+        pgettext("table heading", "Positions"),
+        pgettext("table heading", "Votes"),
+    ]
+    add("| " + " | ".join(md(column) for column in columns) + " |")
     add("| --- | ---: | ---: | ---: |")
     for g in document["groups"]:
         add(
@@ -565,33 +712,49 @@ def to_markdown(document: dict) -> str:
         sum(g[k] for g in document["groups"])
         for k in ("participant_count", "position_count", "vote_count")
     ]
-    add(f"| All | {total[0]} | {total[1]} | {total[2]} |")
+    everyone = md(pgettext("table row: every group", "All"))
+    add(f"| {everyone} | {total[0]} | {total[1]} | {total[2]} |")
     add("")
 
-    add("## Moderation")
+    add("## " + _("Moderation"))
     add("")
     moderation = document.get("moderation")
     hidden = sum(1 for p in document["positions"] if p["status"] != "visible")
     if moderation is None:
-        add("Moderation details are in the organizer's full export.")
+        add(_("Moderation details are in the organizer's full export."))
     else:
         actions: dict[str, int] = {}
         for entry in moderation:
             actions[entry["action"]] = actions.get(entry["action"], 0) + 1
+        # The moderation log's own codes (hide, pin...), as the JSON has them.
         summary = ", ".join(f"{action} {count}" for action, count in sorted(actions.items()))
         add(
-            f"{len(moderation)} actions ({summary or 'none'}); "
-            f"{hidden} positions not visible (marked below)."
+            ngettext(
+                "%(count)s action (%(summary)s)", "%(count)s actions (%(summary)s)", len(moderation)
+            )
+            % {"count": len(moderation), "summary": summary or pgettext("no actions", "none")}
+            + "; "
+            + ngettext(
+                "%(count)s position not visible (marked below).",
+                "%(count)s positions not visible (marked below).",
+                hidden,
+            )
+            % {"count": hidden}
         )
         add("")
         for p in document["positions"]:
             if p["status"] != "visible":
-                add(
-                    f"- [{p['status']}] {md(p['text'])}"
-                    + (f": {md(p.get('moderation_reason'))}" if p.get("moderation_reason") else "")
-                )
+                status = md(_named(STATUS_NAMES, p["status"]))
+                reason = p.get("moderation_reason")
+                add(f"- [{status}] {md(p['text'])}" + (f": {md(reason)}" if reason else ""))
     add("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _position_line(p: dict, text: str, group: str) -> str:
+    values = {"text": text, "group": group, "tally": _tally(p)}
+    # Translators: a position, its breakout group and its votes.
+    return _("%(text)s (%(group)s): %(tally)s.") % values
 
 
 # --- PDF ----------------------------------------------------------------------------------------
@@ -600,75 +763,223 @@ FONTS = Path(__file__).resolve().parent / "fonts"
 PALETTE = [(11, 92, 173), (180, 35, 24), (26, 127, 55), (154, 103, 0), (110, 64, 201)]
 GREEN, RED, GREY = (26, 127, 55), (180, 35, 24), (140, 149, 159)
 
+# Latin, Greek, Cyrillic and the rest of DejaVu Sans; Arabic letters in Noto Naskh Arabic
+# (both shipped in discussions/fonts); Chinese, Japanese and Korean in Droid Sans Fallback,
+# which is too large to ship (4 MB) and comes from Debian's fonts-droid-fallback package
+# (dev.py installs it; a deployer installs it as the README says). fpdf2 takes each
+# character from the first of these that has it, and shapes the text with HarfBuzz.
+FAMILY = "DejaVu"
+ARABIC_FAMILY = "NotoNaskhArabic"
+CJK_FAMILY = "DroidSansFallback"
+TEXT_FONTS = {
+    FAMILY: {"": FONTS / "DejaVuSans.ttf", "B": FONTS / "DejaVuSans-Bold.ttf"},
+    ARABIC_FAMILY: {
+        "": FONTS / "NotoNaskhArabic-Regular.ttf",
+        "B": FONTS / "NotoNaskhArabic-Bold.ttf",
+    },
+}
+CJK_PACKAGE = "fonts-droid-fallback"
+CJK_FONTS = (Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),)
+# The Arabic blocks, which DejaVu Sans covers too, more plainly: its Arabic is left out.
+ARABIC_BLOCKS = (
+    (0x0600, 0x06FF),
+    (0x0750, 0x077F),
+    (0x0870, 0x08FF),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
+CJK_LANGUAGES = ("zh", "ja", "ko")
+
+
+@cache
+def _characters_of(path: Path) -> frozenset[int]:
+    """The characters a font file has glyphs for."""
+    font = TTFont(path, lazy=True)
+    try:
+        return frozenset(font.getBestCmap())
+    finally:
+        font.close()
+
+
+def _is_arabic(character: str) -> bool:
+    return any(a <= ord(character) <= b for a, b in ARABIC_BLOCKS)
+
+
+@cache
+def _without_arabic(path: Path) -> tuple[int, ...]:
+    return tuple(sorted(c for c in _characters_of(path) if not _is_arabic(chr(c))))
+
+
+def _family(text: str) -> str:
+    """A paragraph's main font: Noto Naskh Arabic where it has Arabic letters, DejaVu Sans
+    otherwise; the other fonts fill in the characters it lacks. The spaces and digits
+    between Arabic words are then in the words' font, so an Arabic phrase is one run of
+    text, which is how PDF readers put its words back in reading order."""
+    return ARABIC_FAMILY if any(_is_arabic(c) for c in text) else FAMILY
+
+
+def cjk_font() -> Path | None:
+    """The installed font for Chinese, Japanese and Korean text, if any."""
+    return next((path for path in CJK_FONTS if path.is_file()), None)
+
+
+def _strings(value) -> list[str]:
+    """Every text in a document (its values, not its keys)."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _needs_cjk(document: dict) -> bool:
+    """Whether the report has wide (East Asian) characters: in its own words (a report in
+    Chinese) or in what people wrote."""
+    if translation.get_language().startswith(CJK_LANGUAGES):
+        return True
+    latin = _characters_of(TEXT_FONTS[FAMILY][""])
+    characters = set("".join(_strings(document)))
+    return any(
+        ord(c) not in latin and unicodedata.east_asian_width(c) in ("W", "F") for c in characters
+    )
+
+
+def _missing_font_note() -> str:
+    """What a PDF says when the font for its Chinese (Japanese, Korean) text is missing: in
+    its language, or in English where that language is written in the missing letters."""
+    note = _(
+        "This server has no font for Chinese, Japanese and Korean text, which is left out "
+        "of this PDF (the Markdown, CSV and JSON exports have it). Its administrator can "
+        "install the %(package)s package."
+    ) % {"package": CJK_PACKAGE}
+    if any(unicodedata.east_asian_width(c) in ("W", "F") for c in note):
+        with translation.override(settings.LANGUAGE_CODE):
+            return _missing_font_note()
+    return note
+
 
 class _Report(FPDF):
+    def __init__(self, *, rtl: bool) -> None:
+        super().__init__(format="A4")
+        self.rtl = rtl
+        self.align = "R" if rtl else "L"
+
     def footer(self) -> None:
+        label = _("Page %(number)s") % {"number": self.page_no()}
         self.set_y(-12)
-        self.set_font("DejaVu", size=8)
+        self.set_font(_family(label), size=8)
         self.set_text_color(*GREY)
-        self.cell(0, 6, f"Page {self.page_no()}", align="C")
+        self.cell(0, 6, label, align="C")
         self.set_text_color(0, 0, 0)
 
 
-def _pdf() -> _Report:
-    pdf = _Report(format="A4")
+def _pdf(document: dict) -> _Report:
+    """An empty report in the active language's direction, with the fonts its text needs."""
+    pdf = _Report(rtl=translation.get_language_bidi())
     pdf.set_creation_date(datetime(2000, 1, 1, tzinfo=UTC))  # same input, same bytes
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_lang(translation.get_language())
+    for family, styles in TEXT_FONTS.items():
+        for style, path in styles.items():
+            # DejaVu's Arabic letters are left to Noto Naskh Arabic (a fallback below).
+            letters = _without_arabic(path) if family == FAMILY else None
+            pdf.add_font(family, style, path, unicode_range=letters)
+    fallbacks = [FAMILY, ARABIC_FAMILY]
+    missing = None
+    if _needs_cjk(document):
+        # Loaded only when needed: reading its 4 MB takes about a second.
+        if path := cjk_font():
+            pdf.add_font(CJK_FAMILY, "", path)
+            fallbacks.append(CJK_FAMILY)
+        else:
+            log.warning(
+                "The PDF export has Chinese, Japanese or Korean text and no font for it: "
+                "install Debian's %s package (%s).",
+                CJK_PACKAGE,
+                CJK_FONTS[0],
+            )
+            missing = _missing_font_note()
+    # Droid Sans Fallback has no bold: bold text takes its regular letters.
+    pdf.set_fallback_fonts(fallbacks, exact_match=False)
+    # HarfBuzz joins Arabic letters; paragraphs run right to left in a right-to-left
+    # language (Arabic), left to right otherwise, with the other direction's runs inside.
+    pdf.set_text_shaping(use_shaping_engine=True, direction="rtl" if pdf.rtl else "ltr")
     pdf.set_auto_page_break(True, margin=16)
     pdf.set_margins(18, 16, 18)
     pdf.add_page()
+    if missing:
+        pdf.set_text_color(*RED)
+        _paragraph(pdf, missing, size=9)
+        pdf.set_text_color(0, 0, 0)
+        pdf.ln(2)
     return pdf
 
 
-def _heading(pdf: FPDF, text: str, size: int) -> None:
+def _heading(pdf: _Report, text: str, size: int) -> None:
     if pdf.get_y() > pdf.h - 40:
         pdf.add_page()
     pdf.ln(2)
-    pdf.set_font("DejaVu", "B", size)
-    pdf.multi_cell(0, size * 0.55, text, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(_family(text), "B", size)
+    pdf.multi_cell(0, size * 0.55, text, align=pdf.align, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
-    pdf.set_font("DejaVu", size=10)
+    pdf.set_font(FAMILY, size=10)
 
 
-def _paragraph(pdf: FPDF, text: str, size: int = 10) -> None:
-    pdf.set_font("DejaVu", size=size)
-    pdf.multi_cell(0, 5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+def _paragraph(pdf: _Report, text: str, size: int = 10, style: str = "") -> None:
+    pdf.set_font(_family(text), style, size=size)
+    pdf.multi_cell(0, 5, text, align=pdf.align, new_x="LMARGIN", new_y="NEXT")
 
 
-def _bar(pdf: FPDF, p: dict, width: float = 60) -> None:
+def _bar(pdf: _Report, p: dict, width: float = 60) -> None:
     """A tally bar: agree, disagree and pass as proportional coloured segments, with the
-    numbers printed beside it (colour is never the only cue)."""
+    numbers printed beside it (colour is never the only cue). Right to left, the bar
+    starts at the right margin and the numbers stand to its left."""
     total = p["agree"] + p["disagree"] + p["pass"]
-    x, y = pdf.l_margin + 4, pdf.get_y() + 1
+    y = pdf.get_y() + 1
+    start = pdf.w - pdf.r_margin - 4 - width if pdf.rtl else pdf.l_margin + 4
     if total:
+        x = start + width if pdf.rtl else start
         for count, colour in ((p["agree"], GREEN), (p["disagree"], RED), (p["pass"], GREY)):
             w = width * count / total
             if w:
                 pdf.set_fill_color(*colour)
-                pdf.rect(x, y, w, 3, style="F")
-                x += w
+                pdf.rect(x - w if pdf.rtl else x, y, w, 3, style="F")
+                x += -w if pdf.rtl else w
     else:
         pdf.set_draw_color(*GREY)
-        pdf.rect(x, y, width, 3)
-    pdf.set_xy(pdf.l_margin + width + 8, y - 1)
-    pdf.set_font("DejaVu", size=8)
-    pdf.cell(0, 5, _tally(p))
-    pdf.set_font("DejaVu", size=10)
+        pdf.rect(start, y, width, 3)
+    tally = _tally(p)
+    pdf.set_font(_family(tally), size=8)
+    if pdf.rtl:
+        pdf.set_xy(pdf.l_margin, y - 1)
+        pdf.cell(start - 4 - pdf.l_margin, 5, tally, align="R")
+    else:
+        pdf.set_xy(start + width + 4, y - 1)
+        pdf.cell(0, 5, tally)
+    pdf.set_font(FAMILY, size=10)
     pdf.ln(6)
 
 
-def _position(pdf: FPDF, p: dict, prefix: str = "") -> None:
+def _position(pdf: _Report, p: dict, source: bool = False) -> None:
     if pdf.get_y() > pdf.h - 30:
         pdf.add_page()
-    _paragraph(pdf, f"{prefix}{p['text']}  ({p['group']})")
+    # Translators: a position and, in brackets, its breakout group.
+    text = _("%(text)s  (%(group)s)") % {"text": p["text"], "group": p["group"]}
+    # Translators: a position a recommendation was made from.
+    _paragraph(pdf, _("From: %(position)s") % {"position": text} if source else text)
     _bar(pdf, p)
 
 
-def _opinion_map(pdf: FPDF, points: list[dict], size: float = 70) -> None:
+def _opinion_map(pdf: _Report, points: list[dict], size: float = 70) -> None:
     if pdf.get_y() > pdf.h - size - 20:
         pdf.add_page()
-    x0, y0 = pdf.l_margin, pdf.get_y()
+    x0 = pdf.w - pdf.r_margin - size if pdf.rtl else pdf.l_margin
+    y0 = pdf.get_y()
     pdf.set_draw_color(*GREY)
     pdf.rect(x0, y0, size, size)
     pdf.line(x0, y0 + size / 2, x0 + size, y0 + size / 2)
@@ -683,60 +994,82 @@ def _opinion_map(pdf: FPDF, points: list[dict], size: float = 70) -> None:
     pdf.set_y(y0 + size + 2)
     _paragraph(
         pdf,
-        "Opinion map: each dot is a participant; people who vote alike are close. "
-        "Colours are the opinion groups below; grey: too few votes.",
+        _(
+            "Opinion map: each dot is a participant; people who vote alike are close. "
+            "Colours are the opinion groups below; grey: too few votes."
+        ),
         size=8,
     )
 
 
 def to_pdf(document: dict) -> bytes:
-    """The Markdown report's content, printable, with tally bars and the opinion map drawn."""
-    pdf = _pdf()
+    """The Markdown report's content, printable, with tally bars and the opinion map drawn,
+    in the active language (export_file activates the session's)."""
+    pdf = _pdf(document)
     session, paper = document["session"], document["paper"]
     by_id = {p["id"]: p for p in document["positions"]}
     synth = document["synthesis"]
-    _heading(pdf, f"{paper['title']}: {session['name']}", 16)
-    _paragraph(pdf, f"Session {session['code']}, created {session['created'][:10]}.")
-    _heading(pdf, "Framing questions", 13)
+    _heading(pdf, _title(paper["title"], session["name"]), 16)
+    _paragraph(
+        pdf,
+        _("Session %(code)s, created %(date)s.")
+        % {"code": session["code"], "date": session["created"][:10]},
+    )
+    _heading(pdf, _("Framing questions"), 13)
     for n, question in enumerate(paper["framing_questions"], start=1):
         _paragraph(pdf, f"{n}. {question}")
-    _heading(pdf, "Recommendations", 13)
+    _heading(pdf, _("Recommendations"), 13)
     if not document["recommendations"]:
-        _paragraph(pdf, "No recommendations were curated.")
+        _paragraph(pdf, _("No recommendations were curated."))
     for r in document["recommendations"]:
-        pdf.set_font("DejaVu", "B", 10)
-        pdf.multi_cell(0, 5, f"{r['rank']}. {r['text']}", align="L", new_x="LMARGIN", new_y="NEXT")
+        _paragraph(pdf, f"{r['rank']}. {r['text']}", style="B")
         for source in r["sources"]:
             if source in by_id:
-                _position(pdf, by_id[source], "From: ")
+                _position(pdf, by_id[source], source=True)
         if r["dissent_note"]:
-            _paragraph(pdf, "Dissent: " + " ".join(r["dissent_note"].splitlines()), size=9)
+            note = " ".join(r["dissent_note"].splitlines())
+            # Translators: the dissent note of a recommendation, written by a facilitator.
+            _paragraph(pdf, _("Dissent: %(note)s") % {"note": note}, size=9)
         pdf.ln(1)
-    _heading(pdf, "Where every group agrees", 13)
+    _heading(pdf, _("Where every group agrees"), 13)
     for i in synth["broad_consensus"]:
         if i in by_id:
             _position(pdf, by_id[i])
     if not synth["broad_consensus"]:
-        _paragraph(pdf, "No position has every group's agreement yet.")
-    _heading(pdf, "Where groups split", 13)
+        _paragraph(pdf, _("No position has every group's agreement yet."))
+    _heading(pdf, _("Where groups split"), 13)
     for i in synth["most_divisive"]:
         if i in by_id:
             _position(pdf, by_id[i])
     if not synth["most_divisive"]:
-        _paragraph(pdf, "No position splits the groups.")
-    _heading(pdf, "Opinion groups", 13)
+        _paragraph(pdf, _("No position splits the groups."))
+    _heading(pdf, _("Opinion groups"), 13)
     _opinion_map(pdf, synth["opinion_map"])
     for n, group in enumerate(synth["opinion_groups"]):
-        _heading(pdf, f"Opinion group {chr(ord('A') + n)} ({group['size']} participants)", 11)
+        _heading(pdf, _opinion_group(n, group["size"]), 11)
         for i in group["representative"]:
             if i in by_id:
                 _position(pdf, by_id[i])
-    _heading(pdf, "Participation", 13)
+    _heading(pdf, _("Participation"), 13)
     for g in document["groups"]:
+        # Translators: a breakout group, then its numbers of participants, positions, votes.
+        line = _("%(group)s: %(participants)s, %(positions)s, %(votes)s.")
         _paragraph(
             pdf,
-            f"{g['name']}: {g['participant_count']} participants, "
-            f"{g['position_count']} positions, {g['vote_count']} votes.",
+            line
+            % {
+                "group": g["name"],
+                "participants": ngettext(
+                    "%(count)s participant", "%(count)s participants", g["participant_count"]
+                )
+                % {"count": g["participant_count"]},
+                "positions": ngettext(
+                    "%(count)s position", "%(count)s positions", g["position_count"]
+                )
+                % {"count": g["position_count"]},
+                "votes": ngettext("%(count)s vote", "%(count)s votes", g["vote_count"])
+                % {"count": g["vote_count"]},
+            },
         )
     return bytes(pdf.output())
 
@@ -750,7 +1083,8 @@ CONTENT_TYPES = {
 
 
 def render(document: dict, format: str) -> str | bytes:
-    """One format of the document: text for md and json, bytes for pdf and the csv zip."""
+    """One format of the document: text for md and json, bytes for pdf and the csv zip, in
+    the active language (see language_of)."""
     renderers = {"md": to_markdown, "json": to_json, "csv": to_csv_zip, "pdf": to_pdf}
     if format not in renderers:
         raise ValueError(f"Unknown export format {format!r}")
@@ -761,8 +1095,13 @@ def export_file(
     session_id: int, group_id: int | None, names: bool, full: bool, format: str
 ) -> str | bytes:
     """One download: the session's (or its group's) export in one format, from ids and
-    plain values, so that discussions.offload can build it in a process of its own."""
+    plain values, so that discussions.offload can build it in a process of its own. It
+    speaks the session's language, activated here: a child process has none of the
+    request's."""
     session = Session.objects.get(pk=session_id)
     group = None if group_id is None else session.groups.get(pk=group_id)
-    document = build(session, group=group, names=names, full=full, votes=format in ("csv", "json"))
-    return render(document, format)
+    with translation.override(language_of(session)):
+        document = build(
+            session, group=group, names=names, full=full, votes=format in ("csv", "json")
+        )
+        return render(document, format)

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from discussions import exports, services
 from discussions.models import Session
@@ -46,16 +47,18 @@ class Command(BaseCommand):
             self.stderr.write(f"\r[{bar}] gathering {step}/{total}", ending="")
             self.stderr.flush()
 
-        document = exports.build(
-            session,
-            group=chosen,
-            names=names,
-            full=full,
-            votes=format in ("csv", "json"),
-            progress=progress,
-        )
-        self.stderr.write(f"\r{' ' * 40}\rRendering {format}…", ending="\n")
-        data = exports.render(document, format)
+        # In the session's language, as the organizer's download is (exports.language_of).
+        with translation.override(exports.language_of(session)):
+            document = exports.build(
+                session,
+                group=chosen,
+                names=names,
+                full=full,
+                votes=format in ("csv", "json"),
+                progress=progress,
+            )
+            self.stderr.write(f"\r{' ' * 40}\rRendering {format}…", ending="\n")
+            data = exports.render(document, format)
         if output is None:
             stream = sys.stdout.buffer if isinstance(data, bytes) else self.stdout
             stream.write(data)
