@@ -23,6 +23,7 @@ class SessionMatrix:
     V: np.ndarray  # participants x positions: +1, -1, 0, NaN (not voted)
     breakout: np.ndarray  # breakout-group index of each participant
     texts: list[str]
+    languages: list[str]  # each position's author's page language, for the themes
 
     @property
     def n_groups(self) -> int:
@@ -68,6 +69,7 @@ def session_matrix(session: Session, prompt_id: int | None = None) -> SessionMat
         V=V,
         breakout=np.array([group_index[group] for _pk, group in people], dtype=np.int64),
         texts=[position.text for position in positions],
+        languages=[position.language for position in positions],
     )
 
 

@@ -26,6 +26,8 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
+from discussions.themes import content_words, language_of
+
 AGREE, DISAGREE, PASS = 1.0, -1.0, 0.0
 
 #: A group's stance on a position counts only once the group has cast this many votes on it.
@@ -543,7 +545,7 @@ def _opinion_consensus(
 
 @dataclass(frozen=True)
 class Theme:
-    """A cluster of positions by wording, named by its key terms."""
+    """A cluster of positions of one language by wording, named by its key terms."""
 
     #: 2-3 terms with the highest mean TF-IDF in the theme (fewer if the texts have fewer);
     #: empty for the theme that gathers texts with no content words.
@@ -556,52 +558,96 @@ class Theme:
         return ", ".join(self.terms)
 
 
-def themes(texts: list[str], *, seed: int = 0, max_themes: int = 8) -> list[Theme]:
+def themes(
+    texts: list[str],
+    *,
+    languages: list[str] | None = None,
+    seed: int = 0,
+    max_themes: int = 8,
+) -> list[Theme]:
     """Themes of these texts (see _themes), remembered: they change only when positions
     are added or edited, while votes (and with them every synthesis request) stream in.
     Half the synthesis's time at 200 participants was this clustering, redone per request.
+
+    ``languages`` gives each text's author's page language ("fr", "zh-hans"; "" unknown),
+    which the reading of that text follows where its script does not decide
+    (discussions.themes.language_of). Without it every text's language is detected. Each
+    language gets up to ``max_themes`` themes.
     """
-    return list(_remembered_themes(tuple(texts), seed, max_themes))
+    given = _languages_for(texts, languages)
+    return list(_remembered_themes(tuple(texts), given, seed, max_themes))
+
+
+def _languages_for(texts: list[str], languages: list[str] | None) -> tuple[str, ...]:
+    if languages is None:
+        return ("",) * len(texts)
+    if len(languages) != len(texts):
+        raise ValueError(f"{len(languages)} languages for {len(texts)} texts")
+    return tuple(languages)
 
 
 @functools.lru_cache(maxsize=64)
-def _remembered_themes(texts: tuple[str, ...], seed: int, max_themes: int) -> tuple[Theme, ...]:
-    return tuple(_themes(list(texts), seed=seed, max_themes=max_themes))
+def _remembered_themes(
+    texts: tuple[str, ...], languages: tuple[str, ...], seed: int, max_themes: int
+) -> tuple[Theme, ...]:
+    return tuple(_themes(list(texts), list(languages), seed=seed, max_themes=max_themes))
 
 
-def _themes(texts: list[str], *, seed: int = 0, max_themes: int = 8) -> list[Theme]:
-    """Cluster positions by text: TF-IDF (English stop words), LSA, k-means, k by silhouette.
+def _themes(
+    texts: list[str], languages: list[str], *, seed: int = 0, max_themes: int = 8
+) -> list[Theme]:
+    """Cluster positions by text, each language on its own: TF-IDF, LSA, k-means, k by
+    silhouette.
+
+    Each text is read as its own language (discussions.themes): its content words, without
+    that language's stop words, Chinese cut into words. Without translation two languages
+    share no words, so their TF-IDF rows are orthogonal and a joint clustering could only
+    merge them arbitrarily: on six languages of three topics each, k-means over all of them
+    made themes of several languages named in one, and left Russian unnamed. So each
+    language's positions are clustered alone, exactly as a session in that language alone
+    would be (an English session is clustered as before), up to ``max_themes`` themes per
+    language.
 
     k runs from 2 to ``max_themes`` (and below the number of distinct texts); the best
-    silhouette wins, ties to the smaller k. Fewer than 3 distinct texts make one theme. Texts
-    with no content word (empty, stop words only) go to a last theme with no terms. Themes are
-    ordered largest first, ties by their first position.
+    silhouette wins, ties to the smaller k. Fewer than 3 distinct texts make one theme.
+    Texts with no content word (empty, stop words only) go to a last theme with no terms.
+    Themes are ordered largest first, ties by their first position.
     """
-    n = len(texts)
-    if n == 0:
-        return []
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
-    try:
-        X = vectorizer.fit_transform(texts)
-    except ValueError:  # empty vocabulary: no text has a content word
-        return [Theme((), tuple(range(n)))]
+    readings = [language_of(text, given) for text, given in zip(texts, languages, strict=True)]
+    words = [content_words(text, read) for text, read in zip(texts, readings, strict=True)]
+    found = []
+    for language in sorted({read for read, w in zip(readings, words, strict=True) if w}):
+        rows = [i for i, read in enumerate(readings) if read == language and words[i]]
+        found += _themes_of([words[i] for i in rows], rows, seed=seed, max_themes=max_themes)
+    found.sort(key=lambda t: (-len(t.positions), t.positions[0]))
+    unworded = tuple(i for i, w in enumerate(words) if not w)
+    if unworded:
+        found.append(Theme((), unworded))
+    return found
+
+
+def _themes_of(
+    words: list[list[str]], rows: list[int], *, seed: int, max_themes: int
+) -> list[Theme]:
+    """The themes of one language's texts (each with a content word); ``rows`` are their
+    positions' indices."""
+    vectorizer = TfidfVectorizer(analyzer=_already_split, sublinear_tf=True)
+    X = vectorizer.fit_transform(words)
     vocabulary = vectorizer.get_feature_names_out()
-    has_terms = np.diff(X.indptr) > 0
-    worded = np.flatnonzero(has_terms)
     with _one_thread():
-        labels, k = _cluster_texts(X[worded], seed=seed, max_themes=max_themes)
-    found = [
+        labels, k = _cluster_texts(X, seed=seed, max_themes=max_themes)
+    index = np.array(rows)
+    return [
         Theme(
-            _key_terms(X[worded[labels == c]], vocabulary),
-            tuple(int(i) for i in worded[labels == c]),
+            _key_terms(X[labels == c], vocabulary),
+            tuple(int(i) for i in index[labels == c]),
         )
         for c in range(k)
     ]
-    found.sort(key=lambda t: (-len(t.positions), t.positions[0]))
-    unworded = np.flatnonzero(~has_terms)
-    if unworded.size:
-        found.append(Theme((), tuple(int(i) for i in unworded)))
-    return found
+
+
+def _already_split(words: list[str]) -> list[str]:
+    return words
 
 
 def _cluster_texts(X: sparse.csr_matrix, *, seed: int, max_themes: int) -> tuple[np.ndarray, int]:
@@ -671,19 +717,29 @@ class Synthesis:
 
 
 def synthesize(
-    V: np.ndarray, breakout: np.ndarray, n_groups: int, texts: list[str], *, seed: int = 0
+    V: np.ndarray,
+    breakout: np.ndarray,
+    n_groups: int,
+    texts: list[str],
+    *,
+    languages: list[str] | None = None,
+    seed: int = 0,
 ) -> Synthesis:
-    """All of the synthesis in one call (the view's entry point); one scan of V."""
+    """All of the synthesis in one call (the view's entry point); one scan of V.
+
+    ``languages``: each position's author's page language, for its themes (see themes).
+    """
     v = _votes(V)
     b = _breakout(breakout, v.n_participants, n_groups)
     if len(texts) != v.n_positions:
         raise ValueError(f"{len(texts)} texts for {v.n_positions} positions")
+    given = _languages_for(texts, languages)
     with _one_thread():
-        return _synthesize(v, b, n_groups, texts, seed=seed)
+        return _synthesize(v, b, n_groups, texts, list(given), seed=seed)
 
 
 def _synthesize(
-    v: _Votes, b: np.ndarray, n_groups: int, texts: list[str], *, seed: int
+    v: _Votes, b: np.ndarray, n_groups: int, texts: list[str], languages: list[str], *, seed: int
 ) -> Synthesis:
     gs = _group_stats(v, b, n_groups)
     cons = _consensus(gs)
@@ -700,7 +756,7 @@ def _synthesize(
         opinion=_opinion_groups(
             v, seed=seed, min_votes=POLIS_MIN_VOTES, pick_max=PICK_MAX, min_agree=MIN_AGREE
         ),
-        themes=themes(texts, seed=seed),
+        themes=themes(texts, languages=languages, seed=seed),
     )
 
 
