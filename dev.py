@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+# The PDF export's font for Chinese, Japanese and Korean (discussions.exports.CJK_FONTS).
+CJK_FONT_PACKAGE = "fonts-droid-fallback"
+CJK_FONT = Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
 
 
 def main() -> int:
@@ -47,8 +50,10 @@ def main() -> int:
     os.chdir(ROOT)
     if args.command == "demo":
         ensure_venv(extras=())
+        ensure_cjk_font(required=False)
         return demo_command(args.port)
     ensure_venv(extras=("test",))
+    ensure_cjk_font(required=True)
     return test_command([*args.pytest_args, *passthrough])
 
 
@@ -83,6 +88,43 @@ def ensure_venv(extras: tuple[str, ...]) -> None:
     stamp.write_text("\n".join([*installed, digest]))
 
 
+def ensure_cjk_font(required: bool) -> None:
+    """Droid Sans Fallback (Debian's fonts-droid-fallback, Apache 2.0), with which the PDF
+    export writes Chinese, Japanese and Korean: 4 MB, too large to ship in
+    discussions/fonts, so installed as the browser is. The demo goes on without it (such
+    a PDF says the font is missing); the tests need it."""
+    if not CJK_FONT.exists():
+        install_from_debian(
+            CJK_FONT_PACKAGE,
+            "PDF exports write Chinese with it",
+            required=required,
+            otherwise="until then, such PDFs leave that text out",
+        )
+
+
+def ensure_gettext() -> None:
+    """GNU gettext's xgettext, with which a test extracts the interface's strings afresh to
+    check that the translation catalogues hold every one of them."""
+    if not shutil.which("xgettext"):
+        install_from_debian("gettext", "A test extracts the strings to translate with it")
+
+
+def install_from_debian(
+    package: str, why: str, *, required: bool = True, otherwise: str = ""
+) -> None:
+    """Install a Debian package that a command needs, as root; otherwise say how (and stop,
+    when it is required)."""
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", package, env=env)
+        return
+    message = f"{why}: run `sudo apt-get install {package}`"
+    if required:
+        sys.exit(f"{message}, then run the command again.")
+    print(f"{message} ({otherwise}).", file=sys.stderr)
+
+
 def manage(*command: str) -> None:
     run(PYTHON, "manage.py", *command)
 
@@ -105,15 +147,11 @@ def find_chromium() -> str:
     for candidate in CHROMIUM_CANDIDATES:
         if Path(candidate).exists():
             return candidate
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-        run("apt-get", "update", "-qq", env=env)
-        run("apt-get", "install", "-y", "-qq", "chromium", env=env)
-        return CHROMIUM_CANDIDATES[0]
-    sys.exit(
-        "The browser tests need Debian's Chromium: run `sudo apt-get install chromium` "
-        "(or set CHROMIUM_PATH to a Chromium binary), then run the tests again."
+    install_from_debian(
+        "chromium",
+        "The browser tests need Debian's Chromium (or CHROMIUM_PATH set to a Chromium binary)",
     )
+    return CHROMIUM_CANDIDATES[0]
 
 
 def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
@@ -160,15 +198,10 @@ def ensure_postgres_binaries() -> None:
     SQLite run too): installed if missing, as the browser is."""
     if list(Path("/usr/lib/postgresql").glob("*/bin/initdb")) or shutil.which("initdb"):
         return
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-        run("apt-get", "update", "-qq", env=env)
-        run("apt-get", "install", "-y", "-qq", "postgresql", env=env)
-        return
-    sys.exit(
+    install_from_debian(
+        "postgresql",
         "The PostgreSQL restart drill runs a throwaway cluster and needs PostgreSQL's server "
-        "binaries (initdb, pg_ctl): run `sudo apt-get install postgresql`, then run the "
-        "tests again."
+        "binaries (initdb, pg_ctl)",
     )
 
 
@@ -176,6 +209,7 @@ def test_command(pytest_args: list[str]) -> int:
     os.environ["CHROMIUM_PATH"] = find_chromium()
     ensure_redis()
     ensure_postgres_binaries()
+    ensure_gettext()
     bin_dir = VENV / "bin"
     run(bin_dir / "ruff", "check", ".")
     run(bin_dir / "ruff", "format", "--check", ".")

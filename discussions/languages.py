@@ -29,10 +29,22 @@ def supported(code: str | None) -> str | None:
 def asked_for(request: HttpRequest) -> str | None:
     """The language the reader asked for, by their choice or their browser's, if the site
     speaks it; None when they asked for none of the six."""
-    chosen = supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+    return _asked(request.COOKIES, request.headers.get("Accept-Language", ""))
+
+
+def of_socket(scope: dict) -> str:
+    """The language of a WebSocket's page, as LocaleMiddleware chose it for the page: the
+    reader's choice (cookie), else their browser's (the handshake's Accept-Language)."""
+    headers = dict(scope.get("headers") or ())
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    return _asked(scope.get("cookies") or {}, accept) or settings.LANGUAGE_CODE
+
+
+def _asked(cookies, accept_language: str) -> str | None:
+    chosen = supported(cookies.get(settings.LANGUAGE_COOKIE_NAME))
     if chosen:
         return chosen
-    for part in request.headers.get("Accept-Language", "").split(","):
+    for part in accept_language.split(","):
         code, _, quality = part.partition(";")
         if quality.strip() in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
             continue
@@ -46,6 +58,20 @@ def use_session_language(request: HttpRequest, language: str) -> None:
     if language and asked_for(request) is None:
         translation.activate(language)
         request.LANGUAGE_CODE = language
+
+
+def remember_session_language(request: HttpRequest, response, language: str) -> None:
+    """On joining: a reader who asked for none of the site's languages keeps the session's,
+    in the switcher's cookie, so that their room, its live updates and every later page
+    speak it too."""
+    if language and asked_for(request) is None:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
 
 
 @cache

@@ -15,6 +15,8 @@ import logging
 import psycopg
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ class RefuseNulCharacters:
         if where is None:
             return None
         log.warning("Refused a request with a NUL character in its %s: %r", where, request.path)
-        return HttpResponseBadRequest("The request contains a NUL character.")
+        return HttpResponseBadRequest(_("The request contains a NUL character."))
 
 
 def _nul_in(request: HttpRequest) -> str | None:
@@ -58,7 +60,11 @@ def _nul_in_form(data) -> bool:
 
 # --- The database away ---------------------------------------------------------------------
 
-DATABASE_AWAY = "The database is not answering just now: nothing was saved. Try again in a moment."
+# In English, marked for translation: the answer is in the reader's language (the tests and
+# the fault drills compare with this English).
+DATABASE_AWAY = gettext_noop(
+    "The database is not answering just now: nothing was saved. Try again in a moment."
+)
 
 
 class DatabaseUnavailable:
@@ -92,7 +98,7 @@ class DatabaseUnavailable:
             _first_line(exception),
         )
         response = HttpResponse(
-            DATABASE_AWAY,
+            _(DATABASE_AWAY),
             status=503,
             content_type="text/plain; charset=utf-8",
             headers={"Retry-After": "5"},

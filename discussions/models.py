@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Paper(models.Model):
@@ -20,12 +22,12 @@ class Paper(models.Model):
     """
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     title = models.CharField(max_length=300)
-    source_name = models.CharField(max_length=255, help_text="The uploaded file's name.")
-    lineage = models.SlugField(max_length=255, help_text="Versions of one paper share this.")
+    source_name = models.CharField(max_length=255, help_text=_("The uploaded file's name."))
+    lineage = models.SlugField(max_length=255, help_text=_("Versions of one paper share this."))
     version = models.PositiveIntegerField(default=1)
     sha256 = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
@@ -43,7 +45,8 @@ class Paper(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} (v{self.version})"
+        # Translators: a paper's title and version number, as in "Annual report (v2)".
+        return _("%(title)s (v%(version)s)") % {"title": self.title, "version": self.version}
 
     def get_absolute_url(self) -> str:
         return reverse("organizer:paper", args=[self.pk])
@@ -60,10 +63,12 @@ class Section(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveIntegerField()
     title = models.CharField(max_length=300)
-    level = models.PositiveSmallIntegerField(choices=[(1, "Section"), (2, "Subsection")], default=1)
+    level = models.PositiveSmallIntegerField(
+        choices=[(1, _("Section")), (2, _("Subsection"))], default=1
+    )
     text = models.TextField(blank=True)
     footnotes = models.JSONField(
-        default=list, blank=True, help_text="Footnote numbers that were removed from the text."
+        default=list, blank=True, help_text=_("Footnote numbers that were removed from the text.")
     )
 
     class Meta:
@@ -107,8 +112,8 @@ class Prompt(models.Model):
     """
 
     class Kind(models.TextChoices):
-        QUESTION = "question", "Framing question"
-        SECTION = "section", "Section"
+        QUESTION = "question", _("Framing question")
+        SECTION = "section", _("Section")
 
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="prompts")
     position = models.PositiveIntegerField()
@@ -171,8 +176,8 @@ class Session(models.Model):
     """A run of breakout discussions over one published paper version."""
 
     class Assignment(models.TextChoices):
-        CHOOSE = "choose", "Participants choose their group"
-        AUTO = "auto", "Place each participant in the least-full group"
+        CHOOSE = "choose", _("Participants choose their group")
+        AUTO = "auto", _("Place each participant in the least-full group")
 
     paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="sessions")
     name = models.CharField(max_length=200)
@@ -181,11 +186,11 @@ class Session(models.Model):
         max_length=10, choices=Assignment.choices, default=Assignment.CHOOSE
     )
     group_capacity = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Most participants per group; empty for no limit."
+        null=True, blank=True, help_text=_("Most participants per group; empty for no limit.")
     )
     joining_open = models.BooleanField(default=True)
     join_expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="After this the join code no longer admits anyone."
+        null=True, blank=True, help_text=_("After this the join code no longer admits anyone.")
     )
     # The projector's read-only pages are reached by this unguessable link, not by a login:
     # the laptop at the front of the room should not carry a facilitator's session.
@@ -200,10 +205,10 @@ class Session(models.Model):
     # alone and the passphrase admit nobody new.
     invite_only = models.BooleanField(default=False)
     premoderation = models.BooleanField(
-        default=False, help_text="New positions wait for a facilitator's approval."
+        default=False, help_text=_("New positions wait for a facilitator's approval.")
     )
     hide_tallies = models.BooleanField(
-        default=False, help_text="Participants see tallies only once a group's voting closes."
+        default=False, help_text=_("Participants see tallies only once a group's voting closes.")
     )
     facilitators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -280,9 +285,9 @@ class SessionPrompt(models.Model):
 
 class BreakoutGroup(models.Model):
     class Phase(models.TextChoices):
-        COLLECTING = "collecting", "Collecting positions"
-        VOTING = "voting", "Voting only"
-        CLOSED = "closed", "Closed"
+        COLLECTING = "collecting", _("Collecting positions")
+        VOTING = "voting", _("Voting only")
+        CLOSED = "closed", _("Closed")
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="groups")
     position = models.PositiveIntegerField()
@@ -294,6 +299,9 @@ class BreakoutGroup(models.Model):
     # Every broadcast to the group carries the next number, so a browser that sees a gap
     # knows it missed something and re-fetches.
     broadcast_seq = models.PositiveBigIntegerField(default=0)
+    # The languages the group's pages speak, space-separated, added as sockets arrive in a
+    # new one: each broadcast is rendered once in each (discussions.live.events).
+    languages = models.CharField(max_length=60, blank=True, default="")
     # The shared countdown, in server time. Running: timer_ends_at is set. Paused: the
     # remaining time is kept in timer_paused_remaining instead. Either way, when it runs out
     # the group may switch to timer_then_phase by itself.
@@ -359,7 +367,9 @@ class Participant(models.Model):
     display_name = models.CharField(max_length=40)
     joined_at = models.DateTimeField(auto_now_add=True)
     removed_at = models.DateTimeField(
-        null=True, blank=True, help_text="Removed by a facilitator; their positions stay, marked."
+        null=True,
+        blank=True,
+        help_text=_("Removed by a facilitator; their positions stay, marked."),
     )
 
     class Meta:
@@ -404,16 +414,19 @@ class Position(models.Model):
     MAX_LENGTH = 500
 
     class Status(models.TextChoices):
-        VISIBLE = "visible", "Visible"
-        PENDING = "pending", "Awaiting review"
-        HIDDEN = "hidden", "Hidden"
-        REJECTED = "rejected", "Rejected"
-        MERGED = "merged", "Merged into another"
+        VISIBLE = "visible", _("Visible")
+        PENDING = "pending", _("Awaiting review")
+        HIDDEN = "hidden", _("Hidden")
+        REJECTED = "rejected", _("Rejected")
+        MERGED = "merged", _("Merged into another")
 
     group = models.ForeignKey(BreakoutGroup, on_delete=models.CASCADE, related_name="positions")
     prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="positions")
     author = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="positions")
     text = models.CharField(max_length=MAX_LENGTH)
+    # The language of the author's page when they wrote it: what the synthesis's themes
+    # read the text as, unless its script says otherwise (discussions.themes).
+    language = models.CharField(max_length=10, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
     moderation_reason = models.CharField(max_length=300, blank=True)
     pinned = models.BooleanField(default=False)
@@ -444,9 +457,9 @@ class Vote(models.Model):
     """One participant's current vote on one position: agree, disagree or pass."""
 
     class Choice(models.IntegerChoices):
-        AGREE = 1, "Agree"
-        DISAGREE = -1, "Disagree"
-        PASS = 0, "Pass"
+        AGREE = 1, pgettext_lazy("vote", "Agree")
+        DISAGREE = -1, pgettext_lazy("vote", "Disagree")
+        PASS = 0, pgettext_lazy("vote", "Pass")
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="votes")
     position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="votes")
@@ -482,14 +495,14 @@ class FacilitatorAssignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
     )
     groups = models.ManyToManyField(
-        BreakoutGroup, blank=True, help_text="Leave empty for every group of the session."
+        BreakoutGroup, blank=True, help_text=_("Leave empty for every group of the session.")
     )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["session", "user"], name="facilitator_once")]
 
     def __str__(self) -> str:
-        return f"{self.user} facilitates {self.session}"
+        return _("%(user)s facilitates %(session)s") % {"user": self.user, "session": self.session}
 
 
 class ModerationEntry(models.Model):
@@ -523,7 +536,7 @@ class ModerationEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name_plural = "moderation entries"
+        verbose_name_plural = _("moderation entries")
 
     def __str__(self) -> str:
         return f"{self.created_at:%H:%M:%S} {self.actor} {self.action} {self.detail}"
@@ -533,10 +546,44 @@ class ModerationEntry(models.Model):
         return self.ACTION_LABELS.get(self.action, self.action.replace("_", " "))
 
     ACTION_LABELS = {
-        "hide": "hiding",
-        "merge": "merge",
-        "remove": "removal",
-        "delete_recommendation": "removal of the recommendation",
+        # Translators: what an Undo button undoes, read out after "Undo" by screen readers.
+        "hide": pgettext_lazy("undo an action", "hiding"),
+        "merge": pgettext_lazy("undo an action", "merge"),
+        "remove": pgettext_lazy("undo an action", "removal"),
+        "delete_recommendation": pgettext_lazy("undo an action", "removal of the recommendation"),
+    }
+
+    def get_action_display(self) -> str:
+        """The action as the moderation log shows it: `action` is a code (undo's, the
+        exports'), shown in the reader's language."""
+        return self.ACTION_NAMES.get(self.action, self.action)
+
+    ACTION_NAMES = {
+        # Translators: the kinds of action in the moderation log, one word or two each.
+        "hide": pgettext_lazy("moderation log action", "hide"),
+        "restore": pgettext_lazy("moderation log action", "restore"),
+        "approve": pgettext_lazy("moderation log action", "approve"),
+        "reject": pgettext_lazy("moderation log action", "reject"),
+        "pin": pgettext_lazy("moderation log action", "pin"),
+        "unpin": pgettext_lazy("moderation log action", "unpin"),
+        "merge": pgettext_lazy("moderation log action", "merge"),
+        "unmerge": pgettext_lazy("moderation log action", "unmerge"),
+        "move": pgettext_lazy("moderation log action", "move"),
+        "remove": pgettext_lazy("moderation log action", "remove"),
+        "reinstate": pgettext_lazy("moderation log action", "reinstate"),
+        "phase": pgettext_lazy("moderation log action", "phase"),
+        "next prompt": pgettext_lazy("moderation log action", "next prompt"),
+        "timer start": pgettext_lazy("moderation log action", "timer start"),
+        "timer pause": pgettext_lazy("moderation log action", "timer pause"),
+        "timer resume": pgettext_lazy("moderation log action", "timer resume"),
+        "timer extend": pgettext_lazy("moderation log action", "timer extend"),
+        "timer stop": pgettext_lazy("moderation log action", "timer stop"),
+        "timer end": pgettext_lazy("moderation log action", "timer end"),
+        "announce": pgettext_lazy("moderation log action", "announce"),
+        "clear announcement": pgettext_lazy("moderation log action", "clear announcement"),
+        "option": pgettext_lazy("moderation log action", "option"),
+        # Translators: a recommendation's removal (its code, underscore and all, in English).
+        "delete_recommendation": pgettext_lazy("moderation log action", "delete_recommendation"),
     }
 
     @property
@@ -561,7 +608,7 @@ class Recommendation(models.Model):
     prompt = models.ForeignKey(
         Prompt, null=True, blank=True, on_delete=models.PROTECT, related_name="recommendations"
     )
-    position = models.PositiveIntegerField(help_text="Order in the session's list.")
+    position = models.PositiveIntegerField(help_text=_("Order in the session's list."))
     text = models.TextField()
     sources = models.ManyToManyField(Position, related_name="recommendations")
     dissent_note = models.TextField(blank=True)

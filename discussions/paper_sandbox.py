@@ -29,6 +29,7 @@ import sys
 from pathlib import Path
 
 from discussions import papers
+from discussions.papers import gettext_noop
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +50,15 @@ MAX_ANSWER_BYTES = 3 * papers.MAX_BYTES
 _CHILD_MODULE = "discussions.paper_sandbox"  # this module, also when it runs as __main__
 _IMPORT_ROOT = Path(__file__).resolve().parent.parent  # where `discussions` is importable
 _MB = 1024 * 1024
-_ADVICE = "upload a shorter or simpler file, or the paper as a .txt."
 
 
 def parse_paper(data: bytes, filename: str) -> papers.ParsedPaper:
     """papers.parse_paper(data, filename), in a child process within the limits above.
 
     Raises papers.PaperError, with one line for the person, for a file the parser refuses
-    and for one that exceeds a limit; the child is gone by then."""
+    and for one that exceeds a limit; the child is gone by then. A refusal of the parser's
+    comes back as it was raised, its message and values apart, to be translated where it
+    is shown (papers.PaperError)."""
     request = json.dumps({"filename": filename}).encode() + b"\n" + data
     limits = (CPU_SECONDS, MEMORY_BYTES, MAX_ANSWER_BYTES)
     command = [sys.executable, "-m", _CHILD_MODULE, *map(str, limits)]
@@ -74,13 +76,19 @@ def parse_paper(data: bytes, filename: str) -> papers.ParsedPaper:
         )
     except subprocess.TimeoutExpired:
         raise papers.PaperError(
-            f"Reading this file took too long (the limit is {WALL_SECONDS:g} s), so it was "
-            f"stopped: {_ADVICE}"
+            gettext_noop(
+                "Reading this file took too long (the limit is %(limit)s s), so it was "
+                "stopped: upload a shorter or simpler file, or the paper as a .txt."
+            ),
+            {"limit": f"{WALL_SECONDS:g}"},
         ) from None
     if child.returncode == -signal.SIGXCPU:
         raise papers.PaperError(
-            f"Reading this file took too long (the limit is {CPU_SECONDS} s of processing), "
-            f"so it was stopped: {_ADVICE}"
+            gettext_noop(
+                "Reading this file took too long (the limit is %(limit)s s of processing), "
+                "so it was stopped: upload a shorter or simpler file, or the paper as a .txt."
+            ),
+            {"limit": CPU_SECONDS},
         )
     if child.returncode != 0 or not child.stdout:
         log.error(
@@ -89,22 +97,33 @@ def parse_paper(data: bytes, filename: str) -> papers.ParsedPaper:
             child.returncode,
             child.stderr[-2000:].decode(errors="replace"),
         )
-        raise papers.PaperError(f"This file could not be read: {_ADVICE}")
+        raise papers.PaperError(
+            gettext_noop(
+                "This file could not be read: upload a shorter or simpler file, or the "
+                "paper as a .txt."
+            )
+        )
     return _from_answer(json.loads(child.stdout.decode("utf-8", "surrogatepass")))
 
 
 def _from_answer(answer: dict) -> papers.ParsedPaper:
     if "refused" in answer:
-        raise papers.PaperError(answer["refused"])
+        raise papers.PaperError(answer["refused"]["message"], answer["refused"]["params"])
     if answer.get("exceeded") == "memory":
         raise papers.PaperError(
-            f"Reading this file needed too much memory (the limit is {MEMORY_BYTES // _MB} MB), "
-            f"so it was stopped: {_ADVICE}"
+            gettext_noop(
+                "Reading this file needed too much memory (the limit is %(limit)s MB), so it "
+                "was stopped: upload a shorter or simpler file, or the paper as a .txt."
+            ),
+            {"limit": MEMORY_BYTES // _MB},
         )
     if answer.get("exceeded") == "answer":
         raise papers.PaperError(
-            f"This file holds too much text for a paper (the limit is "
-            f"{MAX_ANSWER_BYTES // _MB} MB): {_ADVICE}"
+            gettext_noop(
+                "This file holds too much text for a paper (the limit is %(limit)s MB): "
+                "upload a shorter or simpler file, or the paper as a .txt."
+            ),
+            {"limit": MAX_ANSWER_BYTES // _MB},
         )
     plain = answer["paper"]
     return papers.ParsedPaper(
@@ -154,7 +173,7 @@ def _answer(data: bytes, filename: str) -> dict:
     try:
         return {"paper": dataclasses.asdict(papers.parse_paper(data, filename))}
     except papers.PaperError as error:
-        return {"refused": str(error)}
+        return {"refused": {"message": error.message, "params": error.params}}
 
 
 def _encode(answer: dict) -> bytes:

@@ -3,7 +3,13 @@
 Each framing question and each section of a paper becomes a discussion prompt. This module
 is pure: bytes and a file name in, a ``ParsedPaper`` out, or a ``PaperError`` whose message
 can be shown to the person who uploaded the file. It never imports Django so it can be
-tested and reused without settings.
+tested and reused without settings (and it runs in a process without them:
+discussions.paper_sandbox).
+
+Its messages are in English, marked for the catalogues with gettext_noop below, and
+translated where they are shown: a PaperError keeps its English message and the values it
+names apart (PaperError.render), and the warnings of a ParsedPaper are stored in English with
+the paper and translated by the page that shows them (views.organizer.warning_text).
 
 Most real papers arrive as text extracted from a PDF, so the plain-text path carries the
 heuristics: headings are recognised by shape and isolation, footnote numbers glued to
@@ -18,9 +24,16 @@ import math
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from itertools import pairwise
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for the translation catalogues (makemessages knows the name) and
+    leaves it in English: it is translated where it is shown."""
+    return message
+
 
 MAX_BYTES = 10 * 1024 * 1024
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".pdf", ".docx")
@@ -41,23 +54,53 @@ MAX_SECTIONS = 2000
 MAX_QUESTIONS = 5000
 
 _MB = 1024 * 1024
+# The title of the text before a paper's first heading: the paper's words, not the interface's.
 _INTRODUCTION = "Introduction"
-_NO_HEADINGS = "No headings found: the whole text is one section; split it in the preview."
-_NO_FRAMING = "No framing questions found: pick them in the preview."
-_NOT_TEXT = "The file does not look like text (it contains binary data)."
-_EMPTY = "The file is empty."
+_NO_HEADINGS = gettext_noop(
+    "No headings found: the whole text is one section; split it in the preview."
+)
+_NO_FRAMING = gettext_noop("No framing questions found: pick them in the preview.")
+# Translated by views.organizer.warning_text, which recognises it by this shape.
+TABLES_NOT_IMPORTED = "The document's {count} table(s) were not imported; copy them if needed."
+_NOT_TEXT = gettext_noop("The file does not look like text (it contains binary data).")
+_EMPTY = gettext_noop("The file is empty.")
+
+
+def _same(value):
+    return value
 
 
 class PaperError(ValueError):
     """Raised for any input the importer refuses.
 
-    str(err) is one clear line for a person, e.g. "The file is empty.".
+    str(err) is one clear line for a person, in English, e.g. "The file is empty.".
+    The message is kept apart from the values it names (``message``, a %-format of named
+    placeholders marked with gettext_noop, and ``params``), so that the page showing it
+    can translate it: ``error.render(gettext, localize)``.
     """
 
-    def __init__(self, message: str) -> None:
-        # The message is shown as-is in a form error, so it must stay on one line even
-        # when it quotes part of a hostile file name.
-        super().__init__(" ".join(str(message).split()))
+    def __init__(self, message: str, params: Mapping[str, object] | None = None) -> None:
+        self.message = str(message)
+        self.params = dict(params or {})
+        super().__init__(self.render())
+
+    def render(
+        self,
+        translate: Callable[[str], str] = _same,
+        number: Callable[[int | float], str] = _same,
+    ) -> str:
+        """The message in one line, translated by `translate` with its numbers written by
+        `number`. It is shown as-is in a form error, so it must stay on one line even when
+        it quotes part of a hostile file name."""
+        text = translate(self.message)
+        if self.params:
+            text %= {
+                key: number(value)
+                if isinstance(value, int | float) and not isinstance(value, bool)
+                else value
+                for key, value in self.params.items()
+            }
+        return " ".join(str(text).split())
 
 
 @dataclass(frozen=True)
@@ -117,12 +160,15 @@ def parse_paper(data: bytes, filename: str) -> ParsedPaper:
     """Parse a paper's bytes; raise PaperError for anything that cannot be imported."""
     if len(data) > MAX_BYTES:
         size = math.ceil(len(data) / _MB * 10) / 10  # round up so it never reads as the limit
-        raise PaperError(f"The file is {size:.1f} MB; the limit is {MAX_BYTES // _MB} MB.")
+        raise PaperError(
+            gettext_noop("The file is %(size)s MB; the limit is %(limit)s MB."),
+            {"size": size, "limit": MAX_BYTES // _MB},
+        )
     if not data.strip():
         raise PaperError(_EMPTY)
     extension = _extension(filename)
     if extension not in SUPPORTED_EXTENSIONS:
-        raise PaperError(_unsupported_message(extension))
+        raise _unsupported(extension)
     if extension == ".txt":
         document = _parse_plain(_decode_text(data))
     elif extension == ".md":
@@ -154,11 +200,17 @@ def _extension(filename: str) -> str:
     return "." + name.rpartition(".")[2].lower() if "." in name else ""
 
 
-def _unsupported_message(extension: str) -> str:
-    advice = "upload a .txt, .md, .pdf or .docx file."
+def _unsupported(extension: str) -> PaperError:
     if not extension or extension == ".":
-        return f"The file name has no extension: {advice}"
-    return f"Unsupported file type '{extension[:20]}': {advice}"
+        return PaperError(
+            gettext_noop("The file name has no extension: upload a .txt, .md, .pdf or .docx file.")
+        )
+    return PaperError(
+        gettext_noop(
+            "Unsupported file type '%(extension)s': upload a .txt, .md, .pdf or .docx file."
+        ),
+        {"extension": extension[:20]},
+    )
 
 
 # --------------------------------------------------------------------------- decoding
@@ -205,25 +257,34 @@ def _pdf_text(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not _decrypt(reader):
             raise PaperError(
-                "This PDF is password-protected: remove the password and upload it again."
+                gettext_noop(
+                    "This PDF is password-protected: remove the password and upload it again."
+                )
             )
         if len(reader.pages) > MAX_PDF_PAGES:
             raise PaperError(
-                f"This PDF has {len(reader.pages)} pages; the limit is {MAX_PDF_PAGES}: "
-                "upload only the part to discuss, or a .docx or .txt."
+                gettext_noop(
+                    "This PDF has %(pages)s pages; the limit is %(limit)s: upload only the "
+                    "part to discuss, or a .docx or .txt."
+                ),
+                {"pages": len(reader.pages), "limit": MAX_PDF_PAGES},
             )
         pages = [_page_text(page) for page in reader.pages]
     except (PaperError, MemoryError):  # running out of memory is no sign of damage
         raise
     except Exception as exc:  # pypdf raises many unrelated types on damaged files
         raise PaperError(
-            "The PDF could not be read (it may be damaged): export it again, "
-            "or upload a .docx or .txt."
+            gettext_noop(
+                "The PDF could not be read (it may be damaged): export it again, "
+                "or upload a .docx or .txt."
+            )
         ) from exc
     if not any(page.strip() for page in pages):
         raise PaperError(
-            "This PDF has no text layer (is it a scan?): export it with text, "
-            "or upload a .docx or .txt."
+            gettext_noop(
+                "This PDF has no text layer (is it a scan?): export it with text, "
+                "or upload a .docx or .txt."
+            )
         )
     return "\n".join(_drop_page_furniture(pages))
 
@@ -690,7 +751,7 @@ def _parse_docx(data: bytes) -> _Document:
     drafts.append(_docx_draft(heading, level, body))
     warnings = ()
     if tables:
-        warnings = (f"The document's {tables} table(s) were not imported; copy them if needed.",)
+        warnings = (TABLES_NOT_IMPORTED.format(count=tables),)
     return _Document(title or _collapse(core_title) or None, tuple(drafts), warnings)
 
 
@@ -709,7 +770,7 @@ def _docx_paragraphs(data: bytes) -> tuple[list[tuple[str, str]], str, int]:
         raise PaperError(_DOCX_DAMAGED) from exc
 
 
-_DOCX_DAMAGED = (
+_DOCX_DAMAGED = gettext_noop(
     "The .docx could not be read (it may be damaged or not a Word document): "
     "save it again from Word, or upload a .txt."
 )
@@ -721,7 +782,6 @@ def _check_docx_sizes(data: bytes) -> None:
     Only the zip's directory is read here; the zip reader never unpacks more than a part's
     declared size, so the limits hold for what python-docx reads afterwards.
     """
-    advice = "save it again from Word, or upload a .txt."
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
@@ -731,20 +791,29 @@ def _check_docx_sizes(data: bytes) -> None:
     for part in parts:
         if part.file_size > MAX_DOCX_PART_BYTES:
             raise PaperError(
-                f"A part of this .docx unpacks to more than {MAX_DOCX_PART_BYTES // _MB} MB, "
-                f"too much for a paper: {advice}"
+                gettext_noop(
+                    "A part of this .docx unpacks to more than %(limit)s MB, too much for a "
+                    "paper: save it again from Word, or upload a .txt."
+                ),
+                {"limit": MAX_DOCX_PART_BYTES // _MB},
             )
         ratio = part.file_size / max(part.compress_size, 1)
         if part.file_size > DOCX_RATIO_FROM_BYTES and ratio > MAX_DOCX_RATIO:
             raise PaperError(
-                f"A part of this .docx is compressed more than {MAX_DOCX_RATIO} to 1, which a "
-                f"paper never is: {advice}"
+                gettext_noop(
+                    "A part of this .docx is compressed more than %(ratio)s to 1, which a "
+                    "paper never is: save it again from Word, or upload a .txt."
+                ),
+                {"ratio": MAX_DOCX_RATIO},
             )
         total += part.file_size
     if total > MAX_DOCX_TOTAL_BYTES:
         raise PaperError(
-            f"This .docx unpacks to more than {MAX_DOCX_TOTAL_BYTES // _MB} MB, "
-            f"too much for a paper: {advice}"
+            gettext_noop(
+                "This .docx unpacks to more than %(limit)s MB, too much for a paper: "
+                "save it again from Word, or upload a .txt."
+            ),
+            {"limit": MAX_DOCX_TOTAL_BYTES // _MB},
         )
 
 
@@ -786,7 +855,7 @@ def _assemble(document: _Document, fallback_title: str) -> ParsedPaper:
         questions = tuple(extract_questions(draft.text))
         sections.append(ParsedSection(title, draft.level, draft.text, questions, draft.footnotes))
     if not sections:
-        raise PaperError("The file contains no text to import.")
+        raise PaperError(gettext_noop("The file contains no text to import."))
     _check_counts(sections)
     framing, sections = _take_framing_questions(document, sections)
     warnings = list(document.warnings)
@@ -803,15 +872,22 @@ def _assemble(document: _Document, fallback_title: str) -> ParsedPaper:
 
 
 def _check_counts(sections: list[ParsedSection]) -> None:
-    advice = "upload only the part to discuss, or split the file."
     if len(sections) > MAX_SECTIONS:
         raise PaperError(
-            f"The file has {len(sections)} sections; the limit is {MAX_SECTIONS}: {advice}"
+            gettext_noop(
+                "The file has %(count)s sections; the limit is %(limit)s: upload only the "
+                "part to discuss, or split the file."
+            ),
+            {"count": len(sections), "limit": MAX_SECTIONS},
         )
     questions = sum(len(section.questions) for section in sections)
     if questions > MAX_QUESTIONS:
         raise PaperError(
-            f"The file has {questions} questions; the limit is {MAX_QUESTIONS}: {advice}"
+            gettext_noop(
+                "The file has %(count)s questions; the limit is %(limit)s: upload only the "
+                "part to discuss, or split the file."
+            ),
+            {"count": questions, "limit": MAX_QUESTIONS},
         )
 
 

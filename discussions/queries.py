@@ -21,6 +21,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Least
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from discussions.models import BreakoutGroup, Participant, Position, Presence, Session, Vote
 
@@ -29,10 +31,11 @@ from discussions.models import BreakoutGroup, Participant, Position, Presence, S
 PRESENCE_TIMEOUT = timedelta(seconds=75)
 
 SORTS = {
-    "newest": "Newest",
-    "agreed": "Most agreed",
-    "divisive": "Most divisive",
-    "unvoted": "Not yet voted by me",
+    # Translators: the orders a room lists its positions in.
+    "newest": _("Newest"),
+    "agreed": _("Most agreed"),
+    "divisive": _("Most divisive"),
+    "unvoted": _("Not yet voted by me"),
 }
 DEFAULT_SORT = "newest"
 # Orders that follow the tallies: while the tallies are hidden they would show the ranking.
@@ -261,8 +264,9 @@ def online_count(group_id: int) -> int:
 
 
 # (value, label, symbol) of the vote buttons; the symbol means colour is never the only cue.
+# (value, label, symbol): the label in the reader's language, when the buttons are drawn.
 VOTE_BUTTONS = [
-    (Vote.Choice.AGREE.value, "Agree", "✓"),
-    (Vote.Choice.DISAGREE.value, "Disagree", "✗"),
-    (Vote.Choice.PASS.value, "Pass", "–"),
+    (Vote.Choice.AGREE.value, pgettext_lazy("vote", "Agree"), "✓"),
+    (Vote.Choice.DISAGREE.value, pgettext_lazy("vote", "Disagree"), "✗"),
+    (Vote.Choice.PASS.value, pgettext_lazy("vote", "Pass"), "–"),
 ]

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from conference.outages import OutageLog
 from discussions.services.errors import ServiceError
@@ -36,7 +38,12 @@ log = logging.getLogger(__name__)
 
 
 class Limited(ServiceError):
-    """Refused because of a rate limit: the views answer 429 Too Many Requests."""
+    """Refused because of a rate limit: the views answer 429 Too Many Requests. Its text is
+    in the language active where it was made; `limit` says it again in another."""
+
+    def __init__(self, message: str, limit: Limit | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class Limit:
     name: str
     count: int
     seconds: int
+    # In English, marked for translation (gettext_noop): translated where it is shown, in the
+    # reader's language (refuse() and the views), so it stays a plain string here.
     message: str
     # Past the count, one request is still answered every `turn` seconds (0: none until the
     # window ends): what slows guessing without blocking the right codes (guessing_refused).
@@ -57,14 +66,14 @@ JOIN = Limit(
     "join",
     settings.WRONG_CODES_PER_ADDRESS,
     60,
-    "Many wrong join codes came from this network.",
+    gettext_noop("Many wrong join codes came from this network."),
     turn=2,
 )
 JOIN_SITE = Limit(
     "join-site",
     settings.WRONG_CODES_PER_SITE,
     60,
-    "Many wrong join codes are being tried on this site right now.",
+    gettext_noop("Many wrong join codes are being tried on this site right now."),
     turn=1,  # shared by every network that guessed
 )
 SITE = "site"  # the key of the count over all networks
@@ -72,23 +81,25 @@ SESSION_JOIN = Limit(
     "session-join",
     settings.JOINS_PER_SESSION,
     60,
-    "Very many people are joining this session at this moment.",
+    gettext_noop("Very many people are joining this session at this moment."),
 )
-POST = Limit("post", 10, 60, "You are posting very fast: wait a moment before the next one.")
-VOTE = Limit("vote", 120, 60, "You are voting very fast: wait a moment.")
+POST = Limit(
+    "post", 10, 60, gettext_noop("You are posting very fast: wait a moment before the next one.")
+)
+VOTE = Limit("vote", 120, 60, gettext_noop("You are voting very fast: wait a moment."))
 # The same per network address, against a script that joins many participants to flood a room.
 # A venue shares one address: settings.VOTES_PER_ADDRESS and POSTS_PER_ADDRESS size these.
 POST_ADDRESS = Limit(
     "post-address",
     settings.POSTS_PER_ADDRESS,
     60,
-    "Too many positions from this network: wait a moment.",
+    gettext_noop("Too many positions from this network: wait a moment."),
 )
 VOTE_ADDRESS = Limit(
     "vote-address",
     settings.VOTES_PER_ADDRESS,
     60,
-    "Too many votes from this network: wait a moment.",
+    gettext_noop("Too many votes from this network: wait a moment."),
 )
 # Wrong passwords per network, whatever the usernames: each costs a password hash (a fifth of
 # a second of a request thread), so past them a login from there is refused before its
@@ -98,7 +109,7 @@ WRONG_LOGIN = Limit(
     "wrong-login",
     settings.WRONG_LOGINS_PER_ADDRESS,
     60,
-    "Many wrong passwords came from this network.",
+    gettext_noop("Many wrong passwords came from this network."),
 )
 
 
@@ -188,7 +199,7 @@ def refuse(limit: Limit, key: str) -> Limited:
         first = True
     if first:
         log.warning("Rate limit %r reached by %s", limit.name, key)
-    return Limited(limit.message)
+    return Limited(_(limit.message), limit)
 
 
 def check(request, participant_id: int, per_participant: Limit, per_address: Limit) -> None:

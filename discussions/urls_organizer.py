@@ -30,6 +30,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/", organizer.session_detail, name="session"),
     path("sessions/<int:session_id>/joining", organizer.set_joining, name="set_joining"),
     path("sessions/<int:session_id>/passphrase", organizer.set_passphrase, name="set_passphrase"),
+    path("sessions/<int:session_id>/language", organizer.session_language, name="session_language"),
     path("sessions/<int:session_id>/invite-only", invitations.set_invite_only, name="invite_only"),
     path(
         "sessions/<int:session_id>/invitations/upload",

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from discussions import ratelimit, services
-from discussions.views.synthesis import _shared as shared_synthesis
+from discussions.views.synthesis import forget_shared
 from tests.concurrency import threads  # noqa: F401 (a fixture for every test module)
 
 DEMO_PAPER = Path(settings.BASE_DIR) / "seeds" / "us-multilateralism-discussion-paper.txt"
@@ -34,7 +34,7 @@ def synthesis_computed_every_request(settings):
     (test_synthesis_view turns the sharing on where it tests it)."""
     settings.SYNTHESIS_FRESH = 0
     yield
-    shared_synthesis.clear()
+    forget_shared()
 
 
 @pytest.fixture(autouse=True)

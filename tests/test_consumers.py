@@ -13,6 +13,7 @@ from channels.layers import get_channel_layer
 from django.db import DatabaseError, connections
 from django.test import Client
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from conference.asgi import application
 from discussions import identity, live, services
@@ -205,14 +206,19 @@ async def test_a_heartbeat_after_the_presence_row_expired_counts_the_socket_agai
     assert await presences() == []
 
 
-async def test_a_member_moved_out_of_the_group_is_closed_on_the_next_message(members):
+@pytest.mark.parametrize(
+    "frame", [{"type": "ping"}, {"type": "vote"}, {"type": "vote", "id": "", "choice": "agree"}]
+)
+async def test_a_member_moved_out_of_the_group_is_closed_on_the_next_message(members, frame):
+    """A heartbeat, or a vote too unreadable to reach the vote writer (which checks its
+    votes' members itself): closed, not answered."""
     ada = await connected(members.group_id, members.cookies["ada"])
     (presence,) = await presences(participant=members.ada)
     try:
         await database_sync_to_async(Participant.objects.filter(pk=members.ada.pk).update)(
             group=members.other_group_id
         )
-        await ada.send_json_to({"type": "ping"})
+        await ada.send_json_to(frame)
         assert await ada.receive_output(WAIT) == {"type": "websocket.close", "code": 4403}
     finally:
         await ada.disconnect()
@@ -458,3 +464,43 @@ async def test_heartbeats_that_cannot_be_written_are_logged_and_change_nothing(
         assert 'id="room-latest"' in await ada.receive_from(WAIT)
     finally:
         await ada.disconnect()
+
+
+async def test_each_socket_hears_the_rooms_broadcasts_in_its_pages_language(members):
+    """A room's broadcast is rendered once in each language its pages speak, and each socket
+    is sent its own: Ada chose French (the switcher's cookie), Ben's browser asks for
+    Arabic."""
+    ada_cookies = f"{identity.COOKIE}={members.cookies['ada']}; django_language=fr"
+    ben_cookie = f"{identity.COOKIE}={members.cookies['ben']}"
+    sockets = {
+        "ada": WebsocketCommunicator(
+            application,
+            f"/ws/rooms/{members.group_id}/",
+            headers=[ORIGIN, (b"cookie", ada_cookies.encode())],
+        ),
+        "ben": WebsocketCommunicator(
+            application,
+            f"/ws/rooms/{members.group_id}/",
+            headers=[
+                ORIGIN,
+                (b"cookie", ben_cookie.encode()),
+                (b"accept-language", b"de-DE,ar-EG;q=0.9,en;q=0.5"),
+            ],
+        ),
+    }
+    try:
+        for communicator in sockets.values():
+            assert (await communicator.connect(WAIT))[0]
+        group = await database_sync_to_async(BreakoutGroup.objects.get)(pk=members.group_id)
+        assert sorted(group.languages.split()) == ["ar", "fr"]
+        await database_sync_to_async(live.publish)(
+            members.group_id, lambda seq: f'<p id="probe">{get_language()} {seq}</p>'
+        )
+        for name, language in (("ada", "fr"), ("ben", "ar")):
+            heard = ""
+            while 'id="probe"' not in heard:
+                heard = await sockets[name].receive_from(WAIT)
+            assert re.search(rf'<p id="probe">{language} \d+</p>', heard), (name, heard)
+    finally:
+        for communicator in sockets.values():
+            await communicator.disconnect()

@@ -226,6 +226,8 @@ def world(published_paper, django_user_model):
         "user_id": fay.pk,
         "invitation_id": invitation.pk,
         "invitation_token": invitation.token,
+        "language": "fr",
+        "version": "1",
     }
     starts = {
         "nobody": [

@@ -92,8 +92,10 @@ def organizer_page(session, organizer) -> tuple[str, str, Client]:
 
 
 def without_csrf_token(response) -> str:
-    """The page's text without its CSRF token, which is masked afresh for every answer."""
-    return re.sub(r'"X-CSRFToken": "\w+"', "", response.content.decode())
+    """The page's text without its CSRF tokens (htmx's header, the language switcher's
+    form), which are masked afresh for every answer."""
+    text = re.sub(r'"X-CSRFToken": "\w+"', "", response.content.decode())
+    return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", text)
 
 
 def test_over_its_wrong_codes_a_venue_still_joins_through_the_join_link(client, room, organizer):

@@ -442,8 +442,8 @@ def test_an_action_on_every_group_sends_each_room_its_status_and_the_consoles_on
         group.refresh_from_db()
         assert message["seq"] == group.broadcast_seq == 1
         announced = "Announcement from the facilitators: <bdi>Back in 5 &lt;minutes&gt;</bdi>"
-        assert announced in message["html"]
-        assert group.name in message["html"]
+        assert announced in message["html"]["en"]
+        assert group.name in message["html"]["en"]
     consoles = [message for name, message in layer.sent if name == f"console.{session.pk}"]
     assert consoles == [{"type": "console.changed", "group_ids": [g.pk for g in groups]}]
     assert ModerationEntry.objects.filter(action="announce").count() == 3
@@ -494,7 +494,7 @@ def test_a_phase_change_makes_pages_refetch_their_list_only_when_tallies_show_or
         layer.sent.clear()
         with django_capture_on_commit_callbacks(execute=True):
             services.set_phase(actor=organizer, groups=[room.group], phase=phase)
-        [html] = [m["html"] for name, m in layer.sent if name == f"room.{room.group.pk}"]
+        [html] = [m["html"]["en"] for name, m in layer.sent if name == f"room.{room.group.pk}"]
         assert f'data-phase="{phase}"' in html
         return html
 
@@ -531,7 +531,7 @@ def test_a_countdown_that_runs_out_makes_pages_refetch_their_list_only_when_tall
     monkeypatch.setattr("discussions.live.events.get_channel_layer", lambda: layer)
     with django_capture_on_commit_callbacks(execute=True):
         services.apply_due_timer(BreakoutGroup.objects.get(pk=room.group.pk))
-    [html] = [m["html"] for name, m in layer.sent if name == f"room.{room.group.pk}"]
+    [html] = [m["html"]["en"] for name, m in layer.sent if name == f"room.{room.group.pk}"]
     assert f'data-phase="{then_phase}"' in html
     assert ("room-refresh" in html) == refetch
 

@@ -302,3 +302,41 @@ def test_a_session_with_a_passphrase_admits_only_who_types_it(session):
     services.set_passphrase(session=session, passphrase="")
     assert join()  # the code alone admits again
     assert "at most 100" in refusal(services.set_passphrase, session=session, passphrase="x" * 101)
+
+
+def test_create_session_keeps_a_language_of_the_site_and_refuses_any_other(published_paper):
+    assert make_session(published_paper).language == ""
+    session = services.create_session(
+        paper=published_paper, name="Séance", group_count=2, language="fr"
+    )
+    session.refresh_from_db()
+    assert session.language == "fr"
+    for unknown in ("xx", "de", "fr-CA", "FR"):
+        message = refusal(
+            services.create_session,
+            paper=published_paper,
+            name="Sitzung",
+            group_count=2,
+            language=unknown,
+        )
+        assert message == "Choose one of the languages in the list."
+    assert Session.objects.count() == 2
+
+
+def test_set_session_language_sets_clears_and_refuses_a_language_the_site_does_not_speak(
+    session,
+):
+    services.set_session_language(session=session, language="zh-hans")
+    session.refresh_from_db()
+    assert session.language == "zh-hans"
+    assert refusal(services.set_session_language, session=session, language="klingon") == (
+        "Choose one of the languages in the list."
+    )
+    session.refresh_from_db()
+    assert session.language == "zh-hans"
+    services.set_session_language(session=session, language=" ar ")
+    session.refresh_from_db()
+    assert session.language == "ar"
+    services.set_session_language(session=session, language="")
+    session.refresh_from_db()
+    assert session.language == ""

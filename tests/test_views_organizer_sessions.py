@@ -246,3 +246,64 @@ def test_an_invitation_for_a_taken_username_is_refused_and_changes_nothing(
     assert "already has an account" in response.content.decode()
     assert django_user_model.objects.count() == 2  # Fay and the organizer
     assert not FacilitatorAssignment.objects.exists()
+
+
+def test_the_session_form_sets_the_language_of_the_session(organizer_client, published_paper):
+    page = organizer_client.get(published_paper.get_absolute_url()).content.decode()
+    assert "Language of the session" in page
+    assert "Spoken to participants whose browser asks for none of the six languages" in page
+    create = reverse("organizer:create_session", args=[published_paper.pk])
+    data = {
+        "name": "Morning",
+        "prompts": [published_paper.prompts.first().pk],
+        "group_count": 2,
+        "assignment": "choose",
+    }
+    response = organizer_client.post(create, data | {"language": "klingon"})
+    assert response.status_code == 400
+    assert "klingon is not one of the available choices" in response.content.decode()
+    assert not Session.objects.exists()
+    response = organizer_client.post(create, data | {"language": "ar"})
+    assert response.status_code == 302
+    assert Session.objects.get().language == "ar"
+    organizer_client.post(create, data)  # none chosen: none of its own
+    assert Session.objects.latest("pk").language == ""
+
+
+def test_an_organizer_sets_and_clears_the_language_of_a_session_on_its_page(
+    organizer_client, session
+):
+    page = organizer_client.get(session.get_absolute_url()).content.decode()
+    picker = page.split('<select id="session-language"')[1].split("</select>")[0]
+    assert "selected" not in picker  # the session has no language of its own yet
+    assert '<option value="fr" lang="fr">Français</option>' in picker
+    url = reverse("organizer:session_language", args=[session.pk])
+    response = organizer_client.post(url, {"language": "fr"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="session-setup"')
+    assert "The session&#x27;s language is now Français." in body
+    assert '<option value="fr" lang="fr" selected>Français</option>' in body
+    session.refresh_from_db()
+    assert session.language == "fr"
+
+    response = organizer_client.post(url, {"language": "xx"}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "Choose one of the languages in the list." in response.content.decode()
+    session.refresh_from_db()
+    assert session.language == "fr"
+
+    response = organizer_client.post(url, {"language": ""})  # without htmx: back to the page
+    assert response.status_code == 302
+    assert response["Location"] == session.get_absolute_url()
+    session.refresh_from_db()
+    assert session.language == ""
+
+
+def test_only_organizers_set_the_language_of_a_session(client, outsider_client, session):
+    url = reverse("organizer:session_language", args=[session.pk])
+    assert outsider_client.post(url, {"language": "fr"}).status_code == 403
+    client.logout()
+    assert client.post(url, {"language": "fr"}).status_code == 302  # to the login page
+    session.refresh_from_db()
+    assert session.language == ""

@@ -20,6 +20,7 @@ from discussions.live.events import (
     changes_html,
     console_channel_group,
     console_message,
+    in_languages,
     next_seq,
     room_channel_group,
     room_message,
@@ -213,12 +214,13 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 def _number_and_render_sync(
     group_id: int, position_ids: list[int], presence: bool
-) -> tuple[int, int, str]:
+) -> tuple[int, int, dict[str, str]]:
     # One statement, committed on its own (autocommit): wrapped in a transaction it was
     # three round trips, and a busy conference takes a number a few hundred times a second.
-    seq, session_id = next_seq(group_id)
+    seq, session_id, languages = next_seq(group_id)
     # Rendered after the number is committed: it shows at least everything numbered before.
-    return seq, session_id, changes_html(group_id, position_ids, presence, seq)
+    html = in_languages(languages, lambda: changes_html(group_id, position_ids, presence, seq))
+    return seq, session_id, html
 
 
 _number_and_render = in_db_thread(_number_and_render_sync)

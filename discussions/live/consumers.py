@@ -17,10 +17,11 @@ import re
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
-from discussions import identity, queries, ratelimit, services
+from discussions import identity, languages, queries, ratelimit, services
 from discussions.live import changes, events, fanout
 from discussions.live.db_threads import in_db_thread
 from discussions.live.presence import seen_sockets
@@ -53,6 +54,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def speak_the_pages_language(self) -> None:
+        """Answer in the language the page was drawn in (this consumer's own messages, its
+        votes' answers), and have the room's broadcasts rendered in it too."""
+        self.language = languages.of_socket(self.scope)
+        translation.activate(self.language)  # for this socket's task: its handlers
+        await in_db_thread(events.note_language)(self.group_id, self.language)
+
 
 class RoomConsumer(LiveConsumer):
     group_id: int
@@ -69,9 +77,10 @@ class RoomConsumer(LiveConsumer):
             log.warning("Room socket refused: not a member of group %s", self.group_id)
             await self.close(code=FORBIDDEN)
             return
+        await self.speak_the_pages_language()
         # Join before accepting, so no broadcast sent after the page's fetch is missed: the
         # room's wait in the outbox until the handshake is done.
-        self.outbox = fanout.Outbox(self.base_send)
+        self.outbox = fanout.Outbox(self.base_send, self.language)
         await self.join_groups()
         await self.accept()
         self.outbox.open()
@@ -108,23 +117,30 @@ class RoomConsumer(LiveConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         message = _parse(text_data, bytes_data)
         kind = message.get("type") if message is not None else None
-        if kind == "vote":
-            self.vote(message)
+        if kind == "vote" and self.vote(message):
             return
         if kind == "ping":
             self.heartbeat_soon()
             return
+        # Anything else is answered only to a member: checked here, as the vote writer
+        # checks the votes it takes.
         if await self.member_id() != self.participant_id:
             await self.close(code=FORBIDDEN)
+            return
+        if kind == "vote":
+            log.warning("Unreadable vote message on a room socket of group %s", self.group_id)
+            await forward(
+                self, _notice(_("The server could not read a vote: nothing was changed."))
+            )
             return
         if message is None:
             log.warning("Unreadable message on a room socket of group %s", self.group_id)
             await self.send(
-                text_data=_notice("The server could not read a message from this page.")
+                text_data=_notice(_("The server could not read a message from this page."))
             )
             return
         log.warning("Unknown message on a room socket of group %s", self.group_id)
-        await self.send(text_data=_notice("Unknown message: nothing was changed."))
+        await self.send(text_data=_notice(_("Unknown message: nothing was changed.")))
 
     def heartbeat_soon(self) -> None:
         """Answer the page's heartbeat in a task of its own, one at a time (a page sends one
@@ -151,14 +167,13 @@ class RoomConsumer(LiveConsumer):
             return
         await forward(self, _latest(self.latest_seq))
 
-    def vote(self, message: dict) -> None:
+    def vote(self, message: dict) -> bool:
         """Queue the page's vote for the process's writer, which checks it (membership
-        included) and answers it in order with the room's broadcasts, once it is durable."""
+        included) and answers it in order with the room's broadcasts, once it is durable.
+        False, and nothing queued, for a vote without the page's id for it."""
         vote_id = message.get("id")
         if not isinstance(vote_id, str) or not VOTE_ID.fullmatch(vote_id):
-            log.warning("Unreadable vote message on a room socket of group %s", self.group_id)
-            self.outbox.push(_notice("The server could not read a vote: nothing was changed."))
-            return
+            return False
         position_id = message.get("position")
         if type(position_id) is not int:
             position_id = 0  # no position: refused as one not in the group
@@ -167,6 +182,7 @@ class RoomConsumer(LiveConsumer):
             self.participant_id, self.group_id, position_id, choice if type(choice) is str else ""
         )
         vote_writer().submit(request, vote_id, self.address, self.answer_vote)
+        return True
 
     def answer_vote(self, answer: Answer) -> None:
         self.outbox.push(answer.html)
@@ -357,7 +373,8 @@ class ScreenConsumer(LiveConsumer):
             await self.close(code=FORBIDDEN)
             return
         self.group_id = int(kwargs["group_id"])
-        self.outbox = fanout.Outbox(self.base_send)
+        await self.speak_the_pages_language()
+        self.outbox = fanout.Outbox(self.base_send, self.language)
         await self.join_room()
         await self.accept()
         self.outbox.open()

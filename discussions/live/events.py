@@ -8,12 +8,18 @@ numbers (or reconnects) re-fetches what it shows, so a lost message is never a l
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Trim
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from discussions import queries
 from discussions.models import BreakoutGroup, Position
@@ -28,10 +34,40 @@ def room_channel_group(group_id: int) -> str:
     return f"room.{group_id}"
 
 
-def room_message(group_id: int, seq: int, html: str) -> dict:
-    """A broadcast to a room's sockets. It names its group: each server process hears every
-    room it has sockets in on one channel (discussions.live.fanout)."""
-    return {"type": ROOM_EVENT, "group": room_channel_group(group_id), "seq": seq, "html": html}
+def room_message(group_id: int, seq: int, html: str | Mapping[str, str]) -> dict:
+    """A broadcast to a room's sockets: its HTML in each language the room's pages speak
+    ({language: html}; a plain string speaks to all). It names its group: each server
+    process hears every room it has sockets in on one channel (discussions.live.fanout)."""
+    in_each = {settings.LANGUAGE_CODE: html} if isinstance(html, str) else dict(html)
+    return {"type": ROOM_EVENT, "group": room_channel_group(group_id), "seq": seq, "html": in_each}
+
+
+class Numbered(NamedTuple):
+    """A broadcast's number in its group, the group's session, and the languages the
+    group's pages speak (each broadcast is rendered once in each)."""
+
+    seq: int
+    session_id: int
+    languages: tuple[str, ...]
+
+
+def in_languages(languages: Iterable[str], render: Callable[[], str]) -> dict[str, str]:
+    """The fragment rendered once in each language ({language: html}); in the site's default
+    language when no page of the group has said which it speaks yet."""
+    rendered = {}
+    for language in languages or (settings.LANGUAGE_CODE,):
+        with translation.override(language):
+            rendered[language] = render()
+    return rendered
+
+
+def note_language(group_id: int, language: str) -> None:
+    """A page of the group speaks this language: broadcasts are rendered in it from now on.
+    One conditional statement, so that two processes adding two languages keep both; a
+    group's languages are never taken away (at most the six)."""
+    BreakoutGroup.objects.filter(pk=group_id).exclude(
+        languages__regex=rf"(^| ){re.escape(language)}( |$)"
+    ).update(languages=Trim(Concat("languages", Value(" " + language))))
 
 
 def participant_channel_group(participant_id: int) -> str:
@@ -44,28 +80,29 @@ def console_channel_group(session_id: int) -> str:
     return f"console.{session_id}"
 
 
-def next_seq(group_id: int) -> tuple[int, int]:
+def next_seq(group_id: int) -> Numbered:
     """Take the group's next broadcast number: inside the transaction of the change it
     announces, or on its own for changes already committed (RoomChanges).
 
-    Returns (seq, session_id). One statement (UPDATE ... RETURNING, PostgreSQL and SQLite
-    3.35+): every broadcast takes a number, so this is on the hottest paths.
+    One statement (UPDATE ... RETURNING, PostgreSQL and SQLite 3.35+), which also reads the
+    group's session and languages: every broadcast takes a number, so this is on the
+    hottest paths.
     """
     table = BreakoutGroup._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET broadcast_seq = broadcast_seq + 1 WHERE id = %s "
-            "RETURNING broadcast_seq, session_id",
+            "RETURNING broadcast_seq, session_id, languages",
             [group_id],
         )
         row = cursor.fetchone()
     if row is None:
         raise BreakoutGroup.DoesNotExist(f"No breakout group {group_id}")
-    return row[0], row[1]
+    return Numbered(row[0], row[1], tuple(row[2].split()))
 
 
-def next_seqs(group_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """next_seq for many groups in one statement: {group: (seq, session_id)}.
+def next_seqs(group_ids: Iterable[int]) -> dict[int, Numbered]:
+    """next_seq for many groups in one statement: {group: Numbered}.
 
     The caller has locked the groups already (services.locks.lock_groups): an UPDATE of
     many rows locks them in whatever order it meets them, not in the order of ids.
@@ -77,23 +114,27 @@ def next_seqs(group_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {BreakoutGroup._meta.db_table} SET broadcast_seq = broadcast_seq + 1 "
-            f"WHERE id IN ({marks}) RETURNING id, broadcast_seq, session_id",
+            f"WHERE id IN ({marks}) RETURNING id, broadcast_seq, session_id, languages",
             ids,
         )
-        return {group_id: (seq, session_id) for group_id, seq, session_id in cursor.fetchall()}
+        return {
+            group_id: Numbered(seq, session_id, tuple(languages.split()))
+            for group_id, seq, session_id, languages in cursor.fetchall()
+        }
 
 
 def publish(group_id: int, render: Callable[[int], str]) -> None:
     """Number an event now and send it to the group's sockets once the transaction commits.
 
-    `render(seq)` builds the HTML after the commit, once, so it shows committed state. The
-    session's facilitator consoles hear that the group changed.
+    `render(seq)` builds the HTML after the commit, once in each language the group's pages
+    speak, so it shows committed state. The session's facilitator consoles hear that the
+    group changed.
     """
-    seq, session_id = next_seq(group_id)
+    seq, session_id, languages = next_seq(group_id)
 
     def send() -> None:
         try:
-            html = render(seq)
+            html = in_languages(languages, lambda: render(seq))
             _send(room_channel_group(group_id), room_message(group_id, seq, html))
         except Exception:
             # The write is committed; a browser that misses this event sees the gap in the
@@ -131,12 +172,15 @@ def publish_status(group_ids: Iterable[int], *, positions_too: bool = False) -> 
             # As in publish: the numbers are taken, so the pages see the gap and re-fetch.
             log.exception("Could not read the status of groups %s", sorted(numbers))
             contexts = {}
-        for group_id, (seq, _) in sorted(numbers.items()):
+        for group_id, (seq, _, languages) in sorted(numbers.items()):
             if group_id in contexts:
-                html = render_event(template, seq, contexts[group_id])
+                context = contexts[group_id]
+                html = in_languages(
+                    languages, lambda seq=seq, context=context: render_event(template, seq, context)
+                )
                 messages.append((room_channel_group(group_id), room_message(group_id, seq, html)))
         sessions: dict[int, set[int]] = {}
-        for group_id, (_, session_id) in numbers.items():
+        for group_id, (_, session_id, _) in numbers.items():
             sessions.setdefault(session_id, set()).add(group_id)
         for session_id, changed in sorted(sessions.items()):
             messages.append((console_channel_group(session_id), console_message(changed)))

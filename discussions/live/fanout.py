@@ -41,8 +41,9 @@ class Outbox:
     up the room.
     """
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, language: str = "") -> None:
         self._send = send
+        self.language = language  # of the socket's page: which of a broadcast's HTML it takes
         self._waiting: deque[str] = deque()
         self._writer: asyncio.Task | None = None
         self._open = False  # accepted: broadcasts before that wait
@@ -215,12 +216,19 @@ class RoomSockets:
 
     def deliver(self, message: dict) -> None:
         group = message.get("group")
-        html = message.get("html")
-        if not isinstance(html, str):
+        in_each = message.get("html")
+        if not isinstance(in_each, dict) or not in_each:
             log.warning("A room broadcast without HTML: %s", message.get("type"))
             return
+        # A page whose language the broadcast has no HTML in (it was numbered just before
+        # the page said which it speaks) takes another's: better than a gap.
+        anyone = next(iter(in_each.values()))
         # push never awaits, so the set cannot change meanwhile.
-        closed = [outbox for outbox in self.rooms.get(group, ()) if not outbox.push(html)]
+        closed = [
+            outbox
+            for outbox in self.rooms.get(group, ())
+            if not outbox.push(in_each.get(outbox.language, anyone))
+        ]
         # A socket whose consumer ended without its disconnect (an error in a handler) is
         # found closed here, and goes.
         for outbox in closed:

@@ -32,7 +32,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from discussions import queries, ratelimit, services
 from discussions.live.db_threads import in_db_thread
@@ -41,7 +44,10 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 200  # votes per transaction at most: a batch's statements grow with it
 
-UNSAVED = "Your vote was not saved: the server could not save it. Try again in a moment."
+# In English, marked for translation: translated when a vote is answered with it.
+UNSAVED = gettext_noop(
+    "Your vote was not saved: the server could not save it. Try again in a moment."
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,8 @@ class Queued:
     vote_id: str
     address: str
     answer: Callable[[Answer], None]
+    # The voter's page's language: one batch answers pages in several.
+    language: str = settings.LANGUAGE_CODE
 
 
 class VoteWriter:
@@ -77,8 +85,10 @@ class VoteWriter:
         address: str,
         answer: Callable[[Answer], None],
     ) -> None:
-        """Queue a vote (on the loop); `answer` is called on the loop once it is written."""
-        self.queue.append(Queued(request, vote_id, address, answer))
+        """Queue a vote (on the loop); `answer` is called on the loop once it is written, in
+        the language active where the vote was submitted (its socket's)."""
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        self.queue.append(Queued(request, vote_id, address, answer, language))
         if self.writing is None:
             # A context of its own: the writer is no part of the socket that woke it.
             self.writing = self.loop.create_task(self._write_all(), context=contextvars.Context())
@@ -129,10 +139,12 @@ def write_batch(batch: list[Queued]) -> list[Answer]:
     ballots = iter(services.cast_votes(allowed))
     answers = []
     for queued, refusal in zip(batch, refusals, strict=True):
-        if refusal is not None:
-            answers.append(Answer(_control(queued, "limited", str(refusal))))
-        else:
-            answers.append(_answer(queued, next(ballots)))
+        with translation.override(queued.language):
+            if refusal is not None:
+                message = _(refusal.limit.message) if refusal.limit else str(refusal)
+                answers.append(Answer(_control(queued, "limited", message)))
+            else:
+                answers.append(_answer(queued, next(ballots)))
     return answers
 
 
@@ -168,7 +180,8 @@ def _answer(queued: Queued, ballot: services.Ballot) -> Answer:
 
 
 def _unsaved(queued: Queued) -> Answer:
-    return Answer(_control(queued, "unsaved", UNSAVED))
+    with translation.override(queued.language):
+        return Answer(_control(queued, "unsaved", _(UNSAVED)))
 
 
 def _control(queued: Queued, status: str, message: str) -> str:

@@ -103,6 +103,7 @@ from discussions.services.sessions import (
     rename_group,
     set_joining_open,
     set_passphrase,
+    set_session_language,
     unassign_facilitator,
 )
 from discussions.services.undo import undo_action
@@ -175,5 +176,6 @@ __all__ = [
     "withdraw_invitation",
     "set_joining_open",
     "set_passphrase",
+    "set_session_language",
     "set_section_level",
 ]

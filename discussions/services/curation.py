@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from discussions import live
 from discussions.models import (
@@ -15,7 +17,7 @@ from discussions.models import (
     Vote,
 )
 from discussions.services.errors import ServiceError, has_something_to_read, readable
-from discussions.services.facilitation import NotAllowed
+from discussions.services.facilitation import NotAllowed, written_in
 from discussions.services.locks import lock_groups, lock_session, locked, retry_on_conflict
 
 DISSENT_QUOTES = 2
@@ -25,7 +27,7 @@ def _check_whole_session(actor, session: Session) -> None:
     """Recommendations and the plenary round concern every group: a facilitator of only
     some groups reads them, but changing them is for who leads the whole session."""
     if not session.led_by(actor):
-        raise NotAllowed("Only a facilitator of every group can change the whole session.")
+        raise NotAllowed(_("Only a facilitator of every group can change the whole session."))
 
 
 def _visible(session: Session, position_ids: list[int]) -> list[Position]:
@@ -35,16 +37,18 @@ def _visible(session: Session, position_ids: list[int]) -> list[Position]:
         ).order_by("pk")
     )
     if not positions or len(positions) != len(set(position_ids)):
-        raise ServiceError("Choose visible positions of this session.")
+        raise ServiceError(_("Choose visible positions of this session."))
     return positions
 
 
 # --- Recommendations -----------------------------------------------------------------------------
 
 
-def default_dissent(sources: list[Position]) -> str:
+def default_dissent(sources: list[Position], session: Session | None = None) -> str:
     """Quote what the minority said: the positions the people who voted against the
-    recommendation's sources agree with, verbatim, most distinctive first.
+    recommendation's sources agree with, verbatim, most distinctive first. Written in the
+    session's language (services.facilitation.written_in), as its exports are: `session`, the
+    sources' (read from them if not given).
 
     Distinctive: agreed by a larger share of the dissenters than of everyone else who voted
     on it, so a sentence the whole room agrees with is not passed off as dissent.
@@ -55,13 +59,15 @@ def default_dissent(sources: list[Position]) -> str:
         .values_list("participant", flat=True)
         .distinct()
     )
+    session = session or sources[0].group.session
     dissenter_count = dissenters.count()
     if not dissenter_count:
-        return "Nobody voted against this recommendation's source positions."
+        with written_in(session):
+            return _("Nobody voted against this recommendation's source positions.")
     dissenting = Q(votes__participant__in=dissenters)
     candidates = (
         Position.objects.filter(
-            group__session=sources[0].group.session_id,
+            group__session=session.pk,
             prompt=sources[0].prompt_id,
             status=Position.Status.VISIBLE,
         )
@@ -81,11 +87,27 @@ def default_dissent(sources: list[Position]) -> str:
     ranked = sorted(
         (p for p in candidates if lift(p) > 0), key=lambda p: (-lift(p), -p.backing, p.pk)
     )
-    lines = [f"{dissenter_count} participant{'s' if dissenter_count != 1 else ''} voted against."]
-    lines += [
-        f"“{p.text}” (agreed by {p.backing} of {dissenter_count} who disagreed)"
-        for p in _distinct_texts(ranked, DISSENT_QUOTES)
-    ]
+    quoted = _distinct_texts(ranked, DISSENT_QUOTES)
+    with written_in(session):
+        lines = [
+            ngettext(
+                "%(count)s participant voted against.",
+                "%(count)s participants voted against.",
+                dissenter_count,
+            )
+            % {"count": dissenter_count}
+        ]
+        lines += [
+            ngettext(
+                # Translators: a position quoted in a recommendation's dissent note, then how many
+                # of those who voted against the recommendation agree with it.
+                "“%(text)s” (agreed by %(backing)s of %(count)s who disagreed)",
+                "“%(text)s” (agreed by %(backing)s of %(count)s who disagreed)",
+                dissenter_count,
+            )
+            % {"text": p.text, "backing": p.backing, "count": dissenter_count}
+            for p in quoted
+        ]
     return "\n".join(lines)
 
 
@@ -111,7 +133,14 @@ def promote(*, actor, session: Session, position_ids: list[int], text: str = "")
     sources = _visible(session, position_ids)
     text = text.strip() or sources[0].text
     if len(text) > Recommendation.MAX_TEXT:
-        raise ServiceError(f"A recommendation is at most {Recommendation.MAX_TEXT} characters.")
+        raise ServiceError(
+            ngettext(
+                "A recommendation is at most %(limit)s character.",
+                "A recommendation is at most %(limit)s characters.",
+                Recommendation.MAX_TEXT,
+            )
+            % {"limit": Recommendation.MAX_TEXT}
+        )
     with transaction.atomic():
         lock_session(session.pk)  # two promotions at once would take the same place
         last = session.recommendations.aggregate(p=Max("position"))["p"]
@@ -120,7 +149,7 @@ def promote(*, actor, session: Session, position_ids: list[int], text: str = "")
             prompt_id=sources[0].prompt_id,
             position=0 if last is None else last + 1,
             text=text,
-            dissent_note=default_dissent(sources),
+            dissent_note=default_dissent(sources, session),
             created_by=actor,
         )
         recommendation.sources.set(sources)
@@ -132,7 +161,7 @@ def _recommendation(actor, recommendation_id: int) -> Recommendation:
         Recommendation.objects.select_related("session").filter(pk=recommendation_id).first()
     )
     if recommendation is None:
-        raise ServiceError("That recommendation no longer exists.")
+        raise ServiceError(_("That recommendation no longer exists."))
     _check_whole_session(actor, recommendation.session)
     return recommendation
 
@@ -141,9 +170,9 @@ def edit_recommendation(*, actor, recommendation_id: int, text: str, dissent_not
     recommendation = _recommendation(actor, recommendation_id)
     text, dissent_note = readable(text).strip(), readable(dissent_note).strip()
     if not has_something_to_read(text):
-        raise ServiceError("A recommendation needs wording.")
+        raise ServiceError(_("A recommendation needs wording."))
     if len(text) > Recommendation.MAX_TEXT or len(dissent_note) > 4 * Recommendation.MAX_TEXT:
-        raise ServiceError("That is too long for a recommendation.")
+        raise ServiceError(_("That is too long for a recommendation."))
     Recommendation.objects.filter(pk=recommendation.pk).update(text=text, dissent_note=dissent_note)
 
 
@@ -151,7 +180,7 @@ def edit_recommendation(*, actor, recommendation_id: int, text: str, dissent_not
 def move_recommendation(*, actor, recommendation_id: int, offset: int) -> None:
     recommendation = _recommendation(actor, recommendation_id)
     if offset not in (-1, 1):
-        raise ServiceError("A recommendation moves one place up or down.")
+        raise ServiceError(_("A recommendation moves one place up or down."))
     with transaction.atomic():
         siblings = locked(Recommendation.objects).filter(session=recommendation.session_id)
         ordered = list(siblings.order_by("position", "pk"))
@@ -159,7 +188,9 @@ def move_recommendation(*, actor, recommendation_id: int, offset: int) -> None:
         other = index + offset
         if not 0 <= other < len(ordered):
             raise ServiceError(
-                "That recommendation is already at the " + ("top." if offset < 0 else "end.")
+                _("That recommendation is already at the top.")
+                if offset < 0
+                else _("That recommendation is already at the end.")
             )
         ordered[index], ordered[other] = ordered[other], ordered[index]
         for position, item in enumerate(ordered):
@@ -223,7 +254,7 @@ def take_top_into_plenary(*, actor, session: Session, per_group: int = 2) -> int
     go into the plenary round."""
     _check_whole_session(actor, session)
     if not 1 <= per_group <= 10:
-        raise ServiceError("Take between 1 and 10 positions from each group.")
+        raise ServiceError(_("Take between 1 and 10 positions from each group."))
     chosen: list[int] = []
     for group in session.groups.all():
         ranked = (
@@ -239,7 +270,7 @@ def take_top_into_plenary(*, actor, session: Session, per_group: int = 2) -> int
         best = sorted(ranked, key=lambda p: (-(p.agree + 1) / (p.cast + 2), p.pk))[:per_group]
         chosen += [p.pk for p in best]
     if not chosen:
-        raise ServiceError("No group has voted on any position yet.")
+        raise ServiceError(_("No group has voted on any position yet."))
     return take_into_plenary(actor=actor, session=session, position_ids=chosen)
 
 

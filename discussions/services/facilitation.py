@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.template.defaultfilters import pluralize
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from discussions import live, queries
 from discussions.models import (
@@ -46,7 +48,14 @@ class NotAllowed(ServiceError):
 
 def _check(actor, group: BreakoutGroup) -> None:
     if not group.facilitated_by(actor):
-        raise NotAllowed("You do not facilitate this group.")
+        raise NotAllowed(_("You do not facilitate this group."))
+
+
+def written_in(session: Session) -> translation.override:
+    """The language of what is written down for a session (the moderation log's details, a
+    recommendation's first dissent note): the session's, as its exports are, whoever acted
+    and in whatever language their page was. Use: `with written_in(session): ...`."""
+    return translation.override(session.language or settings.LANGUAGE_CODE)
 
 
 def _log(actor, group: BreakoutGroup, action: str, **fields) -> ModerationEntry:
@@ -60,7 +69,7 @@ def _locked_position(position_id: int) -> Position:
     """The position locked, after its group (services.locks)."""
     position = lock_positions([position_id]).get(position_id)
     if position is None:
-        raise ServiceError("That position no longer exists.")
+        raise ServiceError(_("That position no longer exists."))
     return position
 
 
@@ -75,7 +84,7 @@ def hide_position(*, actor, position_id: int, reason: str) -> Position:
         position = _locked_position(position_id)
         _check(actor, position.group)
         if position.status != Position.Status.VISIBLE:
-            raise ServiceError("Only a visible position can be hidden.")
+            raise ServiceError(_("Only a visible position can be hidden."))
         position.status = Position.Status.HIDDEN
         position.moderation_reason = reason
         position.save(update_fields=["status", "moderation_reason"])
@@ -90,7 +99,7 @@ def restore_position(*, actor, position_id: int) -> Position:
         position = _locked_position(position_id)
         _check(actor, position.group)
         if position.status != Position.Status.HIDDEN:
-            raise ServiceError("Only a hidden position can be restored.")
+            raise ServiceError(_("Only a hidden position can be restored."))
         position.status = Position.Status.VISIBLE
         position.save(update_fields=["status"])
         _log(actor, position.group, "restore", position=position)
@@ -138,7 +147,7 @@ def set_pinned(*, actor, position_id: int, pinned: bool) -> Position:
         position = _locked_position(position_id)
         _check(actor, position.group)
         if not position.is_visible:
-            raise ServiceError("Only a visible position can be pinned.")
+            raise ServiceError(_("Only a visible position can be pinned."))
         if position.pinned == pinned:
             return position
         position.pinned = pinned
@@ -156,17 +165,17 @@ def merge_positions(*, actor, survivor_id: int, absorbed_id: int) -> Position:
     the vote on the survivor; one who voted only on the duplicate has it moved over.
     """
     if survivor_id == absorbed_id:
-        raise ServiceError("Choose two different positions to merge.")
+        raise ServiceError(_("Choose two different positions to merge."))
     with transaction.atomic():
         locked = lock_positions([survivor_id, absorbed_id])
         if len(locked) < 2:
-            raise ServiceError("That position no longer exists.")
+            raise ServiceError(_("That position no longer exists."))
         survivor, absorbed = locked[survivor_id], locked[absorbed_id]
         _check(actor, survivor.group)
         if survivor.group_id != absorbed.group_id or survivor.prompt_id != absorbed.prompt_id:
-            raise ServiceError("Only positions of the same group and prompt can be merged.")
+            raise ServiceError(_("Only positions of the same group and prompt can be merged."))
         if not (survivor.is_visible and absorbed.is_visible):
-            raise ServiceError("Both positions must be visible to merge them.")
+            raise ServiceError(_("Both positions must be visible to merge them."))
         already = set(Vote.objects.filter(position=survivor).values_list("participant", flat=True))
         # Each vote on the duplicate as it was, for an unmerge to give back (services.undo).
         votes = [
@@ -185,11 +194,23 @@ def merge_positions(*, actor, survivor_id: int, absorbed_id: int) -> Position:
             survivor.group,
             "merge",
             position=survivor,
-            detail=f"Merged #{absorbed.pk} “{absorbed.text[:200]}” ({moved} votes moved)",
+            detail=_merged_detail(survivor.group.session, absorbed, moved),
             undo={"absorbed": absorbed.pk, "votes": votes},
         )
         live.publish(survivor.group_id, lambda seq: live.merged_html(survivor.pk, absorbed.pk, seq))
     return survivor
+
+
+def _merged_detail(session: Session, absorbed: Position, moved: int) -> str:
+    """The moderation log's detail of a merge: the duplicate, and how many votes moved."""
+    with written_in(session):
+        return ngettext(
+            # Translators: in the moderation log: a duplicate position's number and text, merged
+            # into another; then how many of its votes moved over (English says "1 votes").
+            "Merged #%(number)s “%(text)s” (%(moved)s votes moved)",
+            "Merged #%(number)s “%(text)s” (%(moved)s votes moved)",
+            moved,
+        ) % {"number": absorbed.pk, "text": absorbed.text[:200], "moved": moved}
 
 
 # --- Participants -------------------------------------------------------------------------------
@@ -206,9 +227,11 @@ def _locked_participant(
     groups = {g.pk: g for g in lock_groups(wanted)}
     participant = lock_participant(participant_id)
     if participant is None or participant.removed_at is not None:
-        raise ServiceError("That participant is no longer in the session.")
+        raise ServiceError(_("That participant is no longer in the session."))
     if participant.group_id not in groups:  # moved between the read and the lock
-        raise ServiceError(f"{participant.display_name} was just moved: reload the page.")
+        raise ServiceError(
+            _("%(name)s was just moved: reload the page.") % {"name": participant.display_name}
+        )
     participant.group = groups[participant.group_id]
     return participant, groups.get(moving_to)
 
@@ -221,10 +244,14 @@ def move_participant(*, actor, participant_id: int, group_id: int) -> Participan
         old_group = participant.group
         _check(actor, old_group)
         if new_group is None or new_group.session_id != old_group.session_id:
-            raise ServiceError("Choose a group of the same session.")
+            raise ServiceError(_("Choose a group of the same session."))
         _check(actor, new_group)
         if new_group.pk == old_group.pk:
-            raise ServiceError(f"{participant.display_name} is already in {new_group.name}.")
+            raise ServiceError(
+                # Translators: a participant's name, then the name of a breakout group.
+                _("%(name)s is already in %(group)s.")
+                % {"name": participant.display_name, "group": new_group.name}
+            )
         participant.group = new_group
         participant.save(update_fields=["group"])
         _log(
@@ -240,7 +267,9 @@ def move_participant(*, actor, participant_id: int, group_id: int) -> Participan
     return participant
 
 
-AUTHOR_REMOVED = "Its author was removed from the session."
+# Kept as the reason of the positions hidden with their author, in English: undoing the
+# removal finds them by it. Pages show it translated (views.facilitator).
+AUTHOR_REMOVED = gettext_noop("Its author was removed from the session.")
 
 
 @retry_on_conflict
@@ -259,7 +288,9 @@ def remove_participant(
         # then the positions: the one lock order (services).
         shown_in = theirs.values_list("group_id", flat=True) if hide_positions else []
         votes_in = votes.values_list("position__group_id", flat=True) if discard_votes else []
-        participant, _ = _locked_participant(participant_id, groups_too=[*shown_in, *votes_in])
+        participant, _moving_to = _locked_participant(
+            participant_id, groups_too=[*shown_in, *votes_in]
+        )
         _check(actor, participant.group)
         hidden = lock_positions(theirs.values_list("pk", flat=True)) if hide_positions else {}
         for position in hidden.values():
@@ -276,8 +307,7 @@ def remove_participant(
             participant.group,
             "remove",
             participant=participant,
-            detail=participant.display_name
-            + (f", with their {count} vote{pluralize(count)}" if discard_votes else ""),
+            detail=_removed_detail(participant, count if discard_votes else None),
             undo={"hidden": sorted(hidden), "votes": sorted(taken_back.items())},
         )
         live.send_participant_away(participant.pk, "/")
@@ -285,6 +315,19 @@ def remove_participant(
         for group_id in changed:
             live.publish(group_id, live.positions_refresh_html)
     return participant
+
+
+def _removed_detail(participant: Participant, votes_taken_back: int | None) -> str:
+    """The moderation log's detail of a removal: who, and how many votes were taken back
+    with them (None: their votes count on)."""
+    if votes_taken_back is None:
+        return participant.display_name
+    with written_in(participant.group.session):
+        return ngettext(
+            "%(name)s, with their %(count)s vote",
+            "%(name)s, with their %(count)s votes",
+            votes_taken_back,
+        ) % {"name": participant.display_name, "count": votes_taken_back}
 
 
 def _take_back_votes(participant: Participant) -> tuple[dict[int, int], set[int]]:
@@ -311,11 +354,11 @@ def _groups_for(actor, groups: Iterable[BreakoutGroup]) -> list[BreakoutGroup]:
     of a session names a hundred), then locked (in id order: services.locks)."""
     groups = list(groups)
     if not groups:
-        raise ServiceError("Choose at least one group.")
+        raise ServiceError(_("Choose at least one group."))
     for session in Session.objects.filter(pk__in={g.session_id for g in groups}):
         allowed = set(session.groups_facilitated_by(actor).values_list("pk", flat=True))
         if any(g.pk not in allowed for g in groups if g.session_id == session.pk):
-            raise NotAllowed("You do not facilitate this group.")
+            raise NotAllowed(_("You do not facilitate this group."))
     return lock_groups(group.pk for group in groups)
 
 
@@ -326,16 +369,21 @@ def _save_and_log(actor, groups: list[BreakoutGroup], fields: list[str], action:
     ModerationEntry.objects.bulk_create(
         ModerationEntry(
             session_id=group.session_id, group=group, actor=actor, action=action,
-            detail=detail(group),
+            detail=_detail_of(group, detail),
         )
         for group in groups
     )  # fmt: skip
 
 
+def _detail_of(group: BreakoutGroup, detail) -> str:
+    with written_in(group.session):
+        return str(detail(group))
+
+
 @retry_on_conflict
 def set_phase(*, actor, groups: Iterable[BreakoutGroup], phase: str) -> None:
     if phase not in BreakoutGroup.Phase.values:
-        raise ServiceError("A phase is collecting, voting or closed.")
+        raise ServiceError(_("A phase is collecting, voting or closed."))
     with transaction.atomic():
         changed = [group for group in _groups_for(actor, groups) if group.phase != phase]
         tallies_flip = {group.pk for group in changed if _tallies_flip(group, phase)}
@@ -370,13 +418,19 @@ def advance_prompt(*, actor, groups: Iterable[BreakoutGroup]) -> None:
             order = orders[group.session_id]
             index = order.index(group.current_prompt_id) if group.current_prompt_id in order else -1
             if index + 1 >= len(order):
-                raise ServiceError(f"{group.name} is already on the last prompt.")
+                raise ServiceError(
+                    _("%(group)s is already on the last prompt.") % {"group": group.name}
+                )
             group.current_prompt_id = order[index + 1]
             group.phase = BreakoutGroup.Phase.COLLECTING
 
         def detail(group: BreakoutGroup) -> str:
             order = orders[group.session_id]
-            return f"Prompt {order.index(group.current_prompt_id) + 1} of {len(order)}"
+            # Translators: in the moderation log: the prompt a group moved to, of how many.
+            return _("Prompt %(number)s of %(count)s") % {
+                "number": order.index(group.current_prompt_id) + 1,
+                "count": len(order),
+            }
 
         _save_and_log(actor, locked, ["current_prompt", "phase"], "next prompt", detail)
         live.publish_status([group.pk for group in locked], positions_too=True)
@@ -404,9 +458,9 @@ def start_timer(
     *, actor, groups: Iterable[BreakoutGroup], seconds: int, then_phase: str = ""
 ) -> None:
     """Start (or restart) the countdown; when it ends the groups may switch phase by itself."""
-    _check_seconds(seconds, "A countdown runs from 1 second to 4 hours.")
+    _check_seconds(seconds, _("A countdown runs from 1 second to 4 hours."))
     if then_phase and then_phase not in BreakoutGroup.Phase.values:
-        raise ServiceError("Choose what happens when the countdown ends.")
+        raise ServiceError(_("Choose what happens when the countdown ends."))
     ends_at = timezone.now() + timedelta(seconds=seconds)
 
     def start(group: BreakoutGroup) -> bool:
@@ -446,7 +500,7 @@ def resume_timer(*, actor, groups: Iterable[BreakoutGroup]) -> None:
 
 @retry_on_conflict
 def extend_timer(*, actor, groups: Iterable[BreakoutGroup], seconds: int) -> None:
-    _check_seconds(seconds, "Extend by 1 second to 4 hours.")
+    _check_seconds(seconds, _("Extend by 1 second to 4 hours."))
     now, extra = timezone.now(), timedelta(seconds=seconds)
 
     def extend(group: BreakoutGroup) -> bool:
@@ -497,11 +551,11 @@ def apply_due_timer(group: BreakoutGroup) -> BreakoutGroup:
             group.phase = then
             fields.append("phase")
         group.save(update_fields=fields)
+        with written_in(group.session):
+            # Translators: in the moderation log: the phase a countdown switched a group to.
+            detail = _("Phase: %(phase)s") % {"phase": group.get_phase_display()} if then else ""
         ModerationEntry.objects.create(
-            session_id=group.session_id,
-            group=group,
-            action="timer end",
-            detail=f"Phase: {group.get_phase_display()}" if then else "",
+            session_id=group.session_id, group=group, action="timer end", detail=detail
         )
         live.publish_status([group.pk], positions_too=tallies_flip)
     return group
@@ -512,7 +566,14 @@ def announce(*, actor, groups: Iterable[BreakoutGroup], text: str) -> None:
     """Show a short announcement in the groups' rooms (empty text clears it)."""
     text = " ".join(readable(text).split())
     if len(text) > MAX_ANNOUNCEMENT:
-        raise ServiceError(f"An announcement is at most {MAX_ANNOUNCEMENT} characters.")
+        raise ServiceError(
+            ngettext(
+                "An announcement is at most %(limit)s character.",
+                "An announcement is at most %(limit)s characters.",
+                MAX_ANNOUNCEMENT,
+            )
+            % {"limit": MAX_ANNOUNCEMENT}
+        )
     now = timezone.now()
     with transaction.atomic():
         locked = _groups_for(actor, groups)
@@ -528,20 +589,26 @@ def announce(*, actor, groups: Iterable[BreakoutGroup], text: str) -> None:
 def set_session_option(*, actor, session: Session, option: str, value: bool) -> None:
     """Switch pre-moderation or hidden tallies for the whole session."""
     if option not in ("premoderation", "hide_tallies"):
-        raise ServiceError("Unknown session option.")
+        raise ServiceError(_("Unknown session option."))
     if not session.led_by(actor):
-        raise NotAllowed("Only a facilitator of every group can change the whole session.")
+        raise NotAllowed(_("Only a facilitator of every group can change the whole session."))
     with transaction.atomic():
         Session.objects.filter(pk=session.pk).update(**{option: value})
-        label = {"premoderation": "pre-moderation", "hide_tallies": "hidden tallies"}[option]
-        ModerationEntry.objects.create(
-            session=session,
-            actor=actor,
-            action="option",
-            detail=f"{label} {'on' if value else 'off'}",
-        )
+        with written_in(session):
+            detail = _option_switched(option, value)
+        ModerationEntry.objects.create(session=session, actor=actor, action="option", detail=detail)
         rooms = lock_groups(session.groups.values_list("pk", flat=True))  # after the session
         live.publish_status([room.pk for room in rooms], positions_too=True)
+
+
+def _option_switched(option: str, value: bool) -> str:
+    """The moderation log's detail of a session option switched on or off."""
+    return {
+        ("premoderation", True): _("pre-moderation on"),
+        ("premoderation", False): _("pre-moderation off"),
+        ("hide_tallies", True): _("hidden tallies on"),
+        ("hide_tallies", False): _("hidden tallies off"),
+    }[option, value]
 
 
 def _minutes(seconds: int) -> str:

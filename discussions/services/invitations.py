@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from discussions.models import BreakoutGroup, Invitation, Participant, Session
 from discussions.services.errors import ServiceError
@@ -65,8 +68,11 @@ def invite(*, session: Session, data: bytes) -> tuple[int, int]:
         new = [invitee for invitee in invitees if invitee.key not in known]
         if len(known) + len(new) > MAX_INVITATIONS:
             raise ServiceError(
-                f"A session has at most {MAX_INVITATIONS:,} invitations; this list would "
-                f"make {len(known) + len(new):,}."
+                _("A session has at most %(most)s invitations; this list would make %(count)s.")
+                % {
+                    "most": number_format(MAX_INVITATIONS, force_grouping=True),
+                    "count": number_format(len(known) + len(new), force_grouping=True),
+                }
             )
         Invitation.objects.bulk_create(
             Invitation(session=session, name=i.name, email=i.email, group=i.group) for i in new
@@ -84,8 +90,11 @@ def read_invitees(*, session: Session, data: bytes) -> list[Invitee]:
     it), checked as a join checks a display name; a ServiceError naming the lines in error."""
     if len(data) > MAX_INVITEES_FILE:
         raise ServiceError(
-            f"The list is {len(data) / 1_000_000:.1f} MB; at most "
-            f"{MAX_INVITEES_FILE // 1_000_000} MB is read."
+            _("The list is %(size)s MB; at most %(limit)s MB is read.")
+            % {
+                "size": number_format(round(len(data) / 1_000_000, 1), 1),
+                "limit": MAX_INVITEES_FILE // 1_000_000,
+            }
         )
     rows = [
         (number, [cell.strip() for cell in row])
@@ -93,35 +102,62 @@ def read_invitees(*, session: Session, data: bytes) -> list[Invitee]:
         if any(cell.strip() for cell in row)
     ]
     if not rows:
-        raise ServiceError("The list is empty: one invitee a line, their name first.")
+        raise ServiceError(_("The list is empty: one invitee a line, their name first."))
     columns = _columns(rows[0][1])
     if columns is None:
         columns = dict(zip(ORDER, range(3), strict=True))
     else:
         rows = rows[1:]
         if "name" not in columns:
-            raise ServiceError("The list needs a column of names, headed “Name”.")
+            raise ServiceError(_("The list needs a column of names, headed “Name”."))
     groups = _groups_by_name(session)
     invitees, errors, first_line = [], [], {}
     for number, cells in rows:
         try:
             invitee = _invitee(number, cells, columns, groups)
         except ServiceError as error:
-            errors.append(f"line {number}: {error}")
+            errors.append(_line_error(number, str(error)))
             continue
         if invitee.key in first_line:
-            errors.append(
-                f"line {number}: {invitee.name} is on line {first_line[invitee.key]} too; "
-                "add their e-mail addresses to tell two people apart"
-            )
+            twice = _(
+                "%(name)s is on line %(first)s too; add their e-mail addresses to tell two "
+                "people apart"
+            ) % {"name": invitee.name, "first": first_line[invitee.key]}
+            errors.append(_line_error(number, twice))
             continue
         first_line[invitee.key] = number
         invitees.append(invitee)
     if errors:
-        more = len(errors) - MAX_ERRORS_SHOWN
-        shown = "; ".join(errors[:MAX_ERRORS_SHOWN]) + (f"; and {more} more" if more > 0 else "")
-        raise ServiceError(f"Nobody was invited: correct the list and upload it again. {shown}.")
+        raise ServiceError(_nobody_invited(errors))
     return invitees
+
+
+def _line_error(number: int, problem: str) -> str:
+    # Translators: one problem of a list of invitees, in a list of them; %(problem)s is
+    # what is wrong with the line (a sentence of its own, or a clause such as “x” is
+    # not an e-mail address).
+    return _("line %(number)s: %(problem)s") % {"number": number, "problem": problem}
+
+
+def _nobody_invited(errors: list[str]) -> str:
+    """The refusal of a list with lines in error, naming the first few."""
+    # Translators: what separates the problems of a list of invitees, one from the next.
+    shown = pgettext("between problems of a list", "; ").join(errors[:MAX_ERRORS_SHOWN])
+    more = len(errors) - MAX_ERRORS_SHOWN
+    if more > 0:
+        # Translators: %(problems)s is a list of problems ("line 2: ...; line 5: ..."),
+        # %(more)s how many more there are.
+        return ngettext(
+            "Nobody was invited: correct the list and upload it again. %(problems)s; "
+            "and %(more)s more.",
+            "Nobody was invited: correct the list and upload it again. %(problems)s; "
+            "and %(more)s more.",
+            more,
+        ) % {"problems": shown, "more": more}
+    # Translators: %(problems)s is a list of problems ("line 2: ...; line 5: ...").
+    return _("Nobody was invited: correct the list and upload it again. %(problems)s.") % {
+        "problems": shown
+    }
 
 
 def _decoded(data: bytes) -> str:
@@ -176,12 +212,18 @@ def _invitee(
         try:
             validate_email(email)
         except ValidationError:
-            raise ServiceError(f"“{email[:60]}” is not an e-mail address") from None
+            raise ServiceError(
+                # Translators: a problem of a line of a list of invitees, after “line 3:”.
+                _("“%(email)s” is not an e-mail address") % {"email": email[:60]}
+            ) from None
     group = None
     if wanted := " ".join(cell("group").casefold().split()):
         group = groups.get(wanted)
         if group is None:
-            raise ServiceError(f"this session has no group “{cell('group')[:60]}”")
+            raise ServiceError(
+                # Translators: a problem of a line of a list of invitees, after “line 3:”.
+                _("this session has no group “%(group)s”") % {"group": cell("group")[:60]}
+            )
     return Invitee(number, name, email, group)
 
 
@@ -196,7 +238,8 @@ def withdraw_invitation(*, invitation: Invitation) -> None:
         invitation = locked(Invitation.objects).get(pk=invitation.pk)
         if invitation.participant_id is not None:
             raise ServiceError(
-                f"{invitation.name} has joined: remove them from their group's page instead."
+                _("%(name)s has joined: remove them from their group's page instead.")
+                % {"name": invitation.name}
             )
         invitation.delete()
 
@@ -221,7 +264,9 @@ def join_invited(
                 return _returning(invitation.participant)
             session = Session.objects.get(pk=invitation.session_id)
             if not session.accepts_joins():
-                raise ServiceError(f"Session {session.code} is no longer open for joining.")
+                raise ServiceError(
+                    _("Session %(code)s is no longer open for joining.") % {"code": session.code}
+                )
             group = invitation.group or place_participant(session, group_id, tried)
             if group is not None:
                 participant = Participant.objects.create(
@@ -241,7 +286,7 @@ def returning_invitee(invitation: Invitation) -> Participant | None:
 
 def _returning(participant: Participant) -> Participant:
     if participant.removed_at is not None:
-        raise RemovedInvitee("A facilitator removed you from this session.")
+        raise RemovedInvitee(_("A facilitator removed you from this session."))
     return participant
 
 
@@ -255,7 +300,9 @@ def find_invitation(token: str) -> Invitation:
     )
     if invitation is None:
         raise ServiceError(
-            "This invitation link does not exist: it may have been withdrawn, or mistyped. "
-            "Ask the organizers for yours."
+            _(
+                "This invitation link does not exist: it may have been withdrawn, or "
+                "mistyped. Ask the organizers for yours."
+            )
         )
     return invitation

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from discussions import paper_sandbox, papers
 from discussions.models import Paper, Prompt, Question, Section
@@ -119,7 +120,7 @@ def _draft_for_update(paper: Paper) -> Paper:
     """Lock the paper row and refuse if it is published: sessions depend on it not changing."""
     locked = Paper.objects.select_for_update().get(pk=paper.pk)
     if not locked.is_draft:
-        raise ServiceError("This paper is published and can no longer be changed.")
+        raise ServiceError(_("This paper is published and can no longer be changed."))
     return locked
 
 
@@ -141,12 +142,14 @@ def rename_section(*, section: Section, title: str) -> None:
 
 def set_section_level(*, section: Section, level: int) -> None:
     if level not in (1, 2):
-        raise ServiceError("A section's level is 1 (section) or 2 (subsection).")
+        raise ServiceError(_("A section's level is 1 (section) or 2 (subsection)."))
     with transaction.atomic():
         _draft_for_update(section.paper)
         first = Section.objects.filter(paper=section.paper_id).order_by("position", "pk").first()
         if level == 2 and first is not None and first.pk == section.pk:
-            raise ServiceError("The first section cannot be a subsection: nothing comes before it.")
+            raise ServiceError(
+                _("The first section cannot be a subsection: nothing comes before it.")
+            )
         Section.objects.filter(pk=section.pk).update(level=level)
 
 
@@ -166,7 +169,7 @@ def merge_section_into_previous(*, section: Section) -> Section:
             .first()
         )
         if previous is None:
-            raise ServiceError("The first section has no section before it to merge into.")
+            raise ServiceError(_("The first section has no section before it to merge into."))
         # The heading was body text after all: keep its words as a paragraph of their own.
         previous.text = "\n\n".join(
             part for part in (previous.text, section.title, section.text) if part.strip()
@@ -187,7 +190,7 @@ def add_question(
 ) -> Question:
     text = clean_line(text, what="question", limit=MAX_QUESTION_LENGTH)
     if section is not None and section.paper_id != paper.pk:
-        raise ServiceError("That section belongs to another paper.")
+        raise ServiceError(_("That section belongs to another paper."))
     with transaction.atomic():
         paper = _draft_for_update(paper)
         return Question.objects.create(
@@ -214,7 +217,7 @@ def remove_question(*, question: Question) -> None:
 
 def set_framing(*, question: Question, is_framing: bool) -> None:
     if not is_framing and question.section_id is None:
-        raise ServiceError("This question has no section to go back to: remove it instead.")
+        raise ServiceError(_("This question has no section to go back to: remove it instead."))
     with transaction.atomic():
         paper = _draft_for_update(question.paper)
         # A question that changes list goes to the end of the list it joins.
@@ -226,7 +229,7 @@ def set_framing(*, question: Question, is_framing: bool) -> None:
 def move_question(*, question: Question, offset: int) -> None:
     """Swap a question with its neighbour in its own list (framing, or its section's)."""
     if offset not in (-1, 1):
-        raise ServiceError("A question moves one place up or down.")
+        raise ServiceError(_("A question moves one place up or down."))
     with transaction.atomic():
         _draft_for_update(question.paper)
         question = Question.objects.select_for_update().get(pk=question.pk)
@@ -244,7 +247,9 @@ def move_question(*, question: Question, offset: int) -> None:
             neighbour = siblings.filter(position__gt=question.position).order_by("position").first()
         if neighbour is None:
             raise ServiceError(
-                "That question is already at the " + ("top." if offset < 0 else "end.")
+                _("That question is already at the top.")
+                if offset < 0
+                else _("That question is already at the end.")
             )
         question.position, neighbour.position = neighbour.position, question.position
         Question.objects.bulk_update([question, neighbour], ["position"])
@@ -259,7 +264,7 @@ def publish_paper(*, paper: Paper) -> Paper:
         paper = _draft_for_update(paper)
         sections = list(paper.sections.order_by("position", "pk"))
         if not sections:
-            raise ServiceError("A paper needs at least one section before it can be published.")
+            raise ServiceError(_("A paper needs at least one section before it can be published."))
         # Positions may have gaps after merges and moves; renumber so the order is plain.
         for index, section in enumerate(sections):
             section.position = index

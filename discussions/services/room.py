@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from discussions import live
 from discussions.models import BreakoutGroup, Participant, Position
@@ -27,10 +30,15 @@ def post_position(*, participant: Participant, text: str) -> Position:
     # Browsers submit a line break as \r\n but count it as one character against maxlength.
     text = readable(text.replace("\r\n", "\n")).strip()
     if not has_something_to_read(text):
-        raise ServiceError("Write your position before posting it.")
+        raise ServiceError(_("Write your position before posting it."))
     if len(text) > Position.MAX_LENGTH:
         raise ServiceError(
-            f"Your position is {len(text)} characters; the limit is {Position.MAX_LENGTH}."
+            ngettext(
+                "Your position is %(count)s character; the limit is %(limit)s.",
+                "Your position is %(count)s characters; the limit is %(limit)s.",
+                len(text),
+            )
+            % {"count": len(text), "limit": Position.MAX_LENGTH}
         )
     _end_due_countdown(participant)
     with transaction.atomic():
@@ -40,16 +48,19 @@ def post_position(*, participant: Participant, text: str) -> Position:
         if not group.accepts_positions:
             phase = BreakoutGroup.Phase(group.effective_phase).label
             raise ServiceError(
-                f"The facilitator has set this group to “{phase}”: new positions are closed."
+                # Translators: the group's phase, as the phase menu names it.
+                _("The facilitator has set this group to “%(phase)s”: new positions are closed.")
+                % {"phase": phase}
             )
         if group.current_prompt_id is None:
-            raise ServiceError("This group has no prompt yet: wait for the facilitator.")
+            raise ServiceError(_("This group has no prompt yet: wait for the facilitator."))
         premoderated = group.session.premoderation
         position = Position.objects.create(
             group=group,
             prompt_id=group.current_prompt_id,
             author=participant,
             text=text,
+            language=translation.get_language() or "",
             status=Position.Status.PENDING if premoderated else Position.Status.VISIBLE,
         )
         if premoderated:

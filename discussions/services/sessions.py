@@ -1,11 +1,14 @@
-"""Writes on sessions: create one, open or close joining, rename groups, join as a participant."""
+"""Writes on sessions: create one, open or close joining, set its language, rename groups, join
+as a participant."""
 
 from __future__ import annotations
 
 import hmac
 import re
 import unicodedata
+from contextlib import nullcontext
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.tokens import default_token_generator
@@ -13,8 +16,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
+from django.utils.formats import number_format
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from discussions.models import (
     JOIN_CODE_ALPHABET,
@@ -46,59 +53,87 @@ def create_session(
     prompts: list[Prompt] | None = None,
     assignment: str = Session.Assignment.CHOOSE,
     group_capacity: int | None = None,
+    language: str = "",
 ) -> Session:
     """Create a session over a published paper with numbered breakout groups.
 
     Prompts default to the paper's framing questions (or, if it has none, its sections).
-    Every group starts on the first prompt, collecting positions.
+    Every group starts on the first prompt, collecting positions. The groups are named in
+    the session's language, if it has one, else in the organizer's.
     """
     name = clean_line(name, what="session name", limit=200)
     if paper.is_draft:
-        raise ServiceError("Publish the paper before creating a session from it.")
+        raise ServiceError(_("Publish the paper before creating a session from it."))
     if not 1 <= group_count <= MAX_GROUPS:
-        raise ServiceError(f"A session has between 1 and {MAX_GROUPS} breakout groups.")
-    if assignment not in Session.Assignment.values:
-        raise ServiceError("Choose how participants are placed in groups.")
-    if group_capacity is not None and not 1 <= group_capacity <= MAX_GROUP_CAPACITY:
         raise ServiceError(
-            f"A group's capacity is 1 to {MAX_GROUP_CAPACITY:,} people (or empty for no limit)."
+            _("A session has between 1 and %(most)s breakout groups.") % {"most": MAX_GROUPS}
         )
+    if assignment not in Session.Assignment.values:
+        raise ServiceError(_("Choose how participants are placed in groups."))
+    if group_capacity is not None and not 1 <= group_capacity <= MAX_GROUP_CAPACITY:
+        most = number_format(MAX_GROUP_CAPACITY, force_grouping=True)
+        raise ServiceError(
+            _("A group's capacity is 1 to %(most)s people (or empty for no limit).")
+            % {"most": most}
+        )
+    language = _valid_language(language)
     if prompts is None:
         prompts = list(paper.prompts.filter(kind=Prompt.Kind.QUESTION)) or list(paper.prompts.all())
     if any(prompt.paper_id != paper.pk for prompt in prompts):
-        raise ServiceError("Every prompt must come from the session's paper.")
+        raise ServiceError(_("Every prompt must come from the session's paper."))
     if not prompts:
-        raise ServiceError("A session needs at least one prompt.")
+        raise ServiceError(_("A session needs at least one prompt."))
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                return _create(paper, name, group_count, user, prompts, assignment, group_capacity)
+                return _create(
+                    paper, name, group_count, user, prompts, assignment, group_capacity, language
+                )
         except IntegrityError:
             # A join code drawn twice (1 in 244 million): draw again.
             continue
-    raise ServiceError("Could not draw a free join code; try again.")
+    raise ServiceError(_("Could not draw a free join code; try again."))
 
 
-def _create(paper, name, group_count, user, prompts, assignment, group_capacity) -> Session:
+def _create(
+    paper, name, group_count, user, prompts, assignment, group_capacity, language
+) -> Session:
     session = Session.objects.create(
         paper=paper,
         name=name,
         code=generate_join_code(),
         assignment=assignment,
         group_capacity=group_capacity,
+        language=language,
         created_by=user if user is not None and user.is_authenticated else None,
     )
     SessionPrompt.objects.bulk_create(
         SessionPrompt(session=session, prompt=prompt, position=index)
         for index, prompt in enumerate(prompts)
     )
+    with translation.override(language) if language else nullcontext():
+        # Translators: the name a breakout group starts with; the organizer can rename it.
+        names = [_("Group %(number)s") % {"number": index + 1} for index in range(group_count)]
     BreakoutGroup.objects.bulk_create(
-        BreakoutGroup(
-            session=session, position=index, name=f"Group {index + 1}", current_prompt=prompts[0]
-        )
-        for index in range(group_count)
+        BreakoutGroup(session=session, position=index, name=name, current_prompt=prompts[0])
+        for index, name in enumerate(names)
     )
     return session
+
+
+def _valid_language(language: str) -> str:
+    """One of the site's languages (settings.LANGUAGES), or empty for none of its own."""
+    language = (language or "").strip()
+    if language and language not in dict(settings.LANGUAGES):
+        raise ServiceError(_("Choose one of the languages in the list."))
+    return language
+
+
+def set_session_language(*, session: Session, language: str) -> None:
+    """Speak this language to the session's participants whose browser asks for none of
+    the site's, and in its exports (discussions.languages); empty: English."""
+    language = _valid_language(language)
+    Session.objects.filter(pk=session.pk).update(language=language)
 
 
 def rename_group(*, group: BreakoutGroup, name: str) -> None:
@@ -110,7 +145,9 @@ def rename_group(*, group: BreakoutGroup, name: str) -> None:
             .exists()
         )
         if taken:
-            raise ServiceError(f"Another group of this session is already called “{name}”.")
+            raise ServiceError(
+                _("Another group of this session is already called “%(name)s”.") % {"name": name}
+            )
         BreakoutGroup.objects.filter(pk=group.pk).update(name=name)
 
 
@@ -136,7 +173,9 @@ def set_passphrase(*, session: Session, passphrase: str) -> None:
     """Ask everyone who joins from now on for this passphrase; empty: the code admits."""
     passphrase = _tidy(passphrase)
     if len(passphrase) > MAX_PASSPHRASE:
-        raise ServiceError(f"A passphrase is at most {MAX_PASSPHRASE} characters.")
+        raise ServiceError(
+            _("A passphrase is at most %(limit)s characters.") % {"limit": MAX_PASSPHRASE}
+        )
     Session.objects.filter(pk=session.pk).update(passphrase=passphrase)
 
 
@@ -158,16 +197,22 @@ def find_session(code: str) -> Session:
     """The session a join code opens, or a ServiceError a participant can act on."""
     normalised = normalise_code(code)
     if not normalised:
-        raise ServiceError("Type the join code shown in your room.")
+        raise ServiceError(_("Type the join code shown in your room."))
     if len(normalised) > 12 or not set(normalised) <= set(JOIN_CODE_ALPHABET):
         raise ServiceError(
-            f"“{code.strip()[:20]}” is not a join code: check the code on the screen."
+            _("“%(typed)s” is not a join code: check the code on the screen.")
+            % {"typed": code.strip()[:20]}
         )
     session = Session.objects.filter(code=normalised).select_related("paper").first()
     if session is None:
-        raise ServiceError(f"No session has the code {normalised}: check the code on the screen.")
+        raise ServiceError(
+            _("No session has the code %(code)s: check the code on the screen.")
+            % {"code": normalised}
+        )
     if not session.accepts_joins():
-        raise ServiceError(f"Session {normalised} is no longer open for joining.")
+        raise ServiceError(
+            _("Session %(code)s is no longer open for joining.") % {"code": normalised}
+        )
     return session
 
 
@@ -194,7 +239,10 @@ def admissible_name(display_name: str) -> str:
     passing for the session's staff."""
     display_name = clean_line(display_name, what="display name", limit=MAX_DISPLAY_NAME)
     if passes_for_staff(display_name):
-        raise ServiceError(f"“{display_name}” is kept for the session's staff; choose another.")
+        raise ServiceError(
+            _("“%(name)s” is kept for the session's staff; choose another.")
+            % {"name": display_name}
+        )
     return display_name
 
 
@@ -213,14 +261,16 @@ def join_session(
     display_name = admissible_name(display_name)
     session = Session.objects.get(pk=session.pk)  # fresh: joining may have closed since
     if not session.accepts_joins():
-        raise ServiceError(f"Session {session.code} is no longer open for joining.")
+        raise ServiceError(
+            _("Session %(code)s is no longer open for joining.") % {"code": session.code}
+        )
     if session.invite_only:
-        raise ServiceError(INVITE_ONLY)
+        raise ServiceError(_(INVITE_ONLY))
     if not passphrase_admits(session, passphrase):
         raise WrongPassphrase(
-            "That is not this session's passphrase: ask the organizers for it."
+            _("That is not this session's passphrase: ask the organizers for it.")
             if passphrase.strip()
-            else "This session asks for a passphrase: ask the organizers for it."
+            else _("This session asks for a passphrase: ask the organizers for it.")
         )
     tried: set[int] = set()
     while True:
@@ -233,7 +283,10 @@ def join_session(
         # The least-full group filled up meanwhile: place again, among the others.
 
 
-INVITE_ONLY = "This session admits by personal invitation: open the link the organizers sent you."
+# In English, as the tests compare it: gettext(INVITE_ONLY) is the reader's.
+INVITE_ONLY = gettext_noop(
+    "This session admits by personal invitation: open the link the organizers sent you."
+)
 
 
 def place_participant(
@@ -246,9 +299,11 @@ def place_participant(
     if session.assignment == Session.Assignment.CHOOSE:
         chosen = BreakoutGroup.objects.filter(pk=group_id, session=session).first()
         if chosen is None:
-            raise ServiceError("Choose one of this session's groups.")
+            raise ServiceError(_("Choose one of this session's groups."))
         if capacity is not None and _size(lock_group(chosen.pk)) >= capacity:
-            raise ServiceError(f"{chosen.name} is full: choose another group.")
+            raise ServiceError(
+                _("%(group)s is full: choose another group.") % {"group": chosen.name}
+            )
         return chosen
     groups = (
         BreakoutGroup.objects.filter(session=session)
@@ -258,7 +313,7 @@ def place_participant(
     )
     candidate = next((g for g in groups if capacity is None or g.size < capacity), None)
     if candidate is None:
-        raise ServiceError("Every group is full: ask the organizer to make room.")
+        raise ServiceError(_("Every group is full: ask the organizer to make room."))
     if capacity is None:
         return candidate  # least full as read: two joins at once may pick the same group
     if _size(lock_group(candidate.pk)) < capacity:
@@ -281,12 +336,17 @@ def assign_facilitator(
     username = username.strip()
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise ServiceError(f"No active user is called “{username}”: create them in the admin.")
+        raise ServiceError(
+            _("No active user is called “%(username)s”: create them in the admin.")
+            % {"username": username}
+        )
     groups = list(BreakoutGroup.objects.filter(session=session, pk__in=group_ids or []))
     if group_ids and len(groups) != len(set(group_ids)):
-        raise ServiceError("Choose groups of this session.")
+        raise ServiceError(_("Choose groups of this session."))
     with transaction.atomic():
-        assignment, _ = FacilitatorAssignment.objects.get_or_create(session=session, user=user)
+        assignment, _created = FacilitatorAssignment.objects.get_or_create(
+            session=session, user=user
+        )
         assignment.groups.set(groups)
     return assignment
 
@@ -304,11 +364,14 @@ def invite_facilitator(
         User.username_validator(username)
     except ValidationError:
         raise ServiceError(
-            "A username is letters, digits and @ . + - _ only, without spaces."
+            _("A username is letters, digits and @ . + - _ only, without spaces.")
         ) from None
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
-            raise ServiceError(f"“{username}” already has an account: choose them in the list.")
+            raise ServiceError(
+                _("“%(username)s” already has an account: choose them in the list.")
+                % {"username": username}
+            )
         user = User(username=username)
         user.set_unusable_password()
         user.save()

@@ -16,12 +16,20 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from discussions import live
 from discussions.models import ModerationEntry, Participant, Position, Recommendation, Vote
 from discussions.services.curation import _check_whole_session
 from discussions.services.errors import ServiceError
-from discussions.services.facilitation import AUTHOR_REMOVED, _check, _log, restore_position
+from discussions.services.facilitation import (
+    AUTHOR_REMOVED,
+    _check,
+    _log,
+    restore_position,
+    written_in,
+)
 from discussions.services.locks import (
     lock_groups,
     lock_participant,
@@ -36,12 +44,19 @@ def undo_action(*, actor, entry_id: int) -> str:
     """Undo the logged action; returns what was done, for the facilitator."""
     entry = ModerationEntry.objects.select_related("group", "session").filter(pk=entry_id).first()
     if entry is None or entry.action not in UNDO:
-        raise ServiceError("That action cannot be undone.")
+        raise ServiceError(_("That action cannot be undone."))
     if entry.undone_at is not None:
-        raise ServiceError("That action was already undone.")
+        raise ServiceError(_("That action was already undone."))
     if not entry.can_undo:
         minutes = int(ModerationEntry.UNDO_FOR.total_seconds() // 60)
-        raise ServiceError(f"Too late to undo: an action can be undone for {minutes} minutes.")
+        raise ServiceError(
+            ngettext(
+                "Too late to undo: an action can be undone for %(minutes)s minute.",
+                "Too late to undo: an action can be undone for %(minutes)s minutes.",
+                minutes,
+            )
+            % {"minutes": minutes}
+        )
     undo, done = UNDO[entry.action]
     with transaction.atomic():
         undo(actor, entry)
@@ -49,13 +64,13 @@ def undo_action(*, actor, entry_id: int) -> str:
             undone_at=timezone.now()
         )
         if not marked:
-            raise ServiceError("That action was already undone.")
-    return done
+            raise ServiceError(_("That action was already undone."))
+    return str(done)
 
 
 def _unhide(actor, entry: ModerationEntry) -> None:
     if entry.position_id is None:
-        raise ServiceError("That position no longer exists.")
+        raise ServiceError(_("That position no longer exists."))
     restore_position(actor=actor, position_id=entry.position_id)
 
 
@@ -66,10 +81,10 @@ def _unmerge(actor, entry: ModerationEntry) -> None:
     locked = lock_positions([entry.position_id or 0, absorbed_id])
     absorbed = locked.get(absorbed_id)
     if absorbed is None:
-        raise ServiceError("That position no longer exists.")
+        raise ServiceError(_("That position no longer exists."))
     _check(actor, absorbed.group)
     if absorbed.status != Position.Status.MERGED:
-        raise ServiceError("That position is no longer merged.")
+        raise ServiceError(_("That position is no longer merged."))
     votes = entry.undo["votes"]
     still_here = set(
         Participant.objects.filter(pk__in=[v[0] for v in votes]).values_list("pk", flat=True)
@@ -93,9 +108,21 @@ def _unmerge(actor, entry: ModerationEntry) -> None:
         absorbed.group,
         "unmerge",
         position=absorbed,
-        detail=f"#{absorbed.pk} taken out of #{survivor_id}, {len(votes)} votes given back",
+        detail=_unmerged_detail(absorbed, survivor_id, len(votes)),
     )
     live.publish(absorbed.group_id, live.positions_refresh_html)
+
+
+def _unmerged_detail(absorbed: Position, survivor_id: int, given_back: int) -> str:
+    """The moderation log's detail of an unmerge."""
+    with written_in(absorbed.group.session):
+        return ngettext(
+            # Translators: in the moderation log: a position's number, taken out of the one it
+            # was merged into (its number), and how many votes it got back (English: "1 votes").
+            "#%(number)s taken out of #%(survivor)s, %(count)s votes given back",
+            "#%(number)s taken out of #%(survivor)s, %(count)s votes given back",
+            given_back,
+        ) % {"number": absorbed.pk, "survivor": survivor_id, "count": given_back}
 
 
 def _reinstate(actor, entry: ModerationEntry) -> None:
@@ -103,7 +130,7 @@ def _reinstate(actor, entry: ModerationEntry) -> None:
     positions hidden with them show again (unless hidden since for another reason), and
     the votes taken back with them count again (on the positions that are still there)."""
     if entry.participant_id is None:
-        raise ServiceError("That participant no longer exists.")
+        raise ServiceError(_("That participant no longer exists."))
     hidden_with_them = (entry.undo or {}).get("hidden", [])
     votes_taken = dict((entry.undo or {}).get("votes", []))
     current = list(
@@ -114,11 +141,11 @@ def _reinstate(actor, entry: ModerationEntry) -> None:
     groups = [group for group in groups if group.pk in current]
     participant = lock_participant(entry.participant_id)
     if participant is None or not groups or participant.group_id != groups[0].pk:
-        raise ServiceError("That participant no longer exists.")
+        raise ServiceError(_("That participant no longer exists."))
     participant.group = groups[0]
     _check(actor, participant.group)
     if participant.removed_at is None:
-        raise ServiceError(f"{participant.display_name} is not removed.")
+        raise ServiceError(_("%(name)s is not removed.") % {"name": participant.display_name})
     participant.removed_at = None
     participant.save(update_fields=["removed_at"])
     positions = lock_positions([*hidden_with_them, *votes_taken])
@@ -162,8 +189,14 @@ def _undelete_recommendation(actor, entry: ModerationEntry) -> None:
 
 
 UNDO: dict[str, tuple[Callable[[object, ModerationEntry], None], str]] = {
-    "hide": (_unhide, "Hiding undone: the position is back in the room."),
-    "merge": (_unmerge, "Merge undone: both positions are back, each vote where it was."),
-    "remove": (_reinstate, "Removal undone: the participant can take part again."),
-    "delete_recommendation": (_undelete_recommendation, "The recommendation is back."),
+    "hide": (_unhide, gettext_lazy("Hiding undone: the position is back in the room.")),
+    "merge": (
+        _unmerge,
+        gettext_lazy("Merge undone: both positions are back, each vote where it was."),
+    ),
+    "remove": (_reinstate, gettext_lazy("Removal undone: the participant can take part again.")),
+    "delete_recommendation": (
+        _undelete_recommendation,
+        gettext_lazy("The recommendation is back."),
+    ),
 }

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from discussions import live, queries, rows
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
@@ -41,10 +42,12 @@ CHOICES = {
 }
 WITHDRAW = "withdraw"
 
-NOT_VOTABLE = "That position is not in your group (or was removed)."
-NOT_A_MEMBER = "You are no longer in this group."
-CLOSED = "Voting is closed in this group."
-NOT_A_CHOICE = "A vote is agree, disagree or pass."
+# Lazy: a batch holds several participants' votes, each answered in its reader's language
+# where the answer is rendered.
+NOT_VOTABLE = gettext_lazy("That position is not in your group (or was removed).")
+NOT_A_MEMBER = gettext_lazy("You are no longer in this group.")
+CLOSED = gettext_lazy("Voting is closed in this group.")
+NOT_A_CHOICE = gettext_lazy("A vote is agree, disagree or pass.")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 View = Callable[..., HttpResponse]
 
@@ -18,7 +19,7 @@ def organizer_required(view: View) -> View:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not (request.user.is_active and request.user.is_staff):
-            raise PermissionDenied("Only organizers can open this page.")
+            raise PermissionDenied(_("Only organizers can open this page."))
         return view(request, *args, **kwargs)
 
     return wrapper

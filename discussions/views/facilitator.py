@@ -21,10 +21,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from discussions import identity, queries, services
 from discussions.models import BreakoutGroup, ModerationEntry, Participant, Position, Session
+from discussions.services.facilitation import AUTHOR_REMOVED
 from discussions.views.params import as_id, as_number
 
 # A group with no new position or vote for this long is flagged as quiet.
@@ -34,7 +36,7 @@ QUIET_AFTER = timedelta(minutes=3)
 def _session_for(request: HttpRequest, session_id: int) -> Session:
     session = get_object_or_404(Session.objects.select_related("paper"), pk=session_id)
     if not session.facilitated_by(request.user):
-        raise PermissionDenied("You do not facilitate this session.")
+        raise PermissionDenied(_("You do not facilitate this session."))
     return session
 
 
@@ -43,7 +45,7 @@ def _group_for(request: HttpRequest, group_id: int) -> BreakoutGroup:
         BreakoutGroup.objects.select_related("session", "current_prompt"), pk=group_id
     )
     if not group.facilitated_by(request.user):
-        raise PermissionDenied("You do not facilitate this group.")
+        raise PermissionDenied(_("You do not facilitate this group."))
     return services.apply_due_timer(group)
 
 
@@ -57,7 +59,7 @@ def login_first(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             if identity.joined(request.COOKIES):
-                raise PermissionDenied("Participants cannot open the facilitator console.")
+                raise PermissionDenied(_("Participants cannot open the facilitator console."))
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
 
@@ -182,6 +184,13 @@ def _group_context(request: HttpRequest, group: BreakoutGroup) -> dict:
     )
     for position in positions:
         position.tally = queries.tally_of(position)
+        # Written down in English (undoing the removal finds the positions by it): shown
+        # in the reader's language.
+        position.reason_shown = (
+            _(AUTHOR_REMOVED)
+            if position.moderation_reason == AUTHOR_REMOVED
+            else position.moderation_reason
+        )
     by_status: dict[str, list[Position]] = {status: [] for status in Position.Status.values}
     for position in positions:
         by_status[position.status].append(position)
@@ -237,7 +246,7 @@ def _respond(
     try:
         outcome = change()
     except services.NotAllowed:
-        raise PermissionDenied("You do not facilitate this group.") from None
+        raise PermissionDenied(_("You do not facilitate this group.")) from None
     except services.ServiceError as exc:
         error = str(exc)
     else:
@@ -282,18 +291,18 @@ def undo(request: HttpRequest, entry_id: int) -> HttpResponse:
         ModerationEntry.objects.select_related("session", "group"), pk=entry_id
     )
     if not entry.session.facilitated_by(request.user):
-        raise PermissionDenied("You do not facilitate this session.")
+        raise PermissionDenied(_("You do not facilitate this session."))
 
     def change() -> str:
         return services.undo_action(actor=request.user, entry_id=entry.pk)
 
     if entry.group is not None:
-        return _respond(request, change, "Undone.", back=entry.group)
+        return _respond(request, change, _("Undone."), back=entry.group)
     # A removed recommendation: back to the synthesis page, where it was.
     try:
         messages.success(request, change())
     except services.NotAllowed:
-        raise PermissionDenied("You do not facilitate this session.") from None
+        raise PermissionDenied(_("You do not facilitate this session.")) from None
     except services.ServiceError as exc:
         messages.error(request, str(exc))
     return redirect(reverse("facilitator:synthesis", args=[entry.session_id]) + "#curation")
@@ -302,7 +311,7 @@ def undo(request: HttpRequest, entry_id: int) -> HttpResponse:
 def _position_for(request: HttpRequest, position_id: int) -> Position:
     position = get_object_or_404(Position.objects.select_related("group__session"), pk=position_id)
     if not position.group.facilitated_by(request.user):
-        raise PermissionDenied("You do not facilitate this group.")
+        raise PermissionDenied(_("You do not facilitate this group."))
     return position
 
 
@@ -317,35 +326,35 @@ def position_action(request: HttpRequest, position_id: int) -> HttpResponse:
             lambda: services.hide_position(
                 actor=user, position_id=position.pk, reason=post.get("reason", "")
             ),
-            "Position hidden from participants.",
+            _("Position hidden from participants."),
         ),
         "restore": (
             lambda: services.restore_position(actor=user, position_id=position.pk),
-            "Position restored.",
+            _("Position restored."),
         ),
         "approve": (
             lambda: services.approve_position(actor=user, position_id=position.pk),
-            "Position approved: it is in the room now.",
+            _("Position approved: it is in the room now."),
         ),
         "reject": (
             lambda: services.reject_position(
                 actor=user, position_id=position.pk, reason=post.get("reason", "")
             ),
-            "Position rejected.",
+            _("Position rejected."),
         ),
         "pin": (
             lambda: services.set_pinned(actor=user, position_id=position.pk, pinned=True),
-            "Position pinned to the top.",
+            _("Position pinned to the top."),
         ),
         "unpin": (
             lambda: services.set_pinned(actor=user, position_id=position.pk, pinned=False),
-            "Position unpinned.",
+            _("Position unpinned."),
         ),
         "merge": (
             lambda: services.merge_positions(
                 actor=user, survivor_id=_int(post.get("into")), absorbed_id=position.pk
             ),
-            "Positions merged.",
+            _("Positions merged."),
         ),
     }
     change, done = actions.get(post.get("action", ""), (_unknown, ""))
@@ -357,7 +366,7 @@ def _participant_for(request: HttpRequest, participant_id: int) -> Participant:
         Participant.objects.select_related("group__session"), pk=participant_id
     )
     if not participant.group.facilitated_by(request.user):
-        raise PermissionDenied("You do not facilitate this group.")
+        raise PermissionDenied(_("You do not facilitate this group."))
     return participant
 
 
@@ -369,16 +378,12 @@ def participant_action(request: HttpRequest, participant_id: int) -> HttpRespons
     user, post = request.user, request.POST
     hiding = post.get("hide_positions") == "1"
     discarding = post.get("discard_votes") == "1"
-    what_stays = [
-        "their positions are hidden" if hiding else "their positions stay",
-        "their votes are taken back" if discarding else "their votes count",
-    ]
     actions = {
         "move": (
             lambda: services.move_participant(
                 actor=user, participant_id=participant.pk, group_id=_int(post.get("group"))
             ),
-            f"{participant.display_name} moved.",
+            _("%(name)s moved.") % {"name": participant.display_name},
         ),
         "remove": (
             lambda: services.remove_participant(
@@ -387,11 +392,27 @@ def participant_action(request: HttpRequest, participant_id: int) -> HttpRespons
                 hide_positions=hiding,
                 discard_votes=discarding,
             ),
-            f"{participant.display_name} removed; {' and '.join(what_stays)}.",
+            _removed(participant.display_name, hiding=hiding, discarding=discarding),
         ),
     }
     change, done = actions.get(post.get("action", ""), (_unknown, ""))
     return _respond(request, change, done, back=group)
+
+
+def _removed(name: str, *, hiding: bool, discarding: bool) -> str:
+    """What a removal did, in one sentence: what became of the participant's positions and
+    votes."""
+    values = {"name": name}
+    if hiding and discarding:
+        return (
+            _("%(name)s removed; their positions are hidden and their votes are taken back.")
+            % values
+        )
+    if hiding:
+        return _("%(name)s removed; their positions are hidden and their votes count.") % values
+    if discarding:
+        return _("%(name)s removed; their positions stay and their votes are taken back.") % values
+    return _("%(name)s removed; their positions stay and their votes count.") % values
 
 
 def _target_groups(request: HttpRequest, session: Session) -> list[BreakoutGroup]:
@@ -402,7 +423,7 @@ def _target_groups(request: HttpRequest, session: Session) -> list[BreakoutGroup
         return list(groups)
     group = groups.filter(pk=_int(chosen)).first()
     if group is None:
-        raise PermissionDenied("You do not facilitate that group.")
+        raise PermissionDenied(_("You do not facilitate that group."))
     return [group]
 
 
@@ -417,40 +438,40 @@ def control(request: HttpRequest, session_id: int) -> HttpResponse:
     actions = {
         "phase": (
             lambda: services.set_phase(actor=user, groups=groups, phase=post.get("phase", "")),
-            "Phase set.",
+            _("Phase set."),
         ),
         "next_prompt": (
             lambda: services.advance_prompt(actor=user, groups=groups),
-            "Moved to the next prompt.",
+            _("Moved to the next prompt."),
         ),
         "timer_start": (
             lambda: services.start_timer(
                 actor=user, groups=groups, seconds=seconds, then_phase=post.get("then", "")
             ),
-            "Countdown started.",
+            _("Countdown started."),
         ),
-        "timer_pause": (lambda: services.pause_timer(actor=user, groups=groups), "Paused."),
-        "timer_resume": (lambda: services.resume_timer(actor=user, groups=groups), "Resumed."),
+        "timer_pause": (lambda: services.pause_timer(actor=user, groups=groups), _("Paused.")),
+        "timer_resume": (lambda: services.resume_timer(actor=user, groups=groups), _("Resumed.")),
         "timer_extend": (
             lambda: services.extend_timer(actor=user, groups=groups, seconds=seconds),
-            "Countdown extended.",
+            _("Countdown extended."),
         ),
-        "timer_stop": (lambda: services.stop_timer(actor=user, groups=groups), "Stopped."),
+        "timer_stop": (lambda: services.stop_timer(actor=user, groups=groups), _("Stopped.")),
         "announce": (
             lambda: services.announce(actor=user, groups=groups, text=post.get("text", "")),
-            "Announcement sent." if post.get("text", "").strip() else "Announcement cleared.",
+            _("Announcement sent.") if post.get("text", "").strip() else _("Announcement cleared."),
         ),
         "premoderation": (
             lambda: services.set_session_option(
                 actor=user, session=session, option="premoderation", value=post.get("on") == "1"
             ),
-            "Pre-moderation switched.",
+            _("Pre-moderation switched."),
         ),
         "hide_tallies": (
             lambda: services.set_session_option(
                 actor=user, session=session, option="hide_tallies", value=post.get("on") == "1"
             ),
-            "Tally visibility switched.",
+            _("Tally visibility switched."),
         ),
     }
     change, done = actions.get(post.get("action", ""), (_unknown, ""))
@@ -459,7 +480,7 @@ def control(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 def _unknown() -> None:
-    raise services.ServiceError("That action does not exist; reload the page.")
+    raise services.ServiceError(_("That action does not exist; reload the page."))
 
 
 def _int(value: str | None) -> int:

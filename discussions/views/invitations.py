@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from discussions import exports, services
@@ -33,13 +34,25 @@ def upload_invitees(request: HttpRequest, session_id: int) -> HttpResponse:
 
     def change() -> None:
         if upload is None:
-            raise services.ServiceError("Choose the CSV file of invitees to upload.")
+            raise services.ServiceError(_("Choose the CSV file of invitees to upload."))
         counts.extend(services.invite(session=session, data=upload.read(MAX_INVITEES_FILE + 1)))
 
     def done() -> str:
         added, known = counts
-        already = f" ({known} on the list {pluralize(known, 'was,were')} invited before)"
-        return f"Invited {added} {pluralize(added, 'person,people')}{already if known else ''}."
+        if not known:
+            return ngettext("Invited %(added)s person.", "Invited %(added)s people.", added) % {
+                "added": added
+            }
+        # Two numbers, each with its plural: the one in brackets is a phrase of its own.
+        before = ngettext(
+            "(%(known)s on the list was invited before)",
+            "(%(known)s on the list were invited before)",
+            known,
+        ) % {"known": known}
+        # Translators: %(before)s is “(2 on the list were invited before)”.
+        return ngettext(
+            "Invited %(added)s person %(before)s.", "Invited %(added)s people %(before)s.", added
+        ) % {"added": added, "before": before}
 
     return session_change(request, session, change, done)
 
@@ -53,9 +66,9 @@ def set_invite_only(request: HttpRequest, session_id: int) -> HttpResponse:
         request,
         session,
         lambda: services.set_invite_only(session=session, invite_only=invite_only),
-        "Only invitation links admit newcomers now: the code alone admits nobody."
+        _("Only invitation links admit newcomers now: the code alone admits nobody.")
         if invite_only
-        else "The code admits newcomers again, as do invitation links.",
+        else _("The code admits newcomers again, as do invitation links."),
     )
 
 
@@ -69,7 +82,9 @@ def withdraw_invitation(request: HttpRequest, session_id: int, invitation_id: in
     except services.ServiceError as error:
         messages.error(request, str(error))
     else:
-        withdrawn = f"{invitation.name}'s invitation is withdrawn: its link admits nobody."
+        withdrawn = _("%(name)s's invitation is withdrawn: its link admits nobody.") % {
+            "name": invitation.name
+        }
         messages.success(request, withdrawn)
     return redirect("organizer:invitations", session_id)
 
@@ -88,7 +103,9 @@ def invitation_sheet(request: HttpRequest, session_id: int) -> HttpResponse:
     for invitation in invitations:
         invitation.link = request.build_absolute_uri(invitation.get_absolute_url())
         invitation.qr = segno.make(invitation.link, error="m").svg_inline(
-            scale=3, border=2, title=f"QR code of {invitation.name}'s invitation link"
+            scale=3,
+            border=2,
+            title=_("QR code of %(name)s's invitation link") % {"name": invitation.name},
         )
     context = {"session": session, "invitations": invitations, "page": page}
     return render(request, "organizer/invitations.html", context)

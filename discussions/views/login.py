@@ -26,7 +26,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.defaultfilters import pluralize
+from django.utils.translation import ngettext
 
 from discussions import ratelimit
 
@@ -40,8 +40,14 @@ def limit_wrong_logins(login_view):
         if refusal is None:
             return login_view(request, *args, **kwargs)
         seconds = ratelimit.retry_after(ratelimit.WRONG_LOGIN)
-        wait = f"{seconds} second{pluralize(seconds)}"
-        return _wait_page(request, f"{refusal} Wait {wait}, then log in again.", seconds)
+        message = ngettext(
+            # Translators: %(reason)s is the refusal's sentence (many wrong passwords came
+            # from this network).
+            "%(reason)s Wait %(seconds)s second, then log in again.",
+            "%(reason)s Wait %(seconds)s seconds, then log in again.",
+            seconds,
+        ) % {"reason": refusal, "seconds": seconds}
+        return _wait_page(request, message, seconds)
 
     return limited
 
@@ -64,12 +70,27 @@ def locked_out(
 ) -> HttpResponse:
     """django-axes' answer to a login it refused (settings.AXES_LOCKOUT_CALLABLE)."""
     minutes = math.ceil(get_cool_off(request).total_seconds() / 60)
-    username = get_client_username(request, credentials) or "this username"
-    message = (
-        f"Too many wrong passwords for {username} from this network: logging in as "
-        f"{username} from here is paused. Wait {minutes} minute{pluralize(minutes)}, then "
-        "try again (each try before then starts the wait again)."
-    )
+    username = get_client_username(request, credentials)
+    if username:
+        message = ngettext(
+            "Too many wrong passwords for %(username)s from this network: logging in as "
+            "%(username)s from here is paused. Wait %(minutes)s minute, then try again (each "
+            "try before then starts the wait again).",
+            "Too many wrong passwords for %(username)s from this network: logging in as "
+            "%(username)s from here is paused. Wait %(minutes)s minutes, then try again (each "
+            "try before then starts the wait again).",
+            minutes,
+        ) % {"username": username, "minutes": minutes}
+    else:
+        message = ngettext(
+            "Too many wrong passwords for this username from this network: logging in as "
+            "this username from here is paused. Wait %(minutes)s minute, then try again (each "
+            "try before then starts the wait again).",
+            "Too many wrong passwords for this username from this network: logging in as "
+            "this username from here is paused. Wait %(minutes)s minutes, then try again (each "
+            "try before then starts the wait again).",
+            minutes,
+        ) % {"minutes": minutes}
     return _wait_page(request, message, minutes * 60)
 
 

@@ -6,6 +6,7 @@ preview); with htmx it swaps just the structure and keeps the focus where it was
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django import forms
@@ -15,7 +16,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import localize, number_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from discussions import exports, offload, papers, services
@@ -32,40 +36,62 @@ class RowChoices(forms.ModelMultipleChoiceField):
 
     def clean(self, value):
         if isinstance(value, list | tuple) and len(as_ids(value)) != len(value):
-            raise forms.ValidationError("Choose from the list.", code="invalid_choice")
+            raise forms.ValidationError(_("Choose from the list."), code="invalid_choice")
         return super().clean(value)
 
 
+# The session's language, on the form that creates it and on its page: blank for none of
+# its own (English, for whoever asks for none of the site's languages).
+LANGUAGE_LABEL = gettext_lazy("Language of the session")
+LANGUAGE_HELP = gettext_lazy(
+    "Spoken to participants whose browser asks for none of the six languages, and used in "
+    "the exports."
+)
+NO_LANGUAGE = pgettext_lazy("language of a session", "Not set (English)")
+
+
 class SessionForm(forms.Form):
-    name = forms.CharField(max_length=200, label="Session name")
+    name = forms.CharField(max_length=200, label=gettext_lazy("Session name"))
     prompts = RowChoices(
         queryset=Prompt.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        label="Prompts, in this order",
-        error_messages={"required": "Choose at least one prompt."},
+        label=gettext_lazy("Prompts, in this order"),
+        error_messages={"required": gettext_lazy("Choose at least one prompt.")},
     )
     group_count = forms.IntegerField(
-        min_value=1, max_value=services.MAX_GROUPS, initial=4, label="Breakout groups"
+        min_value=1,
+        max_value=services.MAX_GROUPS,
+        initial=4,
+        label=gettext_lazy("Breakout groups"),
     )
     assignment = forms.ChoiceField(
         choices=Session.Assignment.choices,
         initial=Session.Assignment.CHOOSE,
         widget=forms.RadioSelect,
-        label="Placing participants",
+        label=gettext_lazy("Placing participants"),
     )
     group_capacity = forms.IntegerField(
         min_value=1,
         max_value=services.MAX_GROUP_CAPACITY,
         required=False,
-        label="Most people per group",
-        help_text="Leave empty for no limit.",
+        label=gettext_lazy("Most people per group"),
+        help_text=gettext_lazy("Leave empty for no limit."),
+    )
+    language = forms.ChoiceField(
+        choices=[("", NO_LANGUAGE), *settings.LANGUAGES],
+        required=False,
+        label=LANGUAGE_LABEL,
+        help_text=LANGUAGE_HELP,
     )
 
     def __init__(self, *args, paper: Paper, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["prompts"].queryset = paper.prompts.select_related("question", "section")
         self.fields["prompts"].label_from_instance = lambda prompt: (
-            f"{prompt.get_kind_display()}: {prompt.heading}"
+            # Translators: a prompt to choose for a session: its kind (Framing question,
+            # Section), then its question or the section's title.
+            _("%(kind)s: %(heading)s")
+            % {"kind": prompt.get_kind_display(), "heading": prompt.heading}
         )
         if not self.is_bound:
             self.initial["prompts"] = [
@@ -75,8 +101,8 @@ class SessionForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="Discussion paper",
-        help_text="A .txt, .md, .pdf or .docx file of at most 10 MB.",
+        label=gettext_lazy("Discussion paper"),
+        help_text=gettext_lazy("A .txt, .md, .pdf or .docx file of at most 10 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(papers.SUPPORTED_EXTENSIONS)}),
     )
 
@@ -105,20 +131,45 @@ def upload(request: HttpRequest) -> HttpResponse:
     upload = form.cleaned_data["file"]
     if upload.size > papers.MAX_BYTES:
         # Refuse before reading a large file into memory.
-        form.add_error("file", f"The file is {upload.size / 1e6:.1f} MB; the limit is 10 MB.")
+        size = number_format(round(upload.size / 1e6, 1), 1)
+        form.add_error(
+            "file",
+            _("The file is %(size)s MB; the limit is %(limit)s MB.") % {"size": size, "limit": 10},
+        )
         return _render_home(request, form, status=400)
     try:
         result = services.import_paper(data=upload.read(), filename=upload.name, user=request.user)
     except papers.PaperError as error:
-        form.add_error("file", str(error))
+        form.add_error("file", error.render(_, localize))
         return _render_home(request, form, status=400)
     if result.created:
-        messages.success(request, f"Imported “{result.paper.title}”. Check its structure below.")
+        messages.success(
+            request,
+            _("Imported “%(title)s”. Check its structure below.") % {"title": result.paper.title},
+        )
     else:
-        messages.info(request, "This exact file was imported before; here is that version.")
+        messages.info(request, _("This exact file was imported before; here is that version."))
     for warning in result.paper.warnings if result.created else []:
-        messages.warning(request, warning)
+        messages.warning(request, warning_text(warning))
     return redirect(result.paper)
+
+
+_TABLES_NOT_IMPORTED = re.compile(
+    re.escape(papers.TABLES_NOT_IMPORTED).replace(re.escape("{count}"), r"(?P<count>\d+)")
+)
+
+
+def warning_text(warning: str) -> str:
+    """A warning of the paper's import, stored in English with the paper, in the reader's
+    language (papers.py marks the others for the catalogues)."""
+    if match := _TABLES_NOT_IMPORTED.fullmatch(warning):
+        count = int(match["count"])
+        return ngettext(
+            "The document's %(count)s table(s) were not imported; copy them if needed.",
+            "The document's %(count)s table(s) were not imported; copy them if needed.",
+            count,
+        ) % {"count": count}
+    return _(warning)
 
 
 def _paper_context(paper: Paper) -> dict:
@@ -131,6 +182,7 @@ def _paper_context(paper: Paper) -> dict:
     )
     return {
         "paper": paper,
+        "warnings": [warning_text(warning) for warning in paper.warnings],
         "sections": sections,
         "framing": paper.framing_questions().select_related("section"),
         "prompts": paper.prompts.select_related("question", "section"),
@@ -165,12 +217,15 @@ def create_session(request: HttpRequest, paper_id: int) -> HttpResponse:
                 prompts=chosen,
                 assignment=form.cleaned_data["assignment"],
                 group_capacity=form.cleaned_data["group_capacity"],
+                language=form.cleaned_data["language"],
                 user=request.user,
             )
         except services.ServiceError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Session created. Its join code is {session.code}.")
+            messages.success(
+                request, _("Session created. Its join code is %(code)s.") % {"code": session.code}
+            )
             return redirect(session)
     context = _paper_context(paper) | {"session_form": form}
     return render(request, "organizer/paper.html", context, status=400)
@@ -212,7 +267,7 @@ def rename_paper(request: HttpRequest, paper_id: int) -> HttpResponse:
     paper = get_object_or_404(Paper, pk=paper_id)
     title = request.POST.get("title", "")
     return _correct(
-        request, paper, lambda: services.rename_paper(paper=paper, title=title), "Title saved."
+        request, paper, lambda: services.rename_paper(paper=paper, title=title), _("Title saved.")
     )
 
 
@@ -225,12 +280,12 @@ def rename_section(request: HttpRequest, paper_id: int, section_id: int) -> Http
 
     def change() -> None:
         if level not in ("1", "2"):
-            raise services.ServiceError("Choose section or subsection.")
+            raise services.ServiceError(_("Choose section or subsection."))
         services.rename_section(section=section, title=title)
         if int(level) != section.level:
             services.set_section_level(section=section, level=int(level))
 
-    return _correct(request, section.paper, change, "Section saved.")
+    return _correct(request, section.paper, change, _("Section saved."))
 
 
 @require_POST
@@ -241,7 +296,7 @@ def merge_section(request: HttpRequest, paper_id: int, section_id: int) -> HttpR
         request,
         section.paper,
         lambda: services.merge_section_into_previous(section=section),
-        f"“{section.title}” merged into the section before it.",
+        _("“%(title)s” merged into the section before it.") % {"title": section.title},
     )
 
 
@@ -258,7 +313,7 @@ def add_question(request: HttpRequest, paper_id: int) -> HttpResponse:
         lambda: services.add_question(
             paper=paper, section=section, text=text, is_framing=section is None
         ),
-        "Question added.",
+        _("Question added."),
     )
 
 
@@ -271,22 +326,25 @@ def question_action(request: HttpRequest, paper_id: int, question_id: int) -> Ht
     actions: dict[str, tuple[Callable[[], object], str]] = {
         "save": (
             lambda: services.edit_question(question=question, text=request.POST.get("text", "")),
-            "Question saved.",
+            _("Question saved."),
         ),
-        "up": (lambda: services.move_question(question=question, offset=-1), "Question moved up."),
+        "up": (
+            lambda: services.move_question(question=question, offset=-1),
+            _("Question moved up."),
+        ),
         "down": (
             lambda: services.move_question(question=question, offset=1),
-            "Question moved down.",
+            _("Question moved down."),
         ),
         "frame": (
             lambda: services.set_framing(question=question, is_framing=True),
-            "Question is now a framing question.",
+            _("Question is now a framing question."),
         ),
         "unframe": (
             lambda: services.set_framing(question=question, is_framing=False),
-            "Question moved back to its section.",
+            _("Question moved back to its section."),
         ),
-        "remove": (lambda: services.remove_question(question=question), "Question removed."),
+        "remove": (lambda: services.remove_question(question=question), _("Question removed.")),
     }
     if action not in actions:
         return _correct(request, question.paper, _unknown_action, "")
@@ -295,7 +353,7 @@ def question_action(request: HttpRequest, paper_id: int, question_id: int) -> Ht
 
 
 def _unknown_action() -> None:
-    raise services.ServiceError("That button does not exist; reload the page.")
+    raise services.ServiceError(_("That button does not exist; reload the page."))
 
 
 @require_POST
@@ -306,7 +364,7 @@ def publish(request: HttpRequest, paper_id: int) -> HttpResponse:
         request,
         paper,
         lambda: services.publish_paper(paper=paper),
-        f"Published “{paper.title}”: its prompts are ready for sessions.",
+        _("Published “%(title)s”: its prompts are ready for sessions.") % {"title": paper.title},
     )
 
 
@@ -328,6 +386,7 @@ def _session_context(request: HttpRequest, session: Session) -> dict:
         .objects.filter(is_active=True, is_staff=False)
         .exclude(assignments__session=session)
         .order_by("username"),
+        "languages": settings.LANGUAGES,
     }
 
 
@@ -378,7 +437,7 @@ def rename_group(request: HttpRequest, session_id: int, group_id: int) -> HttpRe
         request,
         group.session,
         lambda: services.rename_group(group=group, name=name),
-        "Group renamed.",
+        _("Group renamed."),
     )
 
 
@@ -391,7 +450,31 @@ def set_joining(request: HttpRequest, session_id: int) -> HttpResponse:
         request,
         session,
         lambda: services.set_joining_open(session=session, is_open=is_open),
-        "Joining is open." if is_open else "Joining is closed: the code admits nobody new.",
+        _("Joining is open.") if is_open else _("Joining is closed: the code admits nobody new."),
+    )
+
+
+@require_POST
+@organizer_required
+def session_language(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The language the session speaks to whoever asks for none of the site's (not Django's
+    set_language, which sets the reader's own)."""
+    session = get_object_or_404(Session, pk=session_id)
+    language = request.POST.get("language", "")
+
+    def done() -> str:
+        names = dict(settings.LANGUAGES)
+        if language.strip():
+            return _("The session's language is now %(language)s.") % {
+                "language": names[language.strip()]
+            }
+        return _("The session has no language of its own now: English.")
+
+    return session_change(
+        request,
+        session,
+        lambda: services.set_session_language(session=session, language=language),
+        done,
     )
 
 
@@ -404,9 +487,9 @@ def set_passphrase(request: HttpRequest, session_id: int) -> HttpResponse:
         request,
         session,
         lambda: services.set_passphrase(session=session, passphrase=passphrase),
-        "Joining now asks for the passphrase."
+        _("Joining now asks for the passphrase.")
         if passphrase.strip()
-        else "Joining no longer asks for a passphrase.",
+        else _("Joining no longer asks for a passphrase."),
     )
 
 
@@ -422,7 +505,7 @@ def assign_facilitator(request: HttpRequest, session_id: int) -> HttpResponse:
         lambda: services.assign_facilitator(
             session=session, username=username, group_ids=group_ids
         ),
-        f"{username.strip()} can now facilitate this session.",
+        _("%(username)s can now facilitate this session.") % {"username": username.strip()},
     )
 
 
@@ -436,7 +519,7 @@ def invite_facilitator(request: HttpRequest, session_id: int) -> HttpResponse:
     link = []
 
     def change() -> None:
-        _, path = services.invite_facilitator(
+        _assignment, path = services.invite_facilitator(
             session=session, username=username, group_ids=group_ids
         )
         link.append(request.build_absolute_uri(path))
@@ -447,8 +530,14 @@ def invite_facilitator(request: HttpRequest, session_id: int) -> HttpResponse:
         session,
         change,
         lambda: (
-            f"{username.strip()} is invited. Send them this link, which sets their password "
-            f"once and works for {days} days: {link[0]}"
+            ngettext(
+                "%(username)s is invited. Send them this link, which sets their password once "
+                "and works for %(days)s day: %(link)s",
+                "%(username)s is invited. Send them this link, which sets their password once "
+                "and works for %(days)s days: %(link)s",
+                days,
+            )
+            % {"username": username.strip(), "days": days, "link": link[0]}
         ),
     )
 
@@ -461,7 +550,7 @@ def unassign_facilitator(request: HttpRequest, session_id: int, user_id: int) ->
         request,
         session,
         lambda: services.unassign_facilitator(session=session, user_id=user_id),
-        "Facilitator unassigned.",
+        _("Facilitator unassigned."),
     )
 
 
@@ -472,7 +561,7 @@ def export(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=session_id)
     format = request.GET.get("format", "md")
     if format not in exports.FORMATS:
-        return HttpResponse("Unknown export format.", status=400, content_type="text/plain")
+        return HttpResponse(_("Unknown export format."), status=400, content_type="text/plain")
     group_id = request.GET.get("group", "")
     group = None if (gid := as_id(group_id)) is None else get_object_or_404(session.groups, pk=gid)
     data = offload.run(

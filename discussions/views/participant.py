@@ -16,15 +16,16 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from discussions import identity, queries, ratelimit, rows, services
+from discussions import identity, languages, queries, ratelimit, rows, services
 from discussions.models import (
     JOIN_CODE_ALPHABET,
     BreakoutGroup,
@@ -134,7 +135,7 @@ def member_of(request: HttpRequest, group_id: int) -> tuple[BreakoutGroup, Parti
     if participant is None:
         if not BreakoutGroup.objects.filter(pk=group_id).exists():
             raise Http404("No such breakout group.")
-        raise PermissionDenied("You are not a member of this group.")
+        raise PermissionDenied(_("You are not a member of this group."))
     return participant.group, participant
 
 
@@ -219,10 +220,16 @@ def _count_if_wrong_guess(request: HttpRequest, code: str) -> None:
 
 def _wait_message(limit: ratelimit.Limit) -> str:
     seconds = ratelimit.retry_after(limit)
-    return (
-        f"{limit.message} Type the code again in {seconds} second{pluralize(seconds)}, or open "
-        "the join link or scan the QR code in your room: they work now."
+    message = ngettext(
+        # Translators: %(reason)s is a sentence saying why (many wrong join codes came from
+        # this network, or from everywhere); the join link and the QR code are let through.
+        "%(reason)s Type the code again in %(seconds)s second, or open the join link or scan "
+        "the QR code in your room: they work now.",
+        "%(reason)s Type the code again in %(seconds)s seconds, or open the join link or scan "
+        "the QR code in your room: they work now.",
+        seconds,
     )
+    return message % {"reason": _(limit.message), "seconds": seconds}
 
 
 def _with_retry_after(response: HttpResponse, limit: ratelimit.Limit) -> HttpResponse:
@@ -264,13 +271,14 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         return session
     if session.code != code:
         return redirect(join_path(session))
+    languages.use_session_language(request, session.language)
     existing = participant_for(identity.joined(request.COOKIES), session.pk)
     if existing is not None and existing.removed_at is not None:
         return render(request, "room/removed.html", {"session": session}, status=403)
     if existing is not None:
         return redirect(existing.group)
     if session.invite_only:
-        context = {"session": session, "error": services.INVITE_ONLY}
+        context = {"session": session, "error": _(services.INVITE_ONLY)}
         return render(request, "room/join_refused.html", context, status=403)
     return _join_form(
         request,
@@ -320,7 +328,13 @@ def _join_form(
                 ratelimit.count_wrong_guess(request)
             if isinstance(error, ratelimit.Limited):
                 seconds = ratelimit.retry_after(ratelimit.SESSION_JOIN)
-                message += f" Press Join again in {seconds} second{pluralize(seconds)}."
+                message = ngettext(
+                    # Translators: %(reason)s is the refusal's sentence (very many people
+                    # are joining); "Join" is the join form's button.
+                    "%(reason)s Press Join again in %(seconds)s second.",
+                    "%(reason)s Press Join again in %(seconds)s seconds.",
+                    seconds,
+                ) % {"reason": message, "seconds": seconds}
                 status = 429
             if isinstance(error, services.RemovedInvitee):
                 return render(request, "room/removed.html", {"session": session}, status=403)
@@ -328,6 +342,7 @@ def _join_form(
         else:
             response = redirect(participant.group)
             identity.remember(request.COOKIES, response, session.pk, participant.pk)
+            languages.remember_session_language(request, response, session.language)
             return response
     context |= {"groups": queries.groups_to_join(session), "groups_fresh": JOIN_GROUPS_FRESH}
     response = render(request, "room/join.html", context, status=status)
@@ -345,6 +360,7 @@ def join_invited(request: HttpRequest, invitation_token: str) -> HttpResponse:
     except services.ServiceError as error:
         return render(request, "room/join_refused.html", {"error": str(error)}, status=404)
     session = invitation.session
+    languages.use_session_language(request, session.language)
     try:
         participant = services.returning_invitee(invitation)
     except services.RemovedInvitee:
@@ -357,9 +373,10 @@ def join_invited(request: HttpRequest, invitation_token: str) -> HttpResponse:
     if participant is not None:
         response = redirect(participant.group)
         identity.remember(request.COOKIES, response, session.pk, participant.pk)
+        languages.remember_session_language(request, response, session.language)
         return response
     if not session.accepts_joins():
-        context = {"session": session, "error": "Joining this session has closed."}
+        context = {"session": session, "error": _("Joining this session has closed.")}
         return render(request, "room/join_refused.html", context, status=403)
     return _join_form(
         request,
@@ -390,7 +407,12 @@ def join_qr(request: HttpRequest, code: str) -> HttpResponse:
     waiting = _must_wait(request, code)
     if waiting is not None:
         seconds = ratelimit.retry_after(waiting)
-        text = f"{waiting.message} Try again in {seconds} second{pluralize(seconds)}."
+        text = ngettext(
+            # Translators: %(reason)s is a sentence saying why (many wrong join codes).
+            "%(reason)s Try again in %(seconds)s second.",
+            "%(reason)s Try again in %(seconds)s seconds.",
+            seconds,
+        ) % {"reason": _(waiting.message), "seconds": seconds}
         response = HttpResponse(text, status=429, content_type="text/plain; charset=utf-8")
         return _with_retry_after(response, waiting)
     session = Session.objects.filter(code=code).first() if _could_name_a_session(code) else None
@@ -399,7 +421,9 @@ def join_qr(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("No session has this code.")
     url = request.build_absolute_uri(join_path(session))
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=8, border=2, title=f"Join {code}")
+    segno.make(url, error="m").save(
+        buffer, kind="svg", scale=8, border=2, title=_("Join %(code)s") % {"code": code}
+    )
     response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
     # Only the image is kept an hour: a refusal or a 404 must not outlive its reason.
     patch_cache_control(response, max_age=3600)
@@ -456,7 +480,7 @@ def room(request: HttpRequest, group_id: int) -> HttpResponse:
             # 403. Not the session's join page: group numbers are sequential, so that gave
             # every session's code away to anyone who counted.
             return redirect("join_start")
-        raise PermissionDenied("You are not a member of this group.")
+        raise PermissionDenied(_("You are not a member of this group."))
     # A member: one query said so, where three did (every joiner loads this page).
     context = _room_context(participant.group, participant, _sort(request))
     return render(request, "room/room.html", context)
@@ -535,7 +559,7 @@ def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
         )
         if position is None:
             # Hidden or never in this group: say so where the buttons were.
-            error = error or "That position is not in your group (or was removed)."
+            error = error or _("That position is not in your group (or was removed).")
             return HttpResponse(
                 format_html(
                     '<p class="error" role="alert" id="vote-{}">{}</p>', position_id, error

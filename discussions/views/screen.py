@@ -15,9 +15,10 @@ import functools
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from discussions import queries, ratelimit
+from discussions import languages, queries, ratelimit
 from discussions.models import BreakoutGroup, Session
 from discussions.views.participant import join_path, join_qr_path
 
@@ -32,6 +33,7 @@ def _by_token(view):
         session = Session.objects.select_related("paper").filter(screen_token=token).first()
         if session is None:
             return _wrong_token(request)
+        languages.use_session_language(request, session.language)
         return view(request, session, **kwargs)
 
     return with_session
@@ -45,10 +47,14 @@ def _wrong_token(request: HttpRequest) -> HttpResponse:
     key = ratelimit.SITE if limit is ratelimit.JOIN_SITE else ratelimit.network(request)
     ratelimit.refuse(limit, key)
     seconds = ratelimit.retry_after(limit)
-    text = (
+    # The English says "seconds" even for one: as it always has (the site's turn is 1 s).
+    text = ngettext(
         "Too many wrong screen links from this network. Check the link on the facilitator's "
-        f"console, and try again in {seconds} seconds."
-    )
+        "console, and try again in %(seconds)s seconds.",
+        "Too many wrong screen links from this network. Check the link on the facilitator's "
+        "console, and try again in %(seconds)s seconds.",
+        seconds,
+    ) % {"seconds": seconds}
     response = HttpResponse(text, status=429, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(seconds)
     return response

@@ -23,13 +23,14 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from discussions import matrix, offload, services, synthesis, voting_bursts
@@ -43,6 +44,14 @@ log = logging.getLogger(__name__)
 # Opinion groups differ by colour, by marker shape and by letter: colour is never the only cue.
 PALETTE = ["#0b5cad", "#b42318", "#1a7f37", "#9a6700", "#6e40c9"]
 SHAPES = ["circle", "square", "triangle", "diamond", "ring"]
+# The shapes as the legend names them: "Group A (circles)".
+SHAPE_NAMES = {
+    "circle": pgettext_lazy("opinion map markers", "circles"),
+    "square": pgettext_lazy("opinion map markers", "squares"),
+    "triangle": pgettext_lazy("opinion map markers", "triangles"),
+    "diamond": pgettext_lazy("opinion map markers", "diamonds"),
+    "ring": pgettext_lazy("opinion map markers", "rings"),
+}
 UNCLUSTERED_COLOUR = "#8c959f"  # participants with too few votes to place in a group
 MAP_SIZE = 360
 MAP_MARGIN = 16
@@ -165,6 +174,7 @@ def _opinion_groups(rows: list[dict], result: synthesis.Synthesis) -> list[dict]
             "letter": chr(ord("A") + g),
             "colour": PALETTE[g % len(PALETTE)],
             "shape": SHAPES[g % len(SHAPES)],
+            "shape_name": SHAPE_NAMES[SHAPES[g % len(SHAPES)]],
             "size": int(opinion.sizes[g]),
             "representative": [rows[j] for j in opinion.representative[g]],
         }
@@ -264,9 +274,13 @@ def _duration(span: timedelta) -> str:
     """A span as the notice says it, rounded up: "4 seconds", "2 minutes"."""
     seconds = max(1, math.ceil(span.total_seconds()))
     if seconds < 60:
-        return f"{seconds} second{pluralize(seconds)}"
+        # Translators: a span of time, in "joined within 4 seconds of each other" and "all
+        # within 4 seconds".
+        return ngettext("%(count)s second", "%(count)s seconds", seconds) % {"count": seconds}
     minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{pluralize(minutes)}"
+    # Translators: a span of time, in "joined within 2 minutes of each other" and "all
+    # within 2 minutes".
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
 
 
 def results_html(request: HttpRequest, session: Session, prompt: Prompt | None) -> str:
@@ -293,39 +307,49 @@ REFETCH_PLACEHOLDER = _placeholder("again")
 REFETCH_STALE = "1s"  # a synthesis under load takes about 0.7 s (docs/capacity.md)
 
 
-def _render_results(session: Session, prompt: Prompt | None) -> str:
-    """The numbers, and the page's part that shows them, built by discussions.offload (in
-    a process of its own under a server: pure Python that would hold the sockets' lock)."""
+def _render_results(session: Session, prompt: Prompt | None, language: str) -> str:
+    """The numbers, and the page's part that shows them in `language`, built by
+    discussions.offload (in a process of its own under a server: pure Python that would
+    hold the sockets' lock)."""
     return offload.run(
         render_results,
         session.pk,
         prompt.pk if prompt else None,
         CSRF_PLACEHOLDER,
         REFETCH_PLACEHOLDER,
+        language,
     )
 
 
 def render_results(
-    session_id: int, prompt_id: int | None, csrf_placeholder: str, refetch_placeholder: str
+    session_id: int,
+    prompt_id: int | None,
+    csrf_placeholder: str,
+    refetch_placeholder: str,
+    language: str | None = None,
 ) -> str:
     """The results part for a session or a prompt, with the placeholders given in place of
-    the caller's CSRF token and refetch trigger. For a conference of 2,000 this is 650 kB
-    of HTML, which took three times as long to render as the numbers to compute (0.15
-    against 0.05 s, docs/capacity.md): rendered once, it is shared too."""
-    session = Session.objects.get(pk=session_id)
-    prompt = None if prompt_id is None else Prompt.objects.get(pk=prompt_id)
-    context = _numbers(session, prompt) | {
-        "session": session,
-        "prompt": prompt,
-        "csrf_token": csrf_placeholder,
-        "refetch_trigger": refetch_placeholder,
-    }
-    return render_to_string("facilitator/synthesis.html#results", context)
+    the caller's CSRF token and refetch trigger, in `language` (the caller's: the part is
+    rendered in another thread, or another process). For a conference of 2,000 this is
+    650 kB of HTML, which took three times as long to render as the numbers to compute
+    (0.15 against 0.05 s, docs/capacity.md): rendered once, it is shared too."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        session = Session.objects.get(pk=session_id)
+        prompt = None if prompt_id is None else Prompt.objects.get(pk=prompt_id)
+        context = _numbers(session, prompt) | {
+            "session": session,
+            "prompt": prompt,
+            "csrf_token": csrf_placeholder,
+            "refetch_trigger": refetch_placeholder,
+        }
+        return render_to_string("facilitator/synthesis.html#results", context)
 
 
 def _numbers(session: Session, prompt: Prompt | None) -> dict:
     m = matrix.session_matrix(session, prompt.pk if prompt else None)
-    result = synthesis.synthesize(m.V, m.breakout, max(m.n_groups, 1), m.texts, seed=0)
+    result = synthesis.synthesize(
+        m.V, m.breakout, max(m.n_groups, 1), m.texts, languages=m.languages, seed=0
+    )
     rows = _rows(m, result)
     return {
         "groups": m.groups,
@@ -371,18 +395,20 @@ def _shared_results(session: Session, prompt: Prompt | None) -> Shared:
     key: those requests wait for their computation. Exports compute their own, always exact.
     """
     fresh = settings.SYNTHESIS_FRESH
+    # Shared by the facilitators reading the same language: the page's words are in it.
+    language = translation.get_language() or settings.LANGUAGE_CODE
     if fresh <= 0:
-        return Shared(_render_results(session, prompt), current=True)
+        return Shared(_render_results(session, prompt, language), current=True)
     listed = tuple(
         matrix.visible_positions(session, prompt.pk if prompt else None)
         .order_by("pk")
         .values_list("pk", "plenary", "pinned")
     )
     return _shared.get(
-        (session.pk, prompt.pk if prompt else None),
+        (session.pk, prompt.pk if prompt else None, language),
         listed,
         fresh,
-        lambda: _render_results(session, prompt),
+        lambda: _render_results(session, prompt, language),
     )
 
 
@@ -497,10 +523,16 @@ _shared = _SharedResults(namespace=_placeholder("shared"))
 _shared_bursts = _SharedResults(namespace="vote-bursts")
 
 
+def forget_shared() -> None:
+    """Drop this process's shared results and flags (tests start each from nothing)."""
+    _shared.clear()
+    _shared_bursts.clear()
+
+
 def _session_and_prompt(request: HttpRequest, session_id: int) -> tuple[Session, Prompt | None]:
     session = get_object_or_404(Session.objects.select_related("paper"), pk=session_id)
     if not session.facilitated_by(request.user):
-        raise PermissionDenied("You do not facilitate this session.")
+        raise PermissionDenied(_("You do not facilitate this session."))
     prompt_id = request.GET.get("prompt", "")
     pid = as_id(prompt_id)
     prompt = None if pid is None else get_object_or_404(session.prompts, pk=pid)
@@ -528,7 +560,7 @@ def curate(request: HttpRequest, session_id: int) -> HttpResponse:
     """Promote, reword, reorder or drop recommendations; send positions to the plenary."""
     session = get_object_or_404(Session, pk=session_id)
     if not session.facilitated_by(request.user):
-        raise PermissionDenied("You do not facilitate this session.")
+        raise PermissionDenied(_("You do not facilitate this session."))
     user, post = request.user, request.POST
     target = as_ids([post.get("recommendation", "")])
     recommendation_id = target[0] if target else 0
@@ -537,7 +569,7 @@ def curate(request: HttpRequest, session_id: int) -> HttpResponse:
             lambda: services.promote(
                 actor=user, session=session, position_ids=as_ids(post.getlist("positions"))
             ),
-            "Recommendation added.",
+            _("Recommendation added."),
         ),
         "edit": (
             lambda: services.edit_recommendation(
@@ -546,33 +578,33 @@ def curate(request: HttpRequest, session_id: int) -> HttpResponse:
                 text=post.get("text", ""),
                 dissent_note=post.get("dissent_note", ""),
             ),
-            "Recommendation saved.",
+            _("Recommendation saved."),
         ),
         "up": (
             lambda: services.move_recommendation(
                 actor=user, recommendation_id=recommendation_id, offset=-1
             ),
-            "Moved up.",
+            _("Moved up."),
         ),
         "down": (
             lambda: services.move_recommendation(
                 actor=user, recommendation_id=recommendation_id, offset=1
             ),
-            "Moved down.",
+            _("Moved down."),
         ),
         "delete": (
             lambda: services.delete_recommendation(actor=user, recommendation_id=recommendation_id),
-            "Recommendation removed.",
+            _("Recommendation removed."),
         ),
         "plenary": (
             lambda: services.take_into_plenary(
                 actor=user, session=session, position_ids=as_ids(post.getlist("positions"))
             ),
-            "Sent to every group's plenary round.",
+            _("Sent to every group's plenary round."),
         ),
         "plenary_top": (
             lambda: services.take_top_into_plenary(actor=user, session=session),
-            "Each group's top positions are in the plenary round.",
+            _("Each group's top positions are in the plenary round."),
         ),
         "leave_plenary": (
             lambda: services.leave_plenary(
@@ -580,10 +612,10 @@ def curate(request: HttpRequest, session_id: int) -> HttpResponse:
                 session=session,
                 position_id=(as_ids(post.getlist("positions")) or [0])[0],
             ),
-            "Taken out of the plenary round.",
+            _("Taken out of the plenary round."),
         ),
     }
-    action, _, one = post.get("action", "").partition(":")
+    action, _colon, one = post.get("action", "").partition(":")
     if as_id(one) is not None:
         # A button beside one position ("promote:12") acts on that position alone.
         post = post.copy()
@@ -591,7 +623,7 @@ def curate(request: HttpRequest, session_id: int) -> HttpResponse:
     change, done = actions.get(action, (None, ""))
     try:
         if change is None:
-            raise services.ServiceError("That action does not exist; reload the page.")
+            raise services.ServiceError(_("That action does not exist; reload the page."))
         change()
     except services.NotAllowed as refusal:
         raise PermissionDenied(str(refusal)) from None

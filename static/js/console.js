@@ -11,6 +11,9 @@
   const pending = new Map();
   let retry = 0;
   let everOpened = false;
+  // The page's language, from the scripts' catalog (loaded before this script by base.html);
+  // English should the catalog have failed to load, rather than no live link at all.
+  const gettext = typeof window.gettext === "function" ? window.gettext : function (text) { return text; };
 
   function setState(state, text) {
     const el = document.getElementById("connection");
@@ -99,17 +102,17 @@
 
   // Offline as soon as the browser knows it; back online, a socket that outlived the
   // outage may have missed changes, and one that closed is being opened again.
-  const OFFLINE = "Offline: your actions cannot be sent until the connection is back.";
+  const OFFLINE = gettext("Offline: your actions cannot be sent until the connection is back.");
   let current = null;
   window.addEventListener("offline", function () {
     setState("offline", OFFLINE);
   });
   window.addEventListener("online", function () {
     if (current && current.readyState === WebSocket.OPEN) {
-      setState("live", "Live");
+      setState("live", gettext("Live"));
       resync();
     } else {
-      setState("reconnecting", "Connection lost. Reconnecting…");
+      setState("reconnecting", gettext("Connection lost. Reconnecting…"));
     }
   });
 
@@ -118,7 +121,7 @@
     let ping = null;
     socket.onopen = function () {
       retry = 0;
-      setState("live", "Live");
+      setState("live", gettext("Live"));
       if (everOpened) resync();
       everOpened = true;
       ping = setInterval(function () { socket.send(JSON.stringify({ type: "ping" })); }, 25000);
@@ -131,10 +134,10 @@
     socket.onclose = function (event) {
       clearInterval(ping);
       if (event.code === FORBIDDEN) {
-        setState("refused", "Not allowed: log in as a facilitator of this session.");
+        setState("refused", gettext("Not allowed: log in as a facilitator of this session."));
         return;
       }
-      if (navigator.onLine) setState("reconnecting", "Connection lost. Reconnecting…");
+      if (navigator.onLine) setState("reconnecting", gettext("Connection lost. Reconnecting…"));
       else setState("offline", OFFLINE);
       retry += 1;
       setTimeout(connect, Math.min(30000, 500 * Math.pow(2, retry)) * (0.5 + Math.random() / 2));

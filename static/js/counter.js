@@ -5,12 +5,18 @@
 (function () {
   "use strict";
   const ANNOUNCE_AT = [100, 50, 20, 10, 0];
+  // The catalog's functions (base.html loads its script before this one); English without it.
+  const ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  const interpolate = window.interpolate || function (text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_, name) { return String(values[name]); });
+  };
 
   function update(field, announce) {
     const counter = document.getElementById(field.dataset.counter);
     if (!counter) return;
     const left = Number(field.maxLength) - field.value.length;
-    const text = left === 1 ? "1 character left" : left + " characters left";
+    const text = interpolate(
+      ngettext("%(count)s character left", "%(count)s characters left", left), { count: left }, true);
     counter.querySelector("[data-shown]").textContent = text;
     counter.classList.toggle("near-limit", left <= 50);
     const spoken = counter.querySelector("[data-spoken]");

@@ -15,6 +15,15 @@
   const room = document.querySelector("[data-room]");
   if (!room) return;
 
+  // The catalog's functions (base.html loads its script before this one); English if it
+  // could not be fetched, so that the connection still works.
+  const gettext = window.gettext || function (text) { return text; };
+  const pgettext = window.pgettext || function (context, text) { return text; };
+  const ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  const interpolate = window.interpolate || function (text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_, name) { return String(values[name]); });
+  };
+
   const FORBIDDEN = 4403;
   const PING_MS = 25000;
   let lastSeq = Number(room.dataset.seq || 0);
@@ -45,7 +54,7 @@
   }
   function notSavedMessage(xhr) {
     if (!xhr || !xhr.status) {
-      return "That was not saved: the server did not answer. Try again in a moment.";
+      return gettext("That was not saved: the server did not answer. Try again in a moment.");
     }
     // The server's own short explanation ("The database is not answering just now:
     // nothing was saved..."), set as text, never as HTML.
@@ -54,7 +63,7 @@
     if (xhr.status === 503 && type.startsWith("text/plain") && text && text.length < 300) {
       return text;
     }
-    return "That was not saved: the server could not save it. Try again in a moment.";
+    return gettext("That was not saved: the server could not save it. Try again in a moment.");
   }
   document.body.addEventListener("htmx:responseError", notSaved);
   document.body.addEventListener("htmx:sendError", notSaved);
@@ -100,8 +109,9 @@
 
   // Connection states besides "live". Offline is the browser's word (its network is
   // down); reconnecting, ours (the socket closed or stopped answering).
-  const OFFLINE = "Offline: nothing you do can be sent until the connection is back.";
-  const RECONNECTING = "Connection lost. Reconnecting…";
+  const OFFLINE = gettext("Offline: nothing you do can be sent until the connection is back.");
+  const RECONNECTING = gettext("Connection lost. Reconnecting…");
+  const LIVE = pgettext("connection state", "Live");
   let current = null; // the WebSocket the extension opened last
   let heardAt = 0; // when the socket last brought a message
 
@@ -112,7 +122,7 @@
     if (current && current.readyState === WebSocket.OPEN) {
       // The socket outlived the outage, but what it carried meanwhile may be lost; and it
       // may be dead without knowing it, which its heartbeat's answer tells.
-      setState("live", "Live");
+      setState("live", LIVE);
       heartbeat(current);
       resync();
     } else {
@@ -141,7 +151,7 @@
 
   room.addEventListener("htmx:wsOpen", function (event) {
     retry = 0;
-    setState("live", "Live");
+    setState("live", LIVE);
     const socket = (current = event.detail.event.target);
     clearInterval(pingTimer);
     pingTimer = setInterval(function () {
@@ -157,7 +167,7 @@
     unansweredVotes();
     const code = event.detail.event.code;
     if (code === FORBIDDEN) {
-      setState("refused", "You are no longer in this group. Reload the page.");
+      setState("refused", gettext("You are no longer in this group. Reload the page."));
       return;
     }
     if (navigator.onLine) {
@@ -281,7 +291,10 @@
     if (!form) return;
     form.setAttribute("aria-busy", "true");
     const button = document.getElementById(vote.button);
-    if (button && form.contains(button)) button.classList.add("pending");
+    if (button && form.contains(button)) {
+      button.dataset.saving = gettext("(saving…)");
+      button.classList.add("pending");
+    }
   }
   function markAllPending() {
     pendingVotes.forEach(markPending);
@@ -349,8 +362,8 @@
     if (pendingVotes.size === 0) return;
     pendingVotes.forEach(release);
     pendingVotes.clear();
-    tellNotSaved("The connection dropped while your vote was being saved. " +
-      "Once it is back, your buttons show what was saved.");
+    tellNotSaved(gettext("The connection dropped while your vote was being saved. " +
+      "Once it is back, your buttons show what was saved."));
   }
 
   // New votes, told to screen readers: politely, and at most once every TALLY_EVERY_MS
@@ -374,10 +387,15 @@
       const text = document.querySelector("#position-" + ids[0] + " .position-text");
       const label = tally.getAttribute("aria-label");
       if (!label) return; // tallies hidden until voting closes
-      const quoted = text ? text.textContent.trim().slice(0, 80) : "a position";
-      region.textContent = "New votes on “" + quoted + "”: " + label + ".";
+      // The tally's label is the server's, in the page's language ("2 agree, 1 disagree...").
+      region.textContent = text
+        ? interpolate(gettext("New votes on “%(position)s”: %(tally)s."),
+          { position: text.textContent.trim().slice(0, 80), tally: label }, true)
+        : interpolate(gettext("New votes on “a position”: %(tally)s."), { tally: label }, true);
     } else {
-      region.textContent = "New votes on " + ids.length + " positions.";
+      region.textContent = interpolate(
+        ngettext("New votes on %(count)s position.", "New votes on %(count)s positions.", ids.length),
+        { count: ids.length }, true);
     }
   }
   room.addEventListener("htmx:wsAfterMessage", function (event) {
@@ -432,8 +450,8 @@
     const help = document.getElementById("position-help");
     if (help) {
       help.textContent = open
-        ? "One clear statement others can agree or disagree with, up to 500 characters."
-        : "New positions are closed in this phase.";
+        ? gettext("One clear statement others can agree or disagree with, up to 500 characters.")
+        : gettext("New positions are closed in this phase.");
     }
   }
 

@@ -102,7 +102,9 @@ def join_by_link(page: Page, link: str, name: str, group: str) -> Page:
 
 
 def expect_removed_page(page: Page, session: Session) -> None:
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"You have left “{session.name}”")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"You were removed from “{session.name}”"
+    )
     expect(page.get_by_role("alert")).to_contain_text(REMOVED)
     expect(page.locator("#display-name, #connection")).to_have_count(0)  # no form, no room
 

@@ -1,0 +1,93 @@
+"""Which language a page speaks: the reader's choice, their browser's, the session's."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from discussions import languages, services
+from tests.factories import make_session
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def session(published_paper):
+    session = make_session(published_paper, group_count=2)
+    services.set_session_language(session=session, language="fr")
+    session.refresh_from_db()
+    return session
+
+
+def html_lang(response) -> str:
+    return response.content.decode().split("<html ", 1)[1].split(">", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("headers", "cookie", "expected"),
+    [
+        ({}, None, 'lang="fr" dir="ltr"'),  # asked for nothing: the session's
+        ({"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}, None, 'lang="fr" dir="ltr"'),
+        ({"HTTP_ACCEPT_LANGUAGE": "es-MX,es;q=0.9"}, None, 'lang="es" dir="ltr"'),
+        ({"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9"}, None, 'lang="zh-hans" dir="ltr"'),
+        ({"HTTP_ACCEPT_LANGUAGE": "es"}, "ar", 'lang="ar" dir="rtl"'),  # their choice first
+    ],
+)
+def test_the_join_page_speaks_the_readers_language_else_the_sessions(
+    session, headers, cookie, expected
+):
+    browser = Client(**headers)
+    if cookie:
+        browser.cookies["django_language"] = cookie
+    assert html_lang(browser.get(reverse("join", args=[session.code]))) == expected
+
+
+def test_joining_keeps_the_sessions_language_for_who_asked_for_none_the_site_speaks(session):
+    group = session.groups.first()
+    data = {"display_name": "Ada", "group": str(group.pk)}
+    quiet = Client(HTTP_ACCEPT_LANGUAGE="de")
+    answer = quiet.post(reverse("join", args=[session.code]), data)
+    assert answer.cookies["django_language"].value == "fr"
+    assert html_lang(quiet.get(answer["Location"])) == 'lang="fr" dir="ltr"'  # the room
+
+    russian = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    answer = russian.post(reverse("join", args=[session.code]), data | {"display_name": "Ben"})
+    assert "django_language" not in answer.cookies  # their browser's language stays theirs
+    assert html_lang(russian.get(answer["Location"])) == 'lang="ru" dir="ltr"'
+
+
+def test_the_switcher_remembers_the_choice_and_comes_back(client, session):
+    page = reverse("join", args=[session.code])
+    content = client.get(page).content.decode()
+    assert 'action="/i18n/setlang/"' in content and '<option value="ar" lang="ar"' in content
+    answer = client.post(reverse("set_language"), {"language": "ar", "next": page})
+    assert answer.status_code == 302 and answer["Location"] == page
+    assert answer.cookies["django_language"].value == "ar"
+    assert html_lang(client.get(page)) == 'lang="ar" dir="rtl"'
+
+
+def test_the_scripts_catalog_is_kept_by_browsers_and_refuses_other_languages(client):
+    url = reverse("javascript_catalog", args=["fr", languages.catalog_version()])
+    answer = client.get(url)
+    assert answer.status_code == 200
+    assert "javascript" in answer["Content-Type"]
+    assert "max-age=31536000" in answer["Cache-Control"]
+    assert "immutable" in answer["Cache-Control"]
+    assert client.get(reverse("javascript_catalog", args=["de", "x"])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([(b"cookie", b"participant=x; django_language=ru")], "ru"),
+        ([(b"accept-language", b"fr-CA,fr;q=0.9")], "fr"),
+        ([(b"accept-language", b"de, *;q=0.1")], "en"),
+        ([(b"accept-language", b"ar;q=0, es")], "es"),
+        ([], "en"),
+    ],
+)
+def test_a_sockets_language_is_chosen_as_its_pages_was(headers, expected):
+    scope = {"headers": headers, "cookies": {}}
+    for name, value in headers:
+        if name == b"cookie":
+            scope["cookies"] = dict(part.split("=", 1) for part in value.decode().split("; "))
+    assert languages.of_socket(scope) == expected
