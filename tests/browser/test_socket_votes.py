@@ -193,7 +193,7 @@ def test_a_refused_vote_says_why_on_its_card(asgi_server, new_page, session):
     vote(ada, position, "Agree")
     form = vote_form(ada, position)
     expect(form).to_have_attribute("data-status", "refused")
-    expect(form.get_by_role("alert")).to_have_text(CLOSED)
+    expect(form.get_by_role("alert")).to_have_text(str(CLOSED))  # translated, lazily
     expect(form).not_to_have_attribute("aria-busy", "true")
     expect_my_vote(ada, position, None)
     assert not Vote.objects.exists()
