@@ -30,6 +30,12 @@ SHOTS = os.environ.get("SCREENSHOTS")
 
 @pytest.fixture
 def session(transactional_db, django_user_model) -> Session:
+    return tour_session(django_user_model)
+
+
+def tour_session(django_user_model) -> Session:
+    """The demo paper in a session of three groups with 24 demo participants; Olga
+    organizes."""
     django_user_model.objects.create_user(username="olga", password=PASSWORD, is_staff=True)
     paper = services.import_paper(
         data=DEMO_PAPER.read_bytes(), filename=DEMO_PAPER.name, publish=True
