@@ -15,13 +15,15 @@ from django.db import transaction
 
 from discussions.live.db_threads import in_db_thread
 from discussions.live.events import (
+    CHANGES,
     _console,
     _send,
-    changes_html,
+    changes_context,
     console_channel_group,
     console_message,
     in_languages,
     next_seq,
+    render_event,
     room_channel_group,
     room_message,
 )
@@ -219,7 +221,9 @@ def _number_and_render_sync(
     # three round trips, and a busy conference takes a number a few hundred times a second.
     seq, session_id, languages = next_seq(group_id)
     # Rendered after the number is committed: it shows at least everything numbered before.
-    html = in_languages(languages, lambda: changes_html(group_id, position_ids, presence, seq))
+    # Read once, rendered in each language: this is every vote's broadcast.
+    context = changes_context(group_id, position_ids, presence)
+    html = in_languages(languages, lambda: render_event(CHANGES, seq, context))
     return seq, session_id, html
 
 

@@ -254,13 +254,21 @@ def position_added_html(position_id: int, seq: int) -> str:
     )
 
 
-def changes_html(group_id: int, position_ids: list[int], presence: bool, seq: int) -> str:
-    """One broadcast for what changed in a group lately: tallies, and the number online."""
-    context = {
-        "positions": queries.positions_with_tallies(position_ids),
+CHANGES = "room/events.html#changes"
+
+
+def changes_context(group_id: int, position_ids: list[int], presence: bool) -> dict:
+    """What one broadcast of a group's latest changes shows (tallies, the number online),
+    read once however many languages it is rendered in."""
+    return {
+        "positions": list(queries.positions_with_tallies(position_ids)),
         "online": queries.online_count(group_id) if presence else None,
     }
-    return render_event("room/events.html#changes", seq, context)
+
+
+def changes_html(group_id: int, position_ids: list[int], presence: bool, seq: int) -> str:
+    """One broadcast for what changed in a group lately: tallies, and the number online."""
+    return render_event(CHANGES, seq, changes_context(group_id, position_ids, presence))
 
 
 def position_removed_html(position_id: int, seq: int) -> str:
