@@ -44,6 +44,7 @@ from discussions.models import (
     Session,
     Vote,
 )
+from discussions.templatetags.numbers import percent
 
 log = logging.getLogger(__name__)
 
@@ -493,10 +494,7 @@ def _title(title: str, session: str) -> str:
 
 
 def _percent(value: float | None) -> str:
-    if value is None:
-        return "–"
-    # Translators: a share of votes, e.g. "80%".
-    return _("%(percent)s%%") % {"percent": round(100 * value)}
+    return percent(None if value is None else round(100 * value))
 
 
 def _tally(p: dict) -> str:
@@ -728,18 +726,19 @@ def to_markdown(document: dict) -> str:
             actions[entry["action"]] = actions.get(entry["action"], 0) + 1
         # The moderation log's own codes (hide, pin...), as the JSON has them.
         summary = ", ".join(f"{action} {count}" for action, count in sorted(actions.items()))
+        actions_taken = ngettext(
+            "%(count)s action (%(summary)s)", "%(count)s actions (%(summary)s)", len(moderation)
+        ) % {"count": len(moderation), "summary": summary or pgettext("no actions", "none")}
+        not_visible = ngettext(
+            "%(count)s position not visible (marked below).",
+            "%(count)s positions not visible (marked below).",
+            hidden,
+        ) % {"count": hidden}
+        # Translators: the moderation's summary: the actions taken, then how many positions
+        # are not visible ("3 actions (hide 2, pin 1); 2 positions not visible ...").
         add(
-            ngettext(
-                "%(count)s action (%(summary)s)", "%(count)s actions (%(summary)s)", len(moderation)
-            )
-            % {"count": len(moderation), "summary": summary or pgettext("no actions", "none")}
-            + "; "
-            + ngettext(
-                "%(count)s position not visible (marked below).",
-                "%(count)s positions not visible (marked below).",
-                hidden,
-            )
-            % {"count": hidden}
+            _("%(actions)s; %(not_visible)s")
+            % {"actions": actions_taken, "not_visible": not_visible}
         )
         add("")
         for p in document["positions"]:

@@ -6,11 +6,14 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from discussions import identity, services
 from discussions.models import Invitation, Participant, Session
+from discussions.services.invitations import HEADINGS
 from tests.factories import client_for, make_participant, make_session
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +53,35 @@ def test_a_list_with_headings_in_any_order_invites_each_person_with_their_group(
     ]
     tokens = set(session.invitations.values_list("token", flat=True))
     assert len(tokens) == 2 and all(len(token) >= 20 for token in tokens)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Nom;Courriel;Groupe",
+        "Nombre,Correo electrónico,Grupo",
+        "ФИО;Эл. почта;Группа",
+        "الاسم,البريد الإلكتروني,المجموعة",
+        "姓名,邮箱,小组",
+        "Name,E-mail,Group",
+    ],
+)
+def test_a_list_headed_in_any_of_the_six_languages_is_read_by_its_headings(session, heading):
+    separator = ";" if ";" in heading else ","
+    email, name, group = "ann@example.org", "Ann Lee", "2"
+    text = heading + "\n" + separator.join([name, email, group]) + "\n"
+    assert invite(session, text) == (1, 0)
+    assert invited(session) == [("Ann Lee", "ann@example.org", "Group 2")]
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_the_column_titles_the_site_gives_in_each_language_are_read_back(language):
+    """What the upload form tells the organizer to head a column, and the links'
+    spreadsheet heads it, is a heading the upload reads."""
+    with translation.override(language):
+        titles = services.invitation_column_titles()
+    for column in ("name", "email", "group"):
+        assert services.invitations.folded_heading(titles[column]) in HEADINGS[column]
 
 
 def test_a_plain_column_of_names_as_excel_saves_it_invites_them(session):
@@ -297,11 +329,26 @@ def test_the_organizer_uploads_a_list_and_gets_a_sheet_of_links_and_qr_codes(
     spreadsheet = organizer_client.get(reverse("organizer:invitation_links", args=[session.pk]))
     assert spreadsheet["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(spreadsheet.content.decode("utf-8-sig"))))
-    assert [(r["name"], r["email"], r["group"], r["joined"]) for r in rows] == [
+    assert [(r["Name"], r["Email"], r["Group"], r["Joined"]) for r in rows] == [
         ("Ann <b>Lee</b>", "ann@example.org", "Group 1", "no"),
         ("Bo Chen", "", "", "no"),
     ]
-    assert {r["link"] for r in rows} == set(links)
+    assert {r["Link"] for r in rows} == set(links)
+
+
+def test_the_links_spreadsheet_is_in_the_organizers_language_and_reads_back_in(
+    organizer_client, session, published_paper
+):
+    invite(session, "Name,Email,Group\nAnn Lee,ann@example.org,1\n")
+    elsewhere = make_session(published_paper, name="Elsewhere", group_count=1)
+    organizer_client.cookies["django_language"] = "fr"
+    spreadsheet = organizer_client.get(reverse("organizer:invitation_links", args=[session.pk]))
+    rows = list(csv.reader(io.StringIO(spreadsheet.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Nom", "E-mail", "Groupe", "Lien", "Inscrit"]
+    assert rows[1][:3] + rows[1][4:] == ["Ann Lee", "ann@example.org", "Group 1", "non"]
+    # Uploaded again elsewhere, it invites Ann, not a person called "Nom".
+    assert services.invite(session=elsewhere, data=spreadsheet.content) == (1, 0)
+    assert [name for name, *_ in invited(elsewhere)] == ["Ann Lee"]
 
 
 def test_the_organizer_turns_invite_only_on_and_off(organizer_client, session):

@@ -3,9 +3,10 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from discussions import languages, services
-from tests.factories import make_session
+from tests.factories import make_position, make_room, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,23 @@ def test_a_sockets_language_is_chosen_as_its_pages_was(headers, expected):
         if name == b"cookie":
             scope["cookies"] = dict(part.split("=", 1) for part in value.decode().split("; "))
     assert languages.of_socket(scope) == expected
+
+
+def test_paper_and_participants_text_keeps_its_own_direction_on_a_right_to_left_page(
+    published_paper, organizer, organizer_client
+):
+    """An English prompt or position on an Arabic console: isolated (<bdi>, dir="auto"), or
+    its full stop and question mark land at the wrong end ("?What contributes...")."""
+    room = make_room(published_paper)
+    first = make_position(room.ada, "Reform the Security Council.")
+    second = make_position(room.ben, "Fund peacekeeping in full.")
+    services.set_pinned(actor=organizer, position_id=second.pk, pinned=True)
+    organizer_client.cookies["django_language"] = "ar"
+
+    console = organizer_client.get(reverse("facilitator:group", args=[room.group.pk]))
+    page = console.content.decode()
+    assert f"<bdi>{escape(room.group.current_prompt.heading)}</bdi>" in page
+    assert f'<option value="{first.pk}" dir="auto">#{first.pk} ' in page
+    assert f'<option value="{second.pk}" dir="auto">#{second.pk} ' in page
+    log = organizer_client.get(reverse("facilitator:log", args=[room.session.pk]))
+    assert f"<bdi>#{second.pk} Fund peacekeeping in full.</bdi>" in log.content.decode()

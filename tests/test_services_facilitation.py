@@ -216,6 +216,21 @@ def test_merge_combines_votes_keeping_one_per_participant(room, facilitator):
     assert (duplicate.status, duplicate.merged_into) == ("merged", survivor)
 
 
+def test_the_log_says_vote_for_one_and_votes_for_more(room, facilitator):
+    survivor = make_position(room.ada, "Keep NATO strong.")
+    one, two = make_position(room.ben, "NATO first."), make_position(room.ben, "NATO, yes.")
+    make_vote(room.ada, one, AGREE)
+    make_vote(room.ben, two, AGREE)
+    make_vote(make_participant(room.group, "Dan"), two, PASS)
+
+    services.merge_positions(actor=facilitator, survivor_id=survivor.pk, absorbed_id=one.pk)
+    assert "(1 vote moved)" in last_entry("merge").detail
+    services.undo_action(actor=facilitator, entry_id=last_entry("merge").pk)
+    assert last_entry("unmerge").detail.endswith(", 1 vote given back")
+    services.merge_positions(actor=facilitator, survivor_id=survivor.pk, absorbed_id=two.pk)
+    assert "(2 votes moved)" in last_entry("merge").detail
+
+
 def test_merge_refuses_positions_of_different_groups_or_itself(room, facilitator, position):
     foreign = make_position(room.cleo, "Elsewhere.")
     FacilitatorAssignment.objects.filter(user=facilitator).get().groups.clear()  # all groups

@@ -165,7 +165,7 @@ def test_a_table_row_shows_every_figure_of_its_position(client, room, organizer)
     assert "<td>80%</td>" in row  # participation: 4 of the 5 who voted at all
     assert re.search(r"<td>\d{1,3}%</td>\s*<td class=\"by-group\">", row)  # consensus, as a share
     assert f'title="{room.group.name}: 3 votes">{room.group.name[:9]}' in row
-    assert f'title="{room.other_group.name}: 1 votes">' in row
+    assert f'title="{room.other_group.name}: 1 vote">' in row
 
 
 def test_each_theme_lists_its_most_agreed_positions_and_counts_the_rest(client, room, organizer):

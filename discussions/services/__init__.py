@@ -68,6 +68,7 @@ from discussions.services.facilitation import (
 from discussions.services.invitations import (
     RemovedInvitee,
     find_invitation,
+    invitation_column_titles,
     invite,
     join_invited,
     returning_invitee,
@@ -169,6 +170,7 @@ __all__ = [
     "WrongPassphrase",
     "RemovedInvitee",
     "find_invitation",
+    "invitation_column_titles",
     "invite",
     "join_invited",
     "returning_invitee",

@@ -206,8 +206,8 @@ def _merged_detail(session: Session, absorbed: Position, moved: int) -> str:
     with written_in(session):
         return ngettext(
             # Translators: in the moderation log: a duplicate position's number and text, merged
-            # into another; then how many of its votes moved over (English says "1 votes").
-            "Merged #%(number)s “%(text)s” (%(moved)s votes moved)",
+            # into another; then how many of its votes moved over.
+            "Merged #%(number)s “%(text)s” (%(moved)s vote moved)",
             "Merged #%(number)s “%(text)s” (%(moved)s votes moved)",
             moved,
         ) % {"number": absorbed.pk, "text": absorbed.text[:200], "moved": moved}

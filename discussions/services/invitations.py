@@ -28,12 +28,35 @@ MAX_INVITEES_FILE = 1_000_000  # bytes: ten thousand lines of names and addresse
 MAX_INVITATIONS = 5_000  # per session: more than any conference's breakouts seat
 MAX_ERRORS_SHOWN = 5
 
-# What a spreadsheet's first row may call each column, compared without case or spaces.
+# What a spreadsheet's first row may call each column, in each of the site's languages,
+# compared without case or spaces (folded_heading). Each language's own title of the column
+# (invitation_column_titles) is among them: tests/test_invitations.py holds them to it.
 HEADINGS = {
-    "name": {"name", "displayname", "fullname", "participant", "invitee", "person"},
-    "email": {"email", "e-mail", "mail", "emailaddress", "e-mailaddress"},
-    "group": {"group", "breakoutgroup", "breakout", "room"},
-}
+    "name": {
+        "name", "displayname", "fullname", "participant", "invitee", "person",
+        "الاسم", "اسم", "الاسمالكامل", "المشارك", "المدعو",
+        "姓名", "名字", "名称", "参与者", "受邀者",
+        "nom", "nomcomplet", "prénometnom", "invité", "invitée",
+        "имя", "фио", "имяифамилия", "участник", "приглашённый",
+        "nombre", "nombrecompleto", "invitado", "invitada",
+    },
+    "email": {
+        "email", "e-mail", "mail", "emailaddress", "e-mailaddress",
+        "البريدالإلكتروني", "البريدالالكتروني", "البريد", "بريدإلكتروني",
+        "电子邮件", "电子邮箱", "邮箱", "邮件", "电邮",
+        "courriel", "adressee-mail", "adresseemail", "mél",
+        "эл.почта", "электроннаяпочта", "почта", "адресэлектроннойпочты",
+        "correo", "correoelectrónico", "correoelectronico",
+    },
+    "group": {
+        "group", "breakoutgroup", "breakout", "room",
+        "المجموعة", "مجموعة", "الفريق",
+        "小组", "分组", "组", "组别",
+        "groupe", "atelier", "salle",
+        "группа", "комната",
+        "grupo", "sala",
+    },
+}  # fmt: skip
 # Without a heading row: the name, then the e-mail address, then the group.
 ORDER = ("name", "email", "group")
 
@@ -109,7 +132,10 @@ def read_invitees(*, session: Session, data: bytes) -> list[Invitee]:
     else:
         rows = rows[1:]
         if "name" not in columns:
-            raise ServiceError(_("The list needs a column of names, headed “Name”."))
+            raise ServiceError(
+                _("The list needs a column of names, headed “%(name)s”.")
+                % {"name": invitation_column_titles()["name"]}
+            )
     groups = _groups_by_name(session)
     invitees, errors, first_line = [], [], {}
     for number, cells in rows:
@@ -179,11 +205,28 @@ def _dialect(data: bytes) -> type[csv.Dialect] | csv.Dialect:
         return csv.excel
 
 
+def invitation_column_titles() -> dict[str, str]:
+    """The columns' titles in the active language: the links' spreadsheet heads its
+    columns so, and the upload form tells the organizer to."""
+    return {
+        "name": pgettext("a column of the list of invitees", "Name"),
+        "email": pgettext("a column of the list of invitees", "Email"),
+        "group": pgettext("a column of the list of invitees", "Group"),
+        "link": pgettext("a column of the list of invitees", "Link"),
+        "joined": pgettext("a column of the list of invitees", "Joined"),
+    }
+
+
+def folded_heading(cell: str) -> str:
+    """A heading as HEADINGS holds it: without case or spaces."""
+    return "".join(cell.casefold().split())
+
+
 def _columns(first: list[str]) -> dict[str, int] | None:
     """The columns a heading row names, or None when the first row is an invitee."""
     found = {}
     for index, cell in enumerate(first):
-        folded = "".join(cell.casefold().split())
+        folded = folded_heading(cell)
         for column, names in HEADINGS.items():
             if folded in names and column not in found:
                 found[column] = index

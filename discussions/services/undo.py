@@ -118,8 +118,8 @@ def _unmerged_detail(absorbed: Position, survivor_id: int, given_back: int) -> s
     with written_in(absorbed.group.session):
         return ngettext(
             # Translators: in the moderation log: a position's number, taken out of the one it
-            # was merged into (its number), and how many votes it got back (English: "1 votes").
-            "#%(number)s taken out of #%(survivor)s, %(count)s votes given back",
+            # was merged into (its number), and how many votes it got back.
+            "#%(number)s taken out of #%(survivor)s, %(count)s vote given back",
             "#%(number)s taken out of #%(survivor)s, %(count)s votes given back",
             given_back,
         ) % {"number": absorbed.pk, "survivor": survivor_id, "count": given_back}

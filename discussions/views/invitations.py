@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from discussions import exports, services
@@ -19,7 +19,6 @@ from discussions.services.invitations import MAX_INVITEES_FILE
 from discussions.views.access import organizer_required
 from discussions.views.organizer import session_change
 
-LINK_COLUMNS = ["name", "email", "group", "link", "joined"]
 # Slips a page of the sheet holds: drawing a QR code takes about 10 ms, so a list of 5,000
 # on one page would hold a request thread for most of a minute.
 SHEET_PAGE = 60
@@ -116,18 +115,23 @@ def invitation_sheet(request: HttpRequest, session_id: int) -> HttpResponse:
 def invitation_links(request: HttpRequest, session_id: int) -> HttpResponse:
     """The links as a spreadsheet, for a mail merge."""
     session = get_object_or_404(Session, pk=session_id)
+    # Headed in the organizer's language, in the upload's own terms: the sheet reads back in.
+    titles = services.invitation_column_titles()
+    joined = pgettext("an invitee has joined", "yes")
+    not_joined = pgettext("an invitee has joined", "no")
     rows = [
         {
             "name": invitation.name,
             "email": invitation.email,
             "group": invitation.group.name if invitation.group else "",
             "link": request.build_absolute_uri(invitation.get_absolute_url()),
-            "joined": "yes" if invitation.participant_id else "no",
+            "joined": joined if invitation.participant_id else not_joined,
         }
         for invitation in _invitations(session)
     ]
     response = HttpResponse(
-        exports.spreadsheet(rows, LINK_COLUMNS), content_type="text/csv; charset=utf-8"
+        exports.spreadsheet(rows, list(titles), header=list(titles.values())),
+        content_type="text/csv; charset=utf-8",
     )
     stem = slugify(f"{session.code} invitations")
     response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'

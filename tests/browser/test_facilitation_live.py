@@ -420,7 +420,7 @@ def test_a_merge_leaves_one_card_with_each_participants_vote_counted_once(
     expect(fac.locator(f"#mod-position-{duplicate.pk}")).to_have_count(0)
     entry = ModerationEntry.objects.get(action="merge")
     assert entry.actor.username == "gil" and entry.position == survivor
-    assert "1 votes moved" in entry.detail
+    assert "1 vote moved" in entry.detail
 
     # Cy changes her mind on the survivor: one vote moves, none is added.
     vote(cy, survivor, "Disagree")

@@ -159,7 +159,7 @@ def test_an_uploaded_list_makes_links_that_admit_only_their_invitees_each_as_one
     with org.expect_download() as download:
         org.get_by_role("link", name="all links as CSV").click()
     rows = list(csv.DictReader(io.StringIO(download.value.path().read_text("utf-8-sig"))))
-    assert [(row["name"], row["group"], row["link"], row["joined"]) for row in rows] == [
+    assert [(row["Name"], row["Group"], row["Link"], row["Joined"]) for row in rows] == [
         ("Ana Lima", "Group 1", links[0], "no"),
         ("Ben Okafor", "Group 2", links[1], "no"),
     ]
