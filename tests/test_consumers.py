@@ -13,7 +13,7 @@ from channels.layers import get_channel_layer
 from django.db import DatabaseError, connections
 from django.test import Client
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import override
 
 from conference.asgi import application
 from discussions import identity, live, services
@@ -21,8 +21,9 @@ from discussions.live import fanout, presence
 from discussions.live.consumers import RoomConsumer
 from discussions.live.votes import Answer
 from discussions.models import BreakoutGroup, Participant, Presence
+from discussions.queries import VOTE_BUTTONS
 from tests.deadlines import DEADLINE
-from tests.factories import client_for, join_through_the_page, make_room
+from tests.factories import client_for, join_through_the_page, make_position, make_room
 from tests.layers import group_members
 from tests.sockets import WebsocketCommunicator
 
@@ -493,14 +494,15 @@ async def test_each_socket_hears_the_rooms_broadcasts_in_its_pages_language(memb
             assert (await communicator.connect(WAIT))[0]
         group = await database_sync_to_async(BreakoutGroup.objects.get)(pk=members.group_id)
         assert sorted(group.languages.split()) == ["ar", "fr"]
-        await database_sync_to_async(live.publish)(
-            members.group_id, lambda seq: f'<p id="probe">{get_language()} {seq}</p>'
-        )
+        probe = await database_sync_to_async(make_position)(members.ben, "A probe")
+        await database_sync_to_async(live.publish)(members.group_id, live.position_added(probe.pk))
         for name, language in (("ada", "fr"), ("ben", "ar")):
             heard = ""
-            while 'id="probe"' not in heard:
+            while "A probe" not in heard:
                 heard = await sockets[name].receive_from(WAIT)
-            assert re.search(rf'<p id="probe">{language} \d+</p>', heard), (name, heard)
+            with override(language):
+                assert str(VOTE_BUTTONS[0][1]) in heard, (name, heard)
+            assert "Agree" not in heard, (name, heard)
     finally:
         for communicator in sockets.values():
             await communicator.disconnect()

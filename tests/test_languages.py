@@ -1,11 +1,13 @@
 """Which language a page speaks: the reader's choice, their browser's, the session's."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from discussions import languages, services
+from discussions import languages, live, services
 from tests.factories import make_position, make_room, make_session
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +114,40 @@ def test_paper_and_participants_text_keeps_its_own_direction_on_a_right_to_left_
     assert f'<option value="{second.pk}" dir="auto">#{second.pk} ' in page
     log = organizer_client.get(reverse("facilitator:log", args=[room.session.pk]))
     assert f"<bdi>#{second.pk} Fund peacekeeping in full.</bdi>" in log.content.decode()
+
+
+@pytest.mark.parametrize("event", ["post", "pin", "merge"])
+def test_a_broadcast_reads_the_database_once_however_many_languages_it_is_rendered_in(
+    published_paper, organizer, monkeypatch, django_capture_on_commit_callbacks, event
+):
+    """Rendered per language, each event's fragment had repeated its reads per language."""
+    sent = []  # the room's broadcasts (the consoles' notices have no html)
+    monkeypatch.setattr(
+        live.events, "_send", lambda group, message: "html" in message and sent.append(message)
+    )
+    room = make_room(published_paper)
+    survivor = make_position(room.ada, "Keep NATO strong.")
+    duplicates = [make_position(room.ben, f"NATO must stay strong ({n}).") for n in (1, 2)]
+    act = {
+        "post": lambda turn: services.post_position(participant=room.ada, text=f"UN {turn}"),
+        "pin": lambda turn: services.set_pinned(
+            actor=organizer, position_id=survivor.pk, pinned=turn == 0
+        ),
+        "merge": lambda turn: services.merge_positions(
+            actor=organizer, survivor_id=survivor.pk, absorbed_id=duplicates[turn].pk
+        ),
+    }[event]
+
+    def queries_of_the_broadcast(turn: int, languages: list[str]) -> int:
+        type(room.group).objects.filter(pk=room.group.pk).update(languages=" ".join(languages))
+        with django_capture_on_commit_callbacks() as callbacks:
+            act(turn)
+        with CaptureQueriesContext(connection) as read:
+            for callback in callbacks:
+                callback()
+        assert sent[-1]["html"].keys() == set(languages)
+        return len(read.captured_queries)
+
+    one = queries_of_the_broadcast(0, ["en"])
+    six = queries_of_the_broadcast(1, ["en", "fr", "ar", "ru", "es", "zh-hans"])
+    assert six == one

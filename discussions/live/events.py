@@ -123,18 +123,19 @@ def next_seqs(group_ids: Iterable[int]) -> dict[int, Numbered]:
         }
 
 
-def publish(group_id: int, render: Callable[[int], str]) -> None:
+def publish(group_id: int, event: Event) -> None:
     """Number an event now and send it to the group's sockets once the transaction commits.
 
-    `render(seq)` builds the HTML after the commit, once in each language the group's pages
-    speak, so it shows committed state. The session's facilitator consoles hear that the
-    group changed.
+    After the commit, the event reads what its template shows (so it shows committed
+    state), once; the template is then rendered in each language the group's pages speak.
+    The session's facilitator consoles hear that the group changed.
     """
     seq, session_id, languages = next_seq(group_id)
 
     def send() -> None:
         try:
-            html = in_languages(languages, lambda: render(seq))
+            context = event.read()
+            html = in_languages(languages, lambda: render_event(event.template, seq, context))
             _send(room_channel_group(group_id), room_message(group_id, seq, html))
         except Exception:
             # The write is committed; a browser that misses this event sees the gap in the
@@ -245,13 +246,44 @@ def render_event(template: str, seq: int, context: dict) -> str:
 # --- Events: what a room's sockets can receive ------------------------------------------------
 
 
-def position_added_html(position_id: int, seq: int) -> str:
-    position = queries.position_with_tally(position_id)
-    return render_event(
+class Event(NamedTuple):
+    """A room event for publish: its template, and what reads the template's context (once,
+    after the commit, however many languages it is then rendered in)."""
+
+    template: str
+    read: Callable[[], dict] = dict
+
+
+def position_added(position_id: int) -> Event:
+    return Event(
         "room/events.html#position_added",
-        seq,
-        {"position": position, "vote_choices": queries.VOTE_BUTTONS},
+        lambda: {
+            "position": queries.position_with_tally(position_id),
+            "vote_choices": queries.VOTE_BUTTONS,
+        },
     )
+
+
+def position_removed(position_id: int) -> Event:
+    return Event("room/events.html#position_removed", lambda: {"position_id": position_id})
+
+
+def merged(survivor_id: int, absorbed_id: int) -> Event:
+    return Event(
+        "room/events.html#merged",
+        lambda: {"position": queries.position_with_tally(survivor_id), "position_id": absorbed_id},
+    )
+
+
+def pinned(position_id: int) -> Event:
+    return Event(
+        "room/events.html#pinned",
+        lambda: {"position": Position.objects.only("pk", "pinned").get(pk=position_id)},
+    )
+
+
+# The list's order or membership changed in a way best re-fetched by each page.
+POSITIONS_REFRESH = Event("room/events.html#refresh")
 
 
 CHANGES = "room/events.html#changes"
@@ -269,27 +301,6 @@ def changes_context(group_id: int, position_ids: list[int], presence: bool) -> d
 def changes_html(group_id: int, position_ids: list[int], presence: bool, seq: int) -> str:
     """One broadcast for what changed in a group lately: tallies, and the number online."""
     return render_event(CHANGES, seq, changes_context(group_id, position_ids, presence))
-
-
-def position_removed_html(position_id: int, seq: int) -> str:
-    return render_event("room/events.html#position_removed", seq, {"position_id": position_id})
-
-
-def merged_html(survivor_id: int, absorbed_id: int, seq: int) -> str:
-    position = queries.position_with_tally(survivor_id)
-    return render_event(
-        "room/events.html#merged", seq, {"position": position, "position_id": absorbed_id}
-    )
-
-
-def pinned_html(position_id: int, seq: int) -> str:
-    position = Position.objects.only("pk", "pinned").get(pk=position_id)
-    return render_event("room/events.html#pinned", seq, {"position": position})
-
-
-def positions_refresh_html(seq: int) -> str:
-    """The list's order or membership changed in a way best re-fetched by each page."""
-    return render_event("room/events.html#refresh", seq, {})
 
 
 def _status_contexts(group_ids: list[int]) -> dict[int, dict]:

@@ -231,7 +231,7 @@ def _lock_rooms(session: Session) -> list[BreakoutGroup]:
 
 def _publish_plenary(rooms: list[BreakoutGroup]) -> None:
     for room in rooms:
-        live.publish(room.pk, live.positions_refresh_html)
+        live.publish(room.pk, live.POSITIONS_REFRESH)
 
 
 @retry_on_conflict

@@ -89,7 +89,7 @@ def hide_position(*, actor, position_id: int, reason: str) -> Position:
         position.moderation_reason = reason
         position.save(update_fields=["status", "moderation_reason"])
         _log(actor, position.group, "hide", position=position, detail=reason, undo={})
-        live.publish(position.group_id, lambda seq: live.position_removed_html(position.pk, seq))
+        live.publish(position.group_id, live.position_removed(position.pk))
     return position
 
 
@@ -103,7 +103,7 @@ def restore_position(*, actor, position_id: int) -> Position:
         position.status = Position.Status.VISIBLE
         position.save(update_fields=["status"])
         _log(actor, position.group, "restore", position=position)
-        live.publish(position.group_id, lambda seq: live.position_added_html(position.pk, seq))
+        live.publish(position.group_id, live.position_added(position.pk))
     return position
 
 
@@ -118,7 +118,7 @@ def approve_position(*, actor, position_id: int) -> Position:
         position.status = Position.Status.VISIBLE
         position.save(update_fields=["status"])
         _log(actor, position.group, "approve", position=position)
-        live.publish(position.group_id, lambda seq: live.position_added_html(position.pk, seq))
+        live.publish(position.group_id, live.position_added(position.pk))
         live.notify_participant(position.author_id, live.review_html(position.pk))
     return position
 
@@ -153,7 +153,7 @@ def set_pinned(*, actor, position_id: int, pinned: bool) -> Position:
         position.pinned = pinned
         position.save(update_fields=["pinned"])
         _log(actor, position.group, "pin" if pinned else "unpin", position=position)
-        live.publish(position.group_id, lambda seq: live.pinned_html(position.pk, seq))
+        live.publish(position.group_id, live.pinned(position.pk))
     return position
 
 
@@ -197,7 +197,7 @@ def merge_positions(*, actor, survivor_id: int, absorbed_id: int) -> Position:
             detail=_merged_detail(survivor.group.session, absorbed, moved),
             undo={"absorbed": absorbed.pk, "votes": votes},
         )
-        live.publish(survivor.group_id, lambda seq: live.merged_html(survivor.pk, absorbed.pk, seq))
+        live.publish(survivor.group_id, live.merged(survivor.pk, absorbed.pk))
     return survivor
 
 
@@ -313,7 +313,7 @@ def remove_participant(
         live.send_participant_away(participant.pk, "/")
         changed = {participant.group_id, *(p.group_id for p in hidden.values()), *voted_in}
         for group_id in changed:
-            live.publish(group_id, live.positions_refresh_html)
+            live.publish(group_id, live.POSITIONS_REFRESH)
     return participant
 
 

@@ -66,5 +66,5 @@ def post_position(*, participant: Participant, text: str) -> Position:
         if premoderated:
             live.notify_console(group)  # it waits in the facilitators' queue, unseen
         else:
-            live.publish(group.pk, lambda seq: live.position_added_html(position.pk, seq))
+            live.publish(group.pk, live.position_added(position.pk))
     return position

@@ -110,7 +110,7 @@ def _unmerge(actor, entry: ModerationEntry) -> None:
         position=absorbed,
         detail=_unmerged_detail(absorbed, survivor_id, len(votes)),
     )
-    live.publish(absorbed.group_id, live.positions_refresh_html)
+    live.publish(absorbed.group_id, live.POSITIONS_REFRESH)
 
 
 def _unmerged_detail(absorbed: Position, survivor_id: int, given_back: int) -> str:
@@ -167,7 +167,7 @@ def _reinstate(actor, entry: ModerationEntry) -> None:
         detail=participant.display_name,
     )
     for group_id in {participant.group_id, *(p.group_id for p in positions.values())}:
-        live.publish(group_id, live.positions_refresh_html)
+        live.publish(group_id, live.POSITIONS_REFRESH)
 
 
 def _undelete_recommendation(actor, entry: ModerationEntry) -> None:
