@@ -60,6 +60,13 @@ _NO_HEADINGS = gettext_noop(
     "No headings found: the whole text is one section; split it in the preview."
 )
 _NO_FRAMING = gettext_noop("No framing questions found: pick them in the preview.")
+# Where the importer guessed, the preview says so (the warnings are shown there).
+TITLE_FROM_FILE_NAME = gettext_noop(
+    "No title line found: the title comes from the file name; check it in the preview."
+)
+FRAMING_GUESSED = gettext_noop(
+    "The framing questions are the opening section's questions: check them in the preview."
+)
 # Translated by views.organizer.warning_text, which recognises it by this shape.
 TABLES_NOT_IMPORTED = "The document's {count} table(s) were not imported; copy them if needed."
 _NOT_TEXT = gettext_noop("The file does not look like text (it contains binary data).")
@@ -181,13 +188,32 @@ def parse_paper(data: bytes, filename: str) -> ParsedPaper:
 
 
 def title_from_filename(filename: str) -> str:
-    """A title from a file name: us-multilateralism_paper.txt -> Us Multilateralism Paper."""
+    """A title from a file name: us-multilateralism_paper.txt -> US Multilateralism Paper."""
     name = _basename(filename)
     stem = name.rpartition(".")[0] if "." in name else name
-    words = re.split(r"[\s_\-]+", stem)
-    # Only the first letter is raised so acronyms such as "NATO" survive.
-    title = " ".join(word[:1].upper() + word[1:] for word in words if word)
+    words = [word for word in re.split(r"[\s_\-]+", stem) if word]
+    title = " ".join(_title_word(word, first=index == 0) for index, word in enumerate(words))
     return title if any(char.isalnum() for char in title) else "Untitled paper"
+
+
+# Acronyms a file name writes in lower case ("us-multilateralism.txt"): the institutions and
+# groupings policy papers name most. Not "who": the pronoun is the likelier word in a name.
+_ACRONYMS = frozenset({
+    "us", "usa", "uk", "un", "eu", "au", "wto", "nato", "imf", "oecd", "asean", "brics", "unga",
+    "unsc", "undp", "unep", "unhcr", "unicef", "unesco", "iaea", "icc", "icj", "ilo", "fao",
+    "wfp", "ai", "sdg", "sdgs", "ngo", "ngos", "osce", "opec", "mercosur", "ecowas",
+})  # fmt: skip
+
+
+def _title_word(word: str, *, first: bool) -> str:
+    lower = word.lower()
+    # Letters with digits are a name's code ("g20", "cop28"); the rest keep what capitals
+    # they have ("NATO", "McKinsey"), only their first letter raised.
+    if lower in _ACRONYMS or (re.search(r"[^\W\d_]", word) and re.search(r"\d", word)):
+        return word.upper()
+    if not first and lower in _FUNCTION_WORDS and word == lower:
+        return lower
+    return word[:1].upper() + word[1:]
 
 
 def _basename(filename: str) -> str:
@@ -508,13 +534,7 @@ _SIGNPOST_MAX_WORDS = 150
 def _parse_plain(text: str) -> _Document:
     lines = _normalise(text).split("\n")
     heads = [index for index in range(len(lines)) if _is_heading(lines, index)]
-    title = None
-    first_line = next((i for i, line in enumerate(lines) if line.strip()), None)
-    # A title line is a heading-shaped first line that is not simply the first section:
-    # it only counts when at least one more heading follows. Numbered lines are sections.
-    if len(heads) >= 2 and heads[0] == first_line and not _numbering(lines[first_line]):
-        title = _collapse(lines[heads.pop(0)])
-        lines[first_line] = ""
+    title = _take_title_block(lines, heads)
     bounds = [*heads, len(lines)]
     lead = clean_text("\n".join(lines[: bounds[0]]))
     drafts = [_Draft(None, 1, *lead)]
@@ -524,6 +544,60 @@ def _parse_plain(text: str) -> _Document:
     for heading, level, (body, notes) in zip(titles, levels, bodies, strict=True):
         drafts.append(_Draft(heading, level, body, notes))
     return _Document(title, tuple(drafts))
+
+
+# Section names that open papers: a first line reading so is the first section, not a title.
+_SECTION_NAMES = frozenset({
+    "introduction", "background", "overview", "summary", "executive summary", "context",
+    "purpose", "objectives", "objective", "aim", "aims", "scope", "abstract", "preface",
+    "foreword", "contents", "table of contents", "key messages", "key points",
+})  # fmt: skip
+_TITLE_BLOCK_LINES = 3  # a title over two lines, and a subtitle or a kind ("Concept Note")
+
+
+def _take_title_block(lines: list[str], heads: list[int]) -> str | None:
+    """The paper's title from the block of short title-like lines opening the text, which
+    are blanked, with the heading they made taken off `heads`; None when there is none.
+
+    One line counts only when at least one more heading follows and it is neither numbered
+    nor a section's name ("Introduction"): otherwise it is simply the first section. Two
+    or three lines ("Trade, Jobs and Growth: Choices for the G20" over "Roundtable
+    Discussion Paper") count when a heading follows. A line ending in a colon, a dash or a
+    function word runs on into the next; the first line that does not end so closes the
+    title, and what is under it (a subtitle, the paper's kind) is left out.
+    """
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return None
+    end = next((i for i in range(first, len(lines)) if not lines[i].strip()), len(lines))
+    block = [_collapse(line) for line in lines[first:end]]
+    if len(block) > _TITLE_BLOCK_LINES or _numbering(block[0]):
+        return None
+    if not all(_is_heading_text(line) or line.endswith(":") for line in block):
+        return None
+    if len(block) == 1:
+        is_title = len(heads) >= 2 and heads[0] == first
+        is_title = is_title and _plain_heading(block[0]).lower() not in _SECTION_NAMES
+    else:
+        is_title = any(head > end for head in heads)
+    if not is_title:
+        return None
+    title = block[0]
+    for line in block[1:]:
+        last_word = title.rsplit(" ", 1)[-1].lower()
+        if not (title.endswith((":", "–", "—")) or last_word in _FUNCTION_WORDS):
+            break
+        title = f"{title} {line}"
+    for index in range(first, end):
+        lines[index] = ""
+    heads[:] = [head for head in heads if head >= end]
+    return title
+
+
+def _plain_heading(line: str) -> str:
+    """A heading's words without its number ("2.1 Background" -> "Background")."""
+    number = _SECTION_NUMBER.match(line)
+    return line[number.end() :] if number else line
 
 
 def _is_heading(lines: list[str], index: int) -> bool:
@@ -631,7 +705,7 @@ _INLINE = (
 
 
 def _parse_markdown(text: str) -> _Document:
-    lines = _normalise(text).split("\n")
+    lines = _without_footnote_definitions(_normalise(text).split("\n"))
     headings = _markdown_headings(lines)  # (line index, lines used, depth, title)
     first_line = next((i for i, line in enumerate(lines) if line.strip()), None)
     depths = [depth for _, _, depth, _ in headings]
@@ -649,6 +723,29 @@ def _parse_markdown(text: str) -> _Document:
     for (index, used, _, heading), level, end in zip(headings, levels, bounds[1:], strict=True):
         drafts.append(_Draft(heading, level, *_markdown_body(lines[index + used : end])))
     return _Document(title, tuple(drafts))
+
+
+_FOOTNOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\s]{1,50}\]:")
+_FOOTNOTE_MARKER = re.compile(r"\[\^([^\]\s]{1,50})\]")
+
+
+def _without_footnote_definitions(lines: list[str]) -> list[str]:
+    """The lines with footnotes' definitions ("[^1]: Source.", and their indented
+    continuation lines) blanked: notes are not part of the discussion."""
+    kept, in_note = [], False
+    for line in lines:
+        if _FOOTNOTE_DEFINITION.match(line):
+            in_note = True
+        elif in_note and not line[:1].isspace():
+            in_note = False
+        kept.append("" if in_note else line)
+    return kept
+
+
+def _without_footnote_markers(text: str) -> tuple[str, list[int]]:
+    """The text without its footnote markers ("grew.[^2]"), and their numbers in order."""
+    numbers = [int(label) for label in _FOOTNOTE_MARKER.findall(text) if label.isdigit()]
+    return _FOOTNOTE_MARKER.sub("", text), numbers
 
 
 def _is_setext_at(lines: list[str], index: int) -> bool:
@@ -704,9 +801,11 @@ def _markdown_body(lines: list[str]) -> tuple[str, tuple[int, ...]]:
             plain.append(line)
         else:
             plain.extend(_markdown_line(line))
-    text, footnotes = clean_text("\n".join(plain))
+    unmarked, marked = _without_footnote_markers("\n".join(plain))
+    text, footnotes = clean_text(unmarked)
     paragraphs = (_inline_markdown(paragraph) for paragraph in text.split("\n\n"))
-    return "\n\n".join(paragraph for paragraph in paragraphs if paragraph), footnotes
+    body = "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
+    return body, (*marked, *footnotes)
 
 
 def _markdown_line(line: str) -> list[str]:
@@ -857,12 +956,16 @@ def _assemble(document: _Document, fallback_title: str) -> ParsedPaper:
     if not sections:
         raise PaperError(gettext_noop("The file contains no text to import."))
     _check_counts(sections)
-    framing, sections = _take_framing_questions(document, sections)
+    framing, sections, guessed = _take_framing_questions(document, sections)
     warnings = list(document.warnings)
     if all(draft.title is None for draft in document.drafts):
         warnings.append(_NO_HEADINGS)
+    if not document.title:
+        warnings.append(TITLE_FROM_FILE_NAME)
     if not framing:
         warnings.append(_NO_FRAMING)
+    elif guessed:
+        warnings.append(FRAMING_GUESSED)
     return ParsedPaper(
         title=document.title or fallback_title,
         framing_questions=framing,
@@ -893,24 +996,34 @@ def _check_counts(sections: list[ParsedSection]) -> None:
 
 def _take_framing_questions(
     document: _Document, sections: list[ParsedSection]
-) -> tuple[tuple[str, ...], list[ParsedSection]]:
-    """Move the paper's framing questions out of the section that poses them.
+) -> tuple[tuple[str, ...], list[ParsedSection], bool]:
+    """Move the paper's framing questions out of the section that poses them: (questions,
+    sections, whether they were guessed).
 
-    They are the untitled lead's questions, else those of the first section whose title
-    mentions "question" (e.g. "Discussion questions"), else none.
+    They are the untitled lead's questions; else those of the first section whose title
+    mentions "question" ("Questions for discussion"); else, guessed, the questions of the
+    first section when it opens the paper under a section's name ("Introduction"); else
+    none.
     """
     lead = document.drafts[0] if document.drafts else None
     has_lead = lead is not None and lead.title is None and bool(lead.text)
+    guessed = False
     if has_lead and sections[0].questions:
         index = 0
     else:
         asking = (i for i, section in enumerate(sections) if _asks_questions(section))
         index = next(asking, None)
+        if index is None and not has_lead and _opens_the_paper(sections[0]):
+            index, guessed = 0, True
         if index is None:
-            return (), sections
+            return (), sections, False
     framing = sections[index].questions
     sections[index] = replace(sections[index], questions=())
-    return framing, sections
+    return framing, sections, guessed
+
+
+def _opens_the_paper(section: ParsedSection) -> bool:
+    return bool(section.questions) and _plain_heading(section.title).lower() in _SECTION_NAMES
 
 
 def _asks_questions(section: ParsedSection) -> bool:

@@ -18,7 +18,7 @@ def run(*args: str) -> str:
 
 def test_load_paper_imports_publishes_and_prints_a_summary():
     out = run("load_paper", str(DEMO_PAPER))
-    assert "Title: Us Multilateralism Discussion Paper" in out
+    assert "Title: US Multilateralism Discussion Paper" in out
     assert "Sections: 7" in out
     assert "  3. How might policy-makers frame an approach for the 21st century?" in out
     paper = Paper.objects.get()

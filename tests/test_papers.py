@@ -17,8 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from discussions.papers import (
+    FRAMING_GUESSED,
     MAX_BYTES,
     SUPPORTED_EXTENSIONS,
+    TITLE_FROM_FILE_NAME,
     PaperError,
     ParsedPaper,
     clean_text,
@@ -50,8 +52,8 @@ def demo_text() -> str:
 # --------------------------------------------------------------------------- demo paper
 
 
-def test_demo_title_comes_from_the_filename():
-    assert demo().title == "Us Multilateralism Discussion Paper"
+def test_demo_title_comes_from_the_filename_with_its_acronym():
+    assert demo().title == "US Multilateralism Discussion Paper"
 
 
 def test_demo_framing_questions_are_the_introductions_questions_split():
@@ -95,8 +97,8 @@ def test_demo_section_questions_stay_with_their_section():
     }
 
 
-def test_demo_has_no_warnings():
-    assert demo().warnings == ()
+def test_demo_warns_only_that_its_title_is_the_file_names():
+    assert demo().warnings == (TITLE_FROM_FILE_NAME,)
 
 
 def test_demo_leaves_no_footnote_digit_glued_to_a_word():
@@ -349,8 +351,10 @@ def test_extract_questions_finds_none_in_plain_statements():
 @pytest.mark.parametrize(
     ("filename", "title"),
     [
-        ("us-multilateralism-discussion-paper.txt", "Us Multilateralism Discussion Paper"),
-        ("trade_and_security.PDF", "Trade And Security"),
+        ("us-multilateralism-discussion-paper.txt", "US Multilateralism Discussion Paper"),
+        ("trade_and_security.PDF", "Trade and Security"),
+        ("the-un-and-the-g20_brief.docx", "The UN and the G20 Brief"),
+        ("eu-wto-reform.md", "EU WTO Reform"),
         ("NATO-report.md", "NATO Report"),
         ("C:\\Users\\me\\my-paper.docx", "My Paper"),
         ("---.txt", "Untitled paper"),
@@ -389,6 +393,58 @@ def test_plain_text_first_heading_line_is_the_title_only_when_more_headings_foll
     only_heading = parse_txt("Background\n\nBody text.\n")
     assert only_heading.title == "Paper"
     assert outline(only_heading) == [("Background", 1)]
+
+
+def test_plain_text_title_with_commas_and_a_colon_over_a_subtitle_line_is_the_title():
+    text = (
+        "Trade, Jobs and the Green Transition: Choices for the G20\n"
+        "Roundtable Discussion Paper\n\n"
+        "Introduction\n\nThe transition is under way. Who should pay for it? What comes first?\n\n"
+        "Background\n\nBody.\n"
+    )
+    paper = parse_txt(text, "trade-and-jobs.txt")
+    assert paper.title == "Trade, Jobs and the Green Transition: Choices for the G20"
+    assert outline(paper) == [("Introduction", 1), ("Background", 1)]
+
+
+def test_plain_text_title_broken_over_two_lines_is_joined():
+    text = (
+        "Financing Climate Adaptation in Small Island States:\nLessons for the Next Decade\n\n"
+        "Overview\n\nBody.\n\nOptions\n\nMore body.\n"
+    )
+    paper = parse_txt(text)
+    assert paper.title == (
+        "Financing Climate Adaptation in Small Island States: Lessons for the Next Decade"
+    )
+    assert outline(paper) == [("Overview", 1), ("Options", 1)]
+
+
+def test_plain_text_framing_questions_in_a_titled_introduction_are_found_and_flagged():
+    text = (
+        "Health Security After the Pandemic\n\n"
+        "Introduction\n\nStates agreed on new rules. Are they enough? Who enforces them?\n\n"
+        "Background\n\nBody. Is this a framing question?\n"
+    )
+    paper = parse_txt(text)
+    assert paper.framing_questions == ("Are they enough?", "Who enforces them?")
+    assert paper.sections[0].questions == ()
+    assert paper.sections[1].questions == ("Is this a framing question?",)
+    assert FRAMING_GUESSED in paper.warnings
+
+
+def test_plain_text_a_questions_section_wins_over_the_introductions_questions():
+    text = (
+        "Introduction\n\nWhy meet? Body.\n\nBackground\n\nBody.\n\n"
+        "Questions for Discussion\n\nWhat should change? Who should pay?\n"
+    )
+    paper = parse_txt(text)
+    assert paper.framing_questions == ("What should change?", "Who should pay?")
+
+
+def test_a_title_from_the_file_name_is_flagged_for_the_organizer():
+    paper = parse_txt("Background\n\nWhat now?\n\nOptions\n\nBody.\n", "g20-trade.txt")
+    assert paper.title == "G20 Trade"
+    assert TITLE_FROM_FILE_NAME in paper.warnings
 
 
 @pytest.mark.parametrize(
@@ -550,6 +606,19 @@ def test_markdown_questions_section_supplies_framing_questions_when_the_lead_has
     paper = parse_paper(text.encode(), "x.md")
     assert paper.framing_questions == ("Why?", "How?")
     assert paper.sections[-1].questions == ()
+
+
+def test_markdown_footnote_markers_and_definitions_leave_the_text():
+    text = (
+        "# Digital Trade\n\nRules lag behind.[^1] Who sets them?[^note]\n\n"
+        "## Background\n\nData flows grew tenfold.[^2]\n\n"
+        "[^1]: WTO, 2023.\n[^note]: A longer note\n    over two lines.\n[^2]: OECD data.\n"
+    )
+    paper = parse_paper(text.encode(), "x.md")
+    assert paper.framing_questions == ("Who sets them?",)
+    assert paper.sections[0].text == "Rules lag behind. Who sets them?"
+    assert paper.sections[1].text == "Data flows grew tenfold."
+    assert paper.sections[0].footnotes == (1,) and paper.sections[1].footnotes == (2,)
 
 
 def test_markdown_setext_headings_are_recognised():

@@ -55,7 +55,7 @@ def test_upload_imports_a_draft_and_shows_its_preview(organizer_client, demo_byt
     assert response.status_code == 302
     assert response["Location"] == paper.get_absolute_url()
     page = organizer_client.get(paper.get_absolute_url()).content.decode()
-    assert "Preview: Us Multilateralism Discussion Paper" in page
+    assert "Preview: US Multilateralism Discussion Paper" in page
     assert 'value="Targeted from Without: China and Russia"' in page
     assert ">What contributes to current trends?</textarea>" in page
     assert "Publish this version" in page

@@ -37,7 +37,7 @@ def test_organizer_uploads_corrects_and_publishes_the_demo_paper(logged_in_page,
     page.get_by_label("Discussion paper", exact=True).set_input_files(str(DEMO_PAPER))
     page.get_by_role("button", name="Import and preview").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Preview: Us Multilateralism Discussion Paper"
+        "Preview: US Multilateralism Discussion Paper"
     )
     framing = page.locator(
         "section[aria-labelledby=framing-heading] ol.questions > li textarea.question-text"
