@@ -15,6 +15,7 @@ Conventions:
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,8 +45,21 @@ LIST_LIMIT = 10
 PICK_MAX = 5
 #: Pol.is leaves participants with fewer votes than this out of the clustering.
 POLIS_MIN_VOTES = 7
-#: k-means tries k in this range and keeps the best silhouette (Pol.is: 2..5).
+#: k-means tries k in this range and keeps the best silhouette (Pol.is: 2..5), up to
+#: max_groups() of the participants clustered.
 K_RANGE = (2, 5)
+#: k-means++ restarts per k: with 4, the seed alone changed the number of groups on a third
+#: of planted conversations of 10 to 300 people; with 16, the best of the restarts is nearly
+#: always the same. Fewer for thousands of participants (KMEANS_POINTS: restarts x people),
+#: whose k-means lands in the same optimum anyway and would cost seconds.
+KMEANS_RESTARTS = (4, 16)
+KMEANS_POINTS = 16_000
+#: A larger k must beat the silhouette of a smaller one by this much (near-ties do not flip).
+SILHOUETTE_MARGIN = 0.02
+#: An opinion group has at least this share of the clustered participants (and 2 of them).
+MIN_GROUP_SHARE = 0.05
+#: A consensus position was voted on by groups holding this share of the clustered people.
+CONSENSUS_QUORUM = 2 / 3
 #: One-tailed 90% critical value of the standard normal (scipy.stats.norm.ppf(0.9)).
 Z_90 = 1.2815515655446004
 #: Silhouette is O(n^2): above this many participants it is computed on a seeded sample.
@@ -416,7 +430,7 @@ def _opinion_groups(
     agree, _, votes = _counts_by(v, labels, k)
     representative = _representative(agree, votes, pick_max)
     cons_score = np.prod(_smoothed(agree, votes), axis=0)
-    cons = _opinion_consensus(agree, votes, cons_score, min_agree, pick_max)
+    cons = _opinion_consensus(agree, votes, sizes, cons_score, min_agree, pick_max)
     return OpinionGroups(coords, labels, k, sizes, representative, cons, cons_score)
 
 
@@ -453,8 +467,14 @@ def _project(v: _Votes, *, seed: int = 0, exact: bool | None = None) -> np.ndarr
 
 
 def _kmeans_by_silhouette(X: np.ndarray, *, seed: int) -> tuple[np.ndarray, int]:
-    """Labels (largest group 0) and k: k-means for each k in K_RANGE, best silhouette wins.
+    """Labels (largest group 0) and k: k-means for each k allowed, the best silhouette wins.
 
+    k runs from 2 to max_groups(m): as Pol.is, a few participants make at most two groups,
+    and five need dozens. A partition with a group smaller than min_group_size(m) is not
+    considered: one or two outliers as "groups" say nothing about the room and would veto
+    what everyone else agrees on. k-means restarts up to 16 times (KMEANS_RESTARTS) so that
+    the seed hardly matters; a larger k must beat a smaller one's silhouette by SILHOUETTE_MARGIN,
+    so that near-ties do not flip the number of groups between seeds or refreshes.
     Silhouette needs 2 <= k <= n - 1 and at least k distinct points; where no k qualifies
     (0-2 participants, everyone identical) everybody clustered is one group.
     """
@@ -463,18 +483,32 @@ def _kmeans_by_silhouette(X: np.ndarray, *, seed: int) -> tuple[np.ndarray, int]
         return np.zeros(0, dtype=np.int64), 0
     scale = float(np.abs(X).max()) or 1.0
     n_distinct = len(np.unique(np.round(X / scale, 9), axis=0))  # equal up to rounding
-    ks = [k for k in range(K_RANGE[0], K_RANGE[1] + 1) if k <= n_distinct and k <= m - 1]
+    ks = [k for k in range(K_RANGE[0], max_groups(m) + 1) if k <= n_distinct and k <= m - 1]
     best_labels, best_k, best_score = np.zeros(m, dtype=np.int64), 1, -np.inf
     sample = _silhouette_sample(m, seed)
+    smallest = min_group_size(m)
+    restarts = max(KMEANS_RESTARTS[0], min(KMEANS_RESTARTS[1], KMEANS_POINTS // m))
     for k in ks:
-        labels = KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(X)
+        labels = KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit_predict(X)
+        if np.bincount(labels, minlength=k).min() < smallest:
+            continue
         n_labels = len(np.unique(labels[sample]))
         if not 2 <= n_labels <= len(sample) - 1:
             continue
         score = float(silhouette_score(X[sample], labels[sample]))
-        if score > best_score:
+        if score > best_score + (SILHOUETTE_MARGIN if best_k > 1 else 0.0):
             best_labels, best_k, best_score = labels, k, score
     return _canonical_labels(best_labels, best_k), best_k
+
+
+def max_groups(m: int) -> int:
+    """The most opinion groups m clustered participants make (Pol.is: min(5, 2 + m / 12))."""
+    return min(K_RANGE[1], K_RANGE[0] + m // 12)
+
+
+def min_group_size(m: int) -> int:
+    """The fewest participants an opinion group of m may have: 2, or 5% of them."""
+    return max(2, math.ceil(MIN_GROUP_SHARE * m))
 
 
 def _silhouette_sample(m: int, seed: int) -> np.ndarray:
@@ -531,11 +565,25 @@ def _two_proportion_z(
 
 
 def _opinion_consensus(
-    agree: np.ndarray, votes: np.ndarray, score: np.ndarray, min_agree: float, pick_max: int
+    agree: np.ndarray,
+    votes: np.ndarray,
+    sizes: np.ndarray,
+    score: np.ndarray,
+    min_agree: float,
+    pick_max: int,
 ) -> list[int]:
-    """Positions every opinion group agrees with (the same rule as ``broad_consensus``),
-    ranked by the product over groups (Pol.is's group-aware consensus)."""
-    keep = _all_groups_agree(agree, votes, min_agree, MIN_GROUP_VOTES)
+    """Positions every opinion group agrees with, ranked by the product over groups (Pol.is's
+    group-aware consensus).
+
+    A group with fewer than MIN_GROUP_VOTES votes on a position abstains on it rather than
+    vetoing it (with one veto per unseen position, the consensus of a large conversation came
+    out empty); the groups that did vote must hold at least CONSENSUS_QUORUM of the clustered
+    participants, and each of them lean to agree as ``broad_consensus`` asks.
+    """
+    voting = votes >= MIN_GROUP_VOTES
+    agrees = _smoothed(agree, votes) >= min_agree
+    quorum = (sizes[:, None] * voting).sum(axis=0) >= CONSENSUS_QUORUM * max(sizes.sum(), 1)
+    keep = (agrees | ~voting).all(axis=0) & voting.any(axis=0) & quorum
     return [int(i) for i in _rank(score) if keep[i]][:pick_max]
 
 

@@ -371,10 +371,58 @@ def test_opinion_groups_identical_votes_make_one_group_at_the_centre():
     assert og.consensus == list(range(5))  # all agree; the first five by index
 
 
-def test_opinion_groups_three_clusterable_participants_make_two_groups():
+def test_opinion_groups_three_clusterable_participants_are_one_group():
+    # A "group" of one would say nothing, and veto what the other two agree on.
     og = syn.opinion_groups(np.eye(3) * 2 - 1)
-    assert og.k == 2
-    assert sorted(og.sizes.tolist()) == [1, 2]
+    assert og.k == 1
+
+
+def test_opinion_groups_four_participants_in_two_camps_make_two_groups():
+    og = syn.opinion_groups(np.array([[A, A, D, D]] * 2 + [[D, D, A, A]] * 2))
+    assert og.k == 2 and og.sizes.tolist() == [2, 2]
+
+
+def test_opinion_groups_are_bounded_by_the_number_of_participants():
+    """Ten early participants gave five groups [3, 2, 2, 2, 1]: Pol.is allows min(5, 2 + m/12)."""
+    planted = syn.planted_votes(10, 20, 150, n_opinion_groups=5, noise=0.1, seed=3)
+    assert syn.opinion_groups(planted.V).k <= 2
+    assert [syn.max_groups(m) for m in (3, 10, 24, 36, 1000)] == [2, 2, 4, 5, 5]
+
+
+def test_one_or_two_outliers_are_no_opinion_group_and_veto_no_consensus():
+    """124 participants gave groups of 61, 44, 1 and 1, and an empty consensus although every
+    group agreed on 48 positions: two people voting against everyone are not a group."""
+    V, planted = planted_three_groups()
+    contrarians = np.where(np.isnan(V[:2]), np.nan, -V[:2])  # against the room on everything
+    og = syn.opinion_groups(np.vstack([V, contrarians[:, ::-1]]))
+    assert og.sizes.min() >= syn.min_group_size(len(V) + 2)
+    assert og.consensus and set(og.consensus) <= set(planted.consensus)
+
+
+def test_a_group_that_hardly_voted_on_a_position_abstains_instead_of_vetoing_it():
+    agree = np.array([[30.0, 30.0], [20.0, 20.0], [0.0, 1.0]])
+    votes = np.array([[30.0, 30.0], [20.0, 20.0], [1.0, 2.0]])
+    sizes = np.array([30, 20, 3])
+    kept = syn._opinion_consensus(agree, votes, sizes, np.array([0.9, 0.8]), syn.MIN_AGREE, 5)
+    assert kept == [0, 1]
+    # ...but a position only a small group has voted on is nobody's consensus.
+    votes[:2, 1] = agree[:2, 1] = 0
+    kept = syn._opinion_consensus(agree, votes, sizes, np.array([0.9, 0.8]), syn.MIN_AGREE, 5)
+    assert kept == [0]
+
+
+@pytest.mark.parametrize(
+    ("n", "opinions", "density", "seed"),
+    [(30, 3, 0.6, 1), (30, 4, 0.3, 1), (30, 4, 0.6, 1), (124, 3, 0.3, 2)],
+)
+def test_the_number_of_opinion_groups_does_not_depend_on_the_seed(n, opinions, density, seed):
+    """Conversations whose number of groups changed with the seed (0-4) with 4 restarts."""
+    planted = syn.planted_votes(
+        n, 40, int(n * 40 * density), n_opinion_groups=opinions, noise=0.25, seed=seed
+    )
+    found = [syn.opinion_groups(planted.V, seed=s) for s in range(5)]
+    assert len({og.k for og in found}) == 1
+    assert min(adjusted_rand_score(found[0].labels, og.labels) for og in found) >= 0.9
 
 
 # --- themes ---------------------------------------------------------------------------------
@@ -474,6 +522,7 @@ def test_bench_synthesis_command_prints_its_table():
     table = out.getvalue()
     assert "2,000     1,000   200,000" in table
     assert table.rstrip().endswith("3")  # k: the three planted opinion groups
+    assert "cold" in table and "warm" in table  # themes computed, then remembered
 
 
 def test_themes_are_remembered_for_the_same_texts_and_redone_for_new_ones():

@@ -23,7 +23,7 @@ Deliberate differences (docs/synthesis.md explains why each is better for breako
    agree >= 0.6 on >= 3 votes each), ranked by group-aware consensus.
    test_polis_majority_consensus_differs_deliberately shows a case.
 2. k-means initialisation. Pol.is (and red-dwarf's ``init="polis"``) starts k-means from the
-   first distinct points in sorted order, one run; we use k-means++ with 4 seeded runs. With
+   first distinct points in sorted order, one run; we use k-means++ with 4 to 16 seeded runs. With
    unequal groups Pol.is's start lands in worse optima, and silhouette then picks the wrong k.
    test_polis_kmeans_init_differs_deliberately shows a case.
 3. Representative statements are agree-only, with no "best agree" filler (a group gets none

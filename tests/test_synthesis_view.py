@@ -157,7 +157,8 @@ def test_a_table_row_shows_every_figure_of_its_position(client, room, organizer)
         'by all who trade, not …"' in row
     )
     assert "> position: &lt;b&gt;Trade&lt;/b&gt; rules should be written by…</span>" in row
-    assert f"{room.group.name} · What contributes to current trends? · § " in row
+    heading = "What contributes to current trends?"
+    assert f"<bdi>{room.group.name}</bdi> · <bdi>{heading}</bdi> · § " in row
     assert "<strong>in plenary</strong>" in row and "Leave plenary" in row
     assert 'aria-label="2 agree, 1 disagree, 1 pass"' in row
     assert 'style="width: 40%"' in row  # 2 agree of 4 votes, drawn on a bar of at least 5

@@ -84,9 +84,18 @@ def _time_stages(V, breakout, texts) -> dict[str, float]:
         v, seed=0, min_votes=syn.POLIS_MIN_VOTES, pick_max=syn.PICK_MAX, min_agree=syn.MIN_AGREE
     )
     t3 = clock()
+    syn._remembered_themes.cache_clear()  # cold: as the first synthesis of new texts
     syn.themes(texts, seed=0)
     t4 = clock()
-    return {"stats": t1 - t0, "consensus": t2 - t1, "opinion": t3 - t2, "themes": t4 - t3}
+    syn.themes(texts, seed=0)  # warm: the same texts again, as a refresh without new posts
+    t5 = clock()
+    return {
+        "stats": t1 - t0,
+        "consensus": t2 - t1,
+        "opinion": t3 - t2,
+        "themes": t4 - t3,
+        "themes warm": t5 - t4,
+    }
 
 
 class Command(BaseCommand):
@@ -104,26 +113,33 @@ class Command(BaseCommand):
         )
         out(f"cpus: {os.cpu_count()}  OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '')}")
         out(f"thread pools: {blas}")
-        out(f"median of {repeat} runs, seconds")
+        out(f"median of {repeat} runs, seconds; cold: themes computed, warm: remembered")
         header = (
             f"{'scale':>5} {'particip.':>9} {'positions':>9} {'votes':>9} "
-            f"{'total':>7} {'stats':>7} {'consens.':>8} {'opinion':>7} {'themes':>7}  k"
+            f"{'cold':>7} {'warm':>7} {'stats':>7} {'consens.':>8} {'opinion':>7} "
+            f"{'themes':>7} {'warm':>7}  k"
         )
         out(header)
         for s in scale:
             planted, texts = session_at(s)
             V, breakout = planted.V, planted.breakout
-            totals, stages = [], []
+            cold, warm, stages = [], [], []
             for _ in range(repeat):
+                # Cold: themes computed (the first synthesis after a post); warm: themes
+                # remembered (a refresh after votes only), which is most refreshes.
+                syn._remembered_themes.cache_clear()
                 start = time.perf_counter()
+                syn.synthesize(V, breakout, BREAKOUT_GROUPS, texts)
+                middle = time.perf_counter()
                 result = syn.synthesize(V, breakout, BREAKOUT_GROUPS, texts)
-                totals.append(time.perf_counter() - start)
+                cold.append(middle - start)
+                warm.append(time.perf_counter() - middle)
                 stages.append(time_stages(V, breakout, texts))
             med = {key: statistics.median(st[key] for st in stages) for key in stages[0]}
             n_votes = int(np.count_nonzero(~np.isnan(V)))
             out(
                 f"{s:>5} {V.shape[0]:>9,} {V.shape[1]:>9,} {n_votes:>9,} "
-                f"{statistics.median(totals):>7.3f} {med['stats']:>7.3f} "
-                f"{med['consensus']:>8.3f} {med['opinion']:>7.3f} {med['themes']:>7.3f}"
-                f"  {result.opinion.k}"
+                f"{statistics.median(cold):>7.3f} {statistics.median(warm):>7.3f} "
+                f"{med['stats']:>7.3f} {med['consensus']:>8.3f} {med['opinion']:>7.3f} "
+                f"{med['themes']:>7.3f} {med['themes warm']:>7.3f}  {result.opinion.k}"
             )
