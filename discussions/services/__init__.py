@@ -89,6 +89,10 @@ from discussions.services.paper_import import (
     set_framing,
     set_section_level,
 )
+from discussions.services.polis_interop import (
+    export_polis_conversation,
+    import_polis_conversation,
+)
 from discussions.services.room import post_position
 from discussions.services.sessions import (
     INVITE_ONLY,
@@ -153,9 +157,11 @@ __all__ = [
     "cast_votes",
     "create_session",
     "edit_question",
+    "export_polis_conversation",
     "find_session",
     "invite_facilitator",
     "import_paper",
+    "import_polis_conversation",
     "join_session",
     "merge_section_into_previous",
     "move_question",
