@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -391,6 +392,7 @@ def opinion_groups(
     min_votes: int = POLIS_MIN_VOTES,
     pick_max: int = PICK_MAX,
     min_agree: float = MIN_AGREE,
+    previous: np.ndarray | None = None,
 ) -> OpinionGroups:
     """Project participants to 2D, cluster those with enough votes, describe each group.
 
@@ -407,23 +409,42 @@ def opinion_groups(
       Groups are renumbered largest first.
     - Per group, representative positions and, across groups, consensus positions: see
       ``_representative`` and ``_opinion_consensus``.
+    - ``previous``: each participant's group at the last refresh (-1: none, or new), so that
+      a live session's groups do not flicker as votes arrive: the previous number of groups
+      is kept while its silhouette is within SILHOUETTE_MARGIN of the best, and each group
+      keeps its number (and colour) when most of its people are still in it.
     """
     v = _votes(V)
     with _one_thread():
         return _opinion_groups(
-            v, seed=seed, min_votes=min_votes, pick_max=pick_max, min_agree=min_agree
+            v,
+            seed=seed,
+            min_votes=min_votes,
+            pick_max=pick_max,
+            min_agree=min_agree,
+            previous=previous,
         )
 
 
 def _opinion_groups(
-    v: _Votes, *, seed: int, min_votes: int, pick_max: int, min_agree: float
+    v: _Votes,
+    *,
+    seed: int,
+    min_votes: int,
+    pick_max: int,
+    min_agree: float,
+    previous: np.ndarray | None = None,
 ) -> OpinionGroups:
     n_voted = np.bincount(v.rows, minlength=v.n_participants)
     n_voted_positions = int(np.count_nonzero(np.bincount(v.cols, minlength=v.n_positions)))
     coords = _project(v, seed=seed)
     threshold = max(1, min(min_votes, n_voted_positions))
     clusterable = np.flatnonzero(n_voted >= threshold)
-    sub_labels, k = _kmeans_by_silhouette(coords[clusterable], seed=seed)
+    before = None if previous is None else np.asarray(previous, dtype=np.int64)[clusterable]
+    keep_k = None if before is None or not (before >= 0).any() else int(before.max()) + 1
+    sub_labels, k = _kmeans_by_silhouette(coords[clusterable], seed=seed, keep_k=keep_k)
+    if before is not None:
+        sub_labels = _matched_labels(sub_labels, k, before)
     labels = np.full(v.n_participants, -1, dtype=np.int64)
     labels[clusterable] = sub_labels
     sizes = np.bincount(labels[labels >= 0], minlength=k).astype(np.int64)
@@ -466,7 +487,9 @@ def _project(v: _Votes, *, seed: int = 0, exact: bool | None = None) -> np.ndarr
     return coords
 
 
-def _kmeans_by_silhouette(X: np.ndarray, *, seed: int) -> tuple[np.ndarray, int]:
+def _kmeans_by_silhouette(
+    X: np.ndarray, *, seed: int, keep_k: int | None = None
+) -> tuple[np.ndarray, int]:
     """Labels (largest group 0) and k: k-means for each k allowed, the best silhouette wins.
 
     k runs from 2 to max_groups(m): as Pol.is, a few participants make at most two groups,
@@ -474,7 +497,8 @@ def _kmeans_by_silhouette(X: np.ndarray, *, seed: int) -> tuple[np.ndarray, int]
     considered: one or two outliers as "groups" say nothing about the room and would veto
     what everyone else agrees on. k-means restarts up to 16 times (KMEANS_RESTARTS) so that
     the seed hardly matters; a larger k must beat a smaller one's silhouette by SILHOUETTE_MARGIN,
-    so that near-ties do not flip the number of groups between seeds or refreshes.
+    so that near-ties do not flip the number of groups between seeds or refreshes; and
+    ``keep_k`` (the last refresh's k) stays while within that margin of the best.
     Silhouette needs 2 <= k <= n - 1 and at least k distinct points; where no k qualifies
     (0-2 participants, everyone identical) everybody clustered is one group.
     """
@@ -488,6 +512,7 @@ def _kmeans_by_silhouette(X: np.ndarray, *, seed: int) -> tuple[np.ndarray, int]
     sample = _silhouette_sample(m, seed)
     smallest = min_group_size(m)
     restarts = max(KMEANS_RESTARTS[0], min(KMEANS_RESTARTS[1], KMEANS_POINTS // m))
+    kept = None
     for k in ks:
         labels = KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit_predict(X)
         if np.bincount(labels, minlength=k).min() < smallest:
@@ -496,9 +521,35 @@ def _kmeans_by_silhouette(X: np.ndarray, *, seed: int) -> tuple[np.ndarray, int]
         if not 2 <= n_labels <= len(sample) - 1:
             continue
         score = float(silhouette_score(X[sample], labels[sample]))
+        if k == keep_k:
+            kept = (labels, score)
         if score > best_score + (SILHOUETTE_MARGIN if best_k > 1 else 0.0):
             best_labels, best_k, best_score = labels, k, score
+    if kept is not None and kept[1] >= best_score - SILHOUETTE_MARGIN:
+        best_labels, best_k = kept[0], keep_k
     return _canonical_labels(best_labels, best_k), best_k
+
+
+def _matched_labels(labels: np.ndarray, k: int, before: np.ndarray) -> np.ndarray:
+    """The groups renumbered to keep the last refresh's numbers: each group takes the number
+    of the previous group it shares most people with (an assignment maximising the people
+    who keep their number); groups left over take the numbers left, largest first."""
+    known = before >= 0
+    if k == 0 or not known.any():
+        return labels
+    n_before = int(before[known].max()) + 1
+    overlap = np.zeros((k, n_before), dtype=np.int64)
+    np.add.at(overlap, (labels[known], before[known]), 1)
+    rows, cols = linear_sum_assignment(overlap, maximize=True)
+    number = np.full(k, -1, dtype=np.int64)
+    for group, old in zip(rows, cols, strict=True):
+        if overlap[group, old] > 0 and old < k:
+            number[group] = old
+    free = iter(sorted(set(range(k)) - set(number[number >= 0].tolist())))
+    for group in range(k):  # labels are canonical: group 0 is the largest
+        if number[group] < 0:
+            number[group] = next(free)
+    return number[labels]
 
 
 def max_groups(m: int) -> int:
@@ -772,10 +823,12 @@ def synthesize(
     *,
     languages: list[str] | None = None,
     seed: int = 0,
+    previous: np.ndarray | None = None,
 ) -> Synthesis:
     """All of the synthesis in one call (the view's entry point); one scan of V.
 
-    ``languages``: each position's author's page language, for its themes (see themes).
+    ``languages``: each position's author's page language, for its themes (see themes);
+    ``previous``: each participant's opinion group at the last refresh (see opinion_groups).
     """
     v = _votes(V)
     b = _breakout(breakout, v.n_participants, n_groups)
@@ -783,11 +836,18 @@ def synthesize(
         raise ValueError(f"{len(texts)} texts for {v.n_positions} positions")
     given = _languages_for(texts, languages)
     with _one_thread():
-        return _synthesize(v, b, n_groups, texts, list(given), seed=seed)
+        return _synthesize(v, b, n_groups, texts, list(given), seed=seed, previous=previous)
 
 
 def _synthesize(
-    v: _Votes, b: np.ndarray, n_groups: int, texts: list[str], languages: list[str], *, seed: int
+    v: _Votes,
+    b: np.ndarray,
+    n_groups: int,
+    texts: list[str],
+    languages: list[str],
+    *,
+    seed: int,
+    previous: np.ndarray | None = None,
 ) -> Synthesis:
     gs = _group_stats(v, b, n_groups)
     cons = _consensus(gs)
@@ -802,7 +862,12 @@ def _synthesize(
         most_divisive=_most_divisive(div, MIN_SPREAD, LIST_LIMIT),
         backed_by_one_group=_backed_by_one_group(gs, MIN_BACKING, MIN_GROUP_VOTES, LIST_LIMIT),
         opinion=_opinion_groups(
-            v, seed=seed, min_votes=POLIS_MIN_VOTES, pick_max=PICK_MAX, min_agree=MIN_AGREE
+            v,
+            seed=seed,
+            min_votes=POLIS_MIN_VOTES,
+            pick_max=PICK_MAX,
+            min_agree=MIN_AGREE,
+            previous=previous,
         ),
         themes=themes(texts, languages=languages, seed=seed),
     )

@@ -536,3 +536,37 @@ def test_themes_are_remembered_for_the_same_texts_and_redone_for_new_ones():
     changed = syn.themes([*texts, "Alliances deter war"])
     assert syn._remembered_themes.cache_info().misses == 2
     assert sum(len(t.positions) for t in changed) == 5
+
+
+# --- opinion groups in a live session: no flicker between refreshes --------------------------
+
+
+def test_each_opinion_group_keeps_its_number_from_the_last_refresh():
+    V, _planted = planted_three_groups()
+    first = syn.opinion_groups(V)
+    swapped = np.choose(first.labels, [1, 2, 0])  # as if the last refresh had numbered so
+    again = syn.opinion_groups(V, previous=swapped)
+    assert again.labels.tolist() == swapped.tolist()
+    assert again.sizes.tolist() == np.bincount(swapped).tolist()
+
+
+def test_new_votes_do_not_renumber_the_groups():
+    V, _planted = planted_three_groups()
+    first = syn.opinion_groups(V)
+    rng = np.random.default_rng(5)
+    later = V.copy()
+    unseen = np.argwhere(np.isnan(later))
+    for row, col in unseen[rng.choice(len(unseen), size=200, replace=False)]:
+        later[row, col] = rng.choice([A, D])  # a few minutes of votes, at random
+    again = syn.opinion_groups(later, previous=first.labels)
+    assert np.mean(again.labels == first.labels) >= 0.9
+
+
+def test_the_last_refreshs_number_of_groups_stays_while_it_is_nearly_as_good():
+    """Two k nearly tied: the seed alone picked one or the other; the last refresh's stays."""
+    planted = syn.planted_votes(30, 40, 720, n_opinion_groups=3, noise=0.25, seed=2)
+    seeds = {seed: syn.opinion_groups(planted.V, seed=seed) for seed in (0, 1)}
+    assert seeds[0].k != seeds[1].k  # the near-tie
+    kept = syn.opinion_groups(planted.V, seed=1, previous=seeds[0].labels)
+    assert kept.k == seeds[0].k
+    assert adjusted_rand_score(kept.labels, seeds[0].labels) >= 0.8

@@ -562,3 +562,23 @@ def test_dissent_quotes_a_sentence_raised_in_two_groups_once(room, organizer):
     for position in twice:
         make_vote(dan, position, AGREE)
     assert services.default_dissent([source]).count("Reform it.") == 1
+
+
+def test_each_computation_starts_from_the_last_ones_opinion_groups(room, monkeypatch):
+    """So that a live session's groups keep their numbers and colours between refreshes."""
+    position = make_position(room.ada, "One")
+    make_vote(room.ben, position, AGREE)
+    given = []
+    real = synthesis.synthesize
+
+    def synthesize(*args, previous, **kwargs):
+        given.append(previous.copy())
+        result = real(*args, previous=previous, **kwargs)
+        result.opinion.labels[:] = [1, 0, 1]  # as a computation may number them
+        return result
+
+    monkeypatch.setattr(synthesis, "synthesize", synthesize)
+    synthesis_views._numbers(room.session, None)
+    synthesis_views._numbers(room.session, None)
+    assert given[0].tolist() == [-1, -1, -1]  # nothing remembered yet
+    assert given[1].tolist() == [1, 0, 1]

@@ -347,9 +347,18 @@ def render_results(
 
 def _numbers(session: Session, prompt: Prompt | None) -> dict:
     m = matrix.session_matrix(session, prompt.pk if prompt else None)
+    key = _last_groups_key(session, prompt)
+    last = _last_groups(key)
     result = synthesis.synthesize(
-        m.V, m.breakout, max(m.n_groups, 1), m.texts, languages=m.languages, seed=0
+        m.V,
+        m.breakout,
+        max(m.n_groups, 1),
+        m.texts,
+        languages=m.languages,
+        seed=0,
+        previous=np.array([last.get(int(pk), -1) for pk in m.participant_ids], dtype=np.int64),
     )
+    _remember_groups(key, m.participant_ids, result.opinion.labels)
     rows = _rows(m, result)
     return {
         "groups": m.groups,
@@ -366,6 +375,33 @@ def _numbers(session: Session, prompt: Prompt | None) -> dict:
         "votes": int(np.count_nonzero(~np.isnan(m.V))),
         "computed_at": timezone.now(),
     }
+
+
+# How long a session's opinion groups are remembered between two computations: a refresh
+# keeps each group's number (and colour) and their count while they still fit the votes.
+LAST_GROUPS_SECONDS = 6 * 3600
+
+
+def _last_groups_key(session: Session, prompt: Prompt | None) -> str:
+    return f"opinion-groups:{session.pk}:{prompt.pk if prompt else 'all'}"
+
+
+def _last_groups(key: str) -> dict[int, int]:
+    """{participant: opinion group} at the last computation, in any process (the cache is
+    Redis in production); empty when forgotten or unreadable."""
+    try:
+        return cache.get(key) or {}
+    except Exception as error:
+        log.warning("Could not read the last opinion groups (%s)", error)
+        return {}
+
+
+def _remember_groups(key: str, participant_ids: np.ndarray, labels: np.ndarray) -> None:
+    groups = dict(zip(participant_ids.tolist(), labels.tolist(), strict=True))
+    try:
+        cache.set(key, groups, timeout=LAST_GROUPS_SECONDS)
+    except Exception as error:
+        log.warning("Could not remember the opinion groups (%s)", error)
 
 
 def _theme(theme: synthesis.Theme, rows: list[dict]) -> dict:
