@@ -9,7 +9,9 @@ particular order, a quoted multi-line body, votes cast twice).
 from __future__ import annotations
 
 import csv
+import io
 import warnings
+import zipfile
 from dataclasses import replace
 from io import StringIO
 from pathlib import Path
@@ -17,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from sklearn.metrics import adjusted_rand_score
 
 from discussions import matrix, polis_data, services
@@ -638,3 +641,36 @@ def test_a_conversation_of_2000_participants_and_100000_votes_imports_every_vote
     assert len(conversation.votes) == pytest.approx(100_000, rel=0.01)
     session = import_files(files_of(conversation))
     assert Vote.objects.filter(position__group__session=session).count() == len(conversation.votes)
+
+
+# --------------------------------------------------------------------------------------------
+# The organizer's download
+
+
+def test_the_organizer_downloads_a_session_as_polis_open_data(organizer_client):
+    conversation, _history, _ = generated(participants=20, comments=8, groups=2, seed=3)
+    session = import_files(files_of(conversation))
+    answer = organizer_client.get(
+        reverse("organizer:export", args=[session.pk]), {"format": "polis"}
+    )
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/zip"
+    assert answer["Content-Disposition"].endswith('-polis.zip"')
+    files = zipfile.ZipFile(io.BytesIO(answer.content))
+    assert sorted(files.namelist()) == [
+        "comments.csv",
+        "participants-votes.csv",
+        "summary.csv",
+        "votes.csv",
+    ]
+    again = polis_data.read_conversation(
+        comments=files.read("comments.csv"), votes=files.read("votes.csv")
+    )
+    assert len(again.comments) == len(conversation.comments)
+    assert len(again.votes) == len(conversation.votes)
+
+
+def test_the_polis_download_is_for_organizers_only(client, outsider_client):
+    session = import_files(files_of(generated(participants=6, comments=3, groups=2, seed=1)[0]))
+    url = reverse("organizer:export", args=[session.pk])
+    assert outsider_client.get(url, {"format": "polis"}).status_code in (302, 403)

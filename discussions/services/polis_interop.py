@@ -33,6 +33,8 @@ topic, its prompts (one a line) as the description.
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 from itertools import islice
 
 import numpy as np
@@ -317,6 +319,17 @@ def export_polis_conversation(session: Session, *, site_url: str = "") -> dict[s
     summary.csv, by name (see the module's docstring). ``site_url`` (``https://host``) is
     put before the session's organizer page in summary.csv's url."""
     return polis_data.write_conversation(session_conversation(session, site_url=site_url))
+
+
+def export_polis_zip(session_id: int, site_url: str = "") -> bytes:
+    """The four files in one zip, as the organizer's page downloads them (from plain values,
+    so that discussions.offload can build it in a process of its own)."""
+    files = export_polis_conversation(Session.objects.get(pk=session_id), site_url=site_url)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(files.items()):
+            archive.writestr(name, data)
+    return buffer.getvalue()
 
 
 def session_conversation(session: Session, *, site_url: str = "") -> Conversation:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from discussions import exports, offload, papers, services
 from discussions.models import BreakoutGroup, Paper, Prompt, Question, Section, Session
+from discussions.services import polis_interop
 from discussions.views.access import organizer_required
 from discussions.views.params import as_id, as_ids
 from discussions.views.participant import join_path
@@ -560,6 +561,8 @@ def export(request: HttpRequest, session_id: int) -> HttpResponse:
     """Download a session's export, at any time, live sessions included."""
     session = get_object_or_404(Session, pk=session_id)
     format = request.GET.get("format", "md")
+    if format == "polis":  # the whole session, as Pol.is's open data (docs/exports.md)
+        return _polis_export(request, session)
     if format not in exports.FORMATS:
         return HttpResponse(_("Unknown export format."), status=400, content_type="text/plain")
     group_id = request.GET.get("group", "")
@@ -576,4 +579,13 @@ def export(request: HttpRequest, session_id: int) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     stem = slugify(f"{session.code} {group.name if group else session.name}") or session.code
     response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
+    return response
+
+
+def _polis_export(request: HttpRequest, session: Session) -> HttpResponse:
+    site = request.build_absolute_uri("/").rstrip("/")
+    data = offload.run(polis_interop.export_polis_zip, session.pk, site)
+    response = HttpResponse(data, content_type="application/zip")
+    stem = slugify(f"{session.code} {session.name}") or session.code
+    response["Content-Disposition"] = f'attachment; filename="{stem}-polis.zip"'
     return response
