@@ -58,8 +58,9 @@ import codecs
 import csv
 import functools
 import io
+import re
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -125,8 +126,88 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _CONSISTENT = 0.9
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for the translation catalogues (makemessages knows the name) and
+    leaves it in English: it is translated where it is shown (as papers.py does)."""
+    return message
+
+
+def _same(value):
+    return value
+
+
+def english_number(value: int | float) -> str:
+    """A number as the English messages write it: 2,147,483,647 and 2.0."""
+    return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+
+
+def _render(
+    message: str,
+    params: Mapping[str, object],
+    translate: Callable[[str], str],
+    number: Callable[[int | float], str],
+) -> str:
+    def shown(value: object) -> object:
+        if isinstance(value, Message):
+            return value.render(translate, number)
+        if isinstance(value, list):  # of Messages, as a list in a sentence
+            return ", ".join(str(shown(item)) for item in value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return number(value)
+        return value
+
+    text = translate(message)
+    if params:
+        text %= {key: shown(value) for key, value in params.items()}
+    # One line, but French's no-break spaces (before ":" and ";") kept.
+    return _SPACES.sub(" ", str(text)).strip(" ")
+
+
+_SPACES = re.compile(r"[ \t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]+")
+
+
+class Message(str):
+    """A sentence for a person: the English text (it is a str), with its %-format of named
+    placeholders (``message``, marked with gettext_noop) and the values it names (``params``)
+    kept apart, so that the page showing it can translate it: ``render(gettext, number)``.
+    Numbers are written by ``number``; names, file names and quoted cells are strings."""
+
+    message: str
+    params: dict[str, object]
+
+    def __new__(cls, message: str, params: Mapping[str, object] | None = None) -> Message:
+        params = dict(params or {})
+        self = super().__new__(cls, _render(message, params, _same, english_number))
+        self.message = str(message)
+        self.params = params
+        return self
+
+    def render(
+        self,
+        translate: Callable[[str], str] = _same,
+        number: Callable[[int | float], str] = english_number,
+    ) -> str:
+        """The sentence in one line, translated by `translate`, its numbers written by
+        `number`."""
+        return _render(self.message, self.params, translate, number)
+
+
 class PolisDataError(ValueError):
-    """A file that cannot be read as Pol.is open data. str(error) says what, for a person."""
+    """A file that cannot be read as Pol.is open data. str(error) says what, for a person,
+    in English; ``error.render(gettext, number)`` says it in the active language."""
+
+    def __init__(self, message: str, params: Mapping[str, object] | None = None) -> None:
+        self.text = Message(message, params)
+        self.message = self.text.message
+        self.params = self.text.params
+        super().__init__(str(self.text))
+
+    def render(
+        self,
+        translate: Callable[[str], str] = _same,
+        number: Callable[[int | float], str] = english_number,
+    ) -> str:
+        return self.text.render(translate, number)
 
 
 @dataclass(slots=True)
@@ -177,7 +258,7 @@ class Conversation:
     #: Earlier votes that a later one of the same voter on the same comment replaced.
     superseded_votes: int = 0
     #: What reading noticed that a person should know (one sentence each).
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
     @property
     def participant_ids(self) -> list[int]:
@@ -255,13 +336,21 @@ def read_conversation(
     participants = len(conversation.participant_ids)
     if participants > MAX_PARTICIPANTS:
         raise PolisDataError(
-            f"The conversation has {participants:,} participants (authors and voters); "
-            f"at most {MAX_PARTICIPANTS:,} are imported."
+            gettext_noop(
+                "The conversation has %(count)s participants (authors and voters); "
+                "at most %(limit)s are imported."
+            ),
+            {"count": participants, "limit": MAX_PARTICIPANTS},
         )
     if conversation.superseded_votes:
         conversation.notes.append(
-            f"{conversation.superseded_votes:,} earlier votes were replaced by the same "
-            "voter's later vote on the same comment: the latest vote counts."
+            Message(
+                gettext_noop(
+                    "%(count)s earlier votes were replaced by the same voter's later vote on "
+                    "the same comment: the latest vote counts."
+                ),
+                {"count": conversation.superseded_votes},
+            )
         )
     return conversation
 
@@ -272,15 +361,28 @@ def read_comments(data: bytes) -> list[Comment]:
     comments: dict[int, Comment] = {}
     for line, row in table.rows():
         if len(comments) >= MAX_COMMENTS:
-            raise PolisDataError(f"{COMMENTS} has more than {MAX_COMMENTS:,} comments.")
+            raise PolisDataError(
+                gettext_noop("%(file)s has more than %(limit)s comments."),
+                {"file": COMMENTS, "limit": MAX_COMMENTS},
+            )
         comment_id = _id(table.cell(row, "comment-id"), COMMENTS, line, "comment-id")
         if comment_id in comments:
-            raise PolisDataError(f"{COMMENTS} line {line}: comment {comment_id} appears twice.")
+            raise PolisDataError(
+                gettext_noop("%(file)s line %(line)s: comment %(id)s appears twice."),
+                {"file": COMMENTS, "line": str(line), "id": str(comment_id)},
+            )
         moderated = _int(table.cell(row, "moderated"), COMMENTS, line, "moderated")
         if moderated not in (MODERATED_IN, UNMODERATED, MODERATED_OUT):
             raise PolisDataError(
-                f"{COMMENTS} line {line}: moderated is {table.cell(row, 'moderated').strip()!r}; "
-                "Pol.is writes 1 (accepted), 0 (not moderated) or -1 (moderated out)."
+                gettext_noop(
+                    "%(file)s line %(line)s: moderated is %(value)s; Pol.is writes 1 "
+                    "(accepted), 0 (not moderated) or -1 (moderated out)."
+                ),
+                {
+                    "file": COMMENTS,
+                    "line": str(line),
+                    "value": repr(table.cell(row, "moderated").strip()),
+                },
             )
         comments[comment_id] = Comment(
             id=comment_id,
@@ -304,7 +406,10 @@ def read_votes(data: bytes, comment_ids: set[int]) -> tuple[list[Vote], int]:
     unknown: dict[int, int] = {}  # comment id -> first line that votes on it
     for line, row in table.rows():
         if len(times) >= MAX_VOTE_ROWS:
-            raise PolisDataError(f"{VOTES} has more than {MAX_VOTE_ROWS:,} votes.")
+            raise PolisDataError(
+                gettext_noop("%(file)s has more than %(limit)s votes."),
+                {"file": VOTES, "limit": MAX_VOTE_ROWS},
+            )
         comment_id = _id(row[at[0]], VOTES, line, "comment-id")
         voter_id = _id(row[at[1]], VOTES, line, "voter-id")
         vote = _vote(row[at[2]], VOTES, line)
@@ -317,13 +422,22 @@ def read_votes(data: bytes, comment_ids: set[int]) -> tuple[list[Vote], int]:
         values.append(vote)
         times.append(timestamp)
     if unknown:
-        examples = ", ".join(
-            f"comment {cid} (line {line})" for cid, line in sorted(unknown.items())[:5]
-        )
+        examples = [
+            Message(gettext_noop("comment %(id)s (line %(line)s)"), {"id": str(c), "line": str(n)})
+            for c, n in sorted(unknown.items())[:5]
+        ]
         raise PolisDataError(
-            f"{VOTES} has votes on {len(unknown):,} comments that {COMMENTS} does not have: "
-            f"{examples}{', …' if len(unknown) > 5 else ''}. Are the two files from the "
-            "same conversation?"
+            gettext_noop(
+                "%(file)s has votes on %(count)s comments that %(other)s does not have: "
+                "%(examples)s%(more)s. Are the two files from the same conversation?"
+            ),
+            {
+                "file": VOTES,
+                "other": COMMENTS,
+                "count": len(unknown),
+                "examples": examples,
+                "more": ", …" if len(unknown) > 5 else "",
+            },
         )
     c, v = np.frombuffer(comments, np.int64), np.frombuffer(voters, np.int64)
     x, t = np.frombuffer(values, np.int8), np.frombuffer(times, np.int64)
@@ -362,16 +476,22 @@ def read_participants_votes(data: bytes, comment_ids: set[int]) -> ParticipantsV
     fixed = len(PARTICIPANT_COLUMNS)
     if tuple(header[:fixed]) != PARTICIPANT_COLUMNS:
         raise PolisDataError(
-            f"{PARTICIPANTS_VOTES} should start with the columns "
-            f"{','.join(PARTICIPANT_COLUMNS)}, then one column per comment id."
+            gettext_noop(
+                "%(file)s should start with the columns %(columns)s, then one column per "
+                "comment id."
+            ),
+            {"file": PARTICIPANTS_VOTES, "columns": ",".join(PARTICIPANT_COLUMNS)},
         )
     columns = []
     for name in header[fixed:]:
         comment_id = _id(name, PARTICIPANTS_VOTES, 1, "column")
         if comment_id not in comment_ids:
             raise PolisDataError(
-                f"{PARTICIPANTS_VOTES} has a column for comment {comment_id}, which "
-                f"{COMMENTS} does not have. Are the files from the same conversation?"
+                gettext_noop(
+                    "%(file)s has a column for comment %(id)s, which %(other)s does not have. "
+                    "Are the files from the same conversation?"
+                ),
+                {"file": PARTICIPANTS_VOTES, "id": str(comment_id), "other": COMMENTS},
             )
         columns.append(comment_id)
     group_ids: dict[int, int] = {}
@@ -381,12 +501,14 @@ def read_participants_votes(data: bytes, comment_ids: set[int]) -> ParticipantsV
         pid = _id(row[0], PARTICIPANTS_VOTES, line, "participant")
         if pid in seen:
             raise PolisDataError(
-                f"{PARTICIPANTS_VOTES} line {line}: participant {pid} appears twice."
+                gettext_noop("%(file)s line %(line)s: participant %(id)s appears twice."),
+                {"file": PARTICIPANTS_VOTES, "line": str(line), "id": str(pid)},
             )
         seen.add(pid)
         if len(seen) > MAX_PARTICIPANTS:
             raise PolisDataError(
-                f"{PARTICIPANTS_VOTES} has more than {MAX_PARTICIPANTS:,} participants."
+                gettext_noop("%(file)s has more than %(limit)s participants."),
+                {"file": PARTICIPANTS_VOTES, "limit": MAX_PARTICIPANTS},
             )
         if row[1].strip():
             group_ids[pid] = _id(row[1], PARTICIPANTS_VOTES, line, "group-id")
@@ -453,20 +575,42 @@ def _check_signs(conversation: Conversation, shown: ParticipantsVotes, invert: b
     if invert is None and opposite > same and opposite >= _CONSISTENT * compared:
         decided = True
         conversation.notes.append(
-            f"{VOTES} writes agree as -1 (as some Pol.is servers did): its votes were read "
-            f"the other way round, as {PARTICIPANTS_VOTES} shows them."
+            Message(
+                gettext_noop(
+                    "%(file)s writes agree as -1 (as some Pol.is servers did): its votes were "
+                    "read the other way round, as %(other)s shows them."
+                ),
+                {"file": VOTES, "other": PARTICIPANTS_VOTES},
+            )
         )
     agreeing = opposite if decided else same
     if compared and agreeing < _CONSISTENT * compared:
         raise PolisDataError(
-            f"{VOTES} and {PARTICIPANTS_VOTES} disagree on {compared - agreeing:,} of the "
-            f"{compared:,} votes both show. Are they from the same conversation and the same "
-            "export?"
+            gettext_noop(
+                "%(file)s and %(other)s disagree on %(count)s of the %(total)s votes both show. "
+                "Are they from the same conversation and the same export?"
+            ),
+            {
+                "file": VOTES,
+                "other": PARTICIPANTS_VOTES,
+                "count": compared - agreeing,
+                "total": compared,
+            },
         )
     if compared and agreeing < compared:
         conversation.notes.append(
-            f"{PARTICIPANTS_VOTES} differs from {VOTES} on {compared - agreeing:,} of "
-            f"{compared:,} votes (an export taken at another moment?): {VOTES} was used."
+            Message(
+                gettext_noop(
+                    "%(file)s differs from %(other)s on %(count)s of %(total)s votes (an export "
+                    "taken at another moment?): %(other)s was used."
+                ),
+                {
+                    "file": PARTICIPANTS_VOTES,
+                    "other": VOTES,
+                    "count": compared - agreeing,
+                    "total": compared,
+                },
+            )
         )
     return decided
 
@@ -479,7 +623,8 @@ def _reader(data: bytes, name: str):
     limit = MAX_BYTES[name]
     if len(data) > limit:
         raise PolisDataError(
-            f"{name} is {len(data) / _MB:,.1f} MB; at most {limit // _MB} MB is read."
+            gettext_noop("%(file)s is %(size)s MB; at most %(limit)s MB is read."),
+            {"file": name, "size": round(len(data) / _MB, 1), "limit": limit // _MB},
         )
     _check_utf8(data, name)
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
@@ -495,7 +640,8 @@ def _check_utf8(data: bytes, name: str) -> None:
         except UnicodeDecodeError as error:
             where = start + error.start
             raise PolisDataError(
-                f"{name} is not UTF-8 text (byte {where:,} cannot be read)."
+                gettext_noop("%(file)s is not UTF-8 text (byte %(byte)s cannot be read)."),
+                {"file": name, "byte": where},
             ) from None
 
 
@@ -503,10 +649,14 @@ def _header(reader, name: str, expected: Iterable[str]) -> list[str]:
     try:
         header = next(reader, None)
     except csv.Error as error:
-        raise PolisDataError(f"{name} line 1: {error}.") from None
+        raise PolisDataError(
+            gettext_noop("%(file)s line %(line)s: %(error)s."),
+            {"file": name, "line": "1", "error": str(error)},
+        ) from None
     if not header:
         raise PolisDataError(
-            f"{name} is empty: it should start with the header {','.join(expected)}."
+            gettext_noop("%(file)s is empty: it should start with the header %(header)s."),
+            {"file": name, "header": ",".join(expected)},
         )
     return [column.strip() for column in header]
 
@@ -519,11 +669,17 @@ def _records(reader, name: str, width: int | None) -> Iterator[tuple[int, list[s
                 continue
             if width is not None and len(row) != width:
                 raise PolisDataError(
-                    f"{name} line {reader.line_num} has {len(row)} fields; the header has {width}."
+                    gettext_noop(
+                        "%(file)s line %(line)s has %(count)s fields; the header has %(width)s."
+                    ),
+                    {"file": name, "line": str(reader.line_num), "count": len(row), "width": width},
                 )
             yield reader.line_num, row
     except csv.Error as error:
-        raise PolisDataError(f"{name} line {reader.line_num}: {error}.") from None
+        raise PolisDataError(
+            gettext_noop("%(file)s line %(line)s: %(error)s."),
+            {"file": name, "line": str(reader.line_num), "error": str(error)},
+        ) from None
 
 
 class _Table:
@@ -536,12 +692,23 @@ class _Table:
         missing = [column for column in required if column not in header]
         if missing:
             raise PolisDataError(
-                f"{name} has no column {', '.join(missing)}: its header is "
-                f"{','.join(header)}; Pol.is open data's is {','.join(full)}."
+                gettext_noop(
+                    "%(file)s has no column %(missing)s: its header is %(header)s; Pol.is open "
+                    "data's is %(expected)s."
+                ),
+                {
+                    "file": name,
+                    "missing": ", ".join(missing),
+                    "header": ",".join(header),
+                    "expected": ",".join(full),
+                },
             )
         doubled = sorted({c for c in header if header.count(c) > 1 and c in full})
         if doubled:
-            raise PolisDataError(f"{name} has the column {', '.join(doubled)} twice.")
+            raise PolisDataError(
+                gettext_noop("%(file)s has the column %(columns)s twice."),
+                {"file": name, "columns": ", ".join(doubled)},
+            )
         self.width = len(header)
         self.index = {column: header.index(column) for column in full if column in header}
 
@@ -559,15 +726,29 @@ def _int(value: str, name: str, line: int | None, column: str) -> int:
     try:
         return int(cell)
     except ValueError:
-        where = f"{name} line {line}" if line is not None else name
-        raise PolisDataError(f"{where}: {column} is {cell!r}, not a whole number.") from None
+        params = {"file": name, "column": column, "value": repr(cell)}
+        if line is None:
+            raise PolisDataError(
+                gettext_noop("%(file)s: %(column)s is %(value)s, not a whole number."), params
+            ) from None
+        raise PolisDataError(
+            gettext_noop("%(file)s line %(line)s: %(column)s is %(value)s, not a whole number."),
+            {**params, "line": str(line)},
+        ) from None
 
 
 def _id(value: str, name: str, line: int, column: str) -> int:
     number = _int(value, name, line, column)
     if not 0 <= number < _MAX_ID:
         raise PolisDataError(
-            f"{name} line {line}: {column} is {number}; ids are 0 to {_MAX_ID - 1:,}."
+            gettext_noop("%(file)s line %(line)s: %(column)s is %(value)s; ids are 0 to %(max)s."),
+            {
+                "file": name,
+                "line": str(line),
+                "column": column,
+                "value": str(number),
+                "max": _MAX_ID - 1,
+            },
         )
     return number
 
@@ -584,8 +765,11 @@ def _vote(value: str, name: str, line: int) -> int:
         vote = _VOTE_VALUES.get(value.strip())
     if vote is None:
         raise PolisDataError(
-            f"{name} line {line}: the vote is {value.strip()!r}; Pol.is writes 1 (agree), -1 "
-            "(disagree) or 0 (pass)."
+            gettext_noop(
+                "%(file)s line %(line)s: the vote is %(value)s; Pol.is writes 1 (agree), -1 "
+                "(disagree) or 0 (pass)."
+            ),
+            {"file": name, "line": str(line), "value": repr(value.strip())},
         )
     return vote
 
@@ -598,7 +782,10 @@ _MAX_ID = 2**31
 def _timestamp(value: str, name: str, line: int) -> int:
     number = _int(value, name, line, "timestamp")
     if number < 0:
-        raise PolisDataError(f"{name} line {line}: the timestamp {number} is before 1970.")
+        raise PolisDataError(
+            gettext_noop("%(file)s line %(line)s: the timestamp %(value)s is before 1970."),
+            {"file": name, "line": str(line), "value": str(number)},
+        )
     return number if number > _MS_FROM else number * 1000
 
 

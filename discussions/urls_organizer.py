@@ -7,6 +7,7 @@ app_name = "organizer"
 urlpatterns = [
     path("", organizer.home, name="home"),
     path("papers/upload", organizer.upload, name="upload"),
+    path("sessions/import-polis", organizer.import_polis, name="import_polis"),
     path("papers/<int:paper_id>/", organizer.paper_detail, name="paper"),
     path("papers/<int:paper_id>/title", organizer.rename_paper, name="rename_paper"),
     path("papers/<int:paper_id>/publish", organizer.publish, name="publish"),

@@ -674,3 +674,90 @@ def test_the_polis_download_is_for_organizers_only(client, outsider_client):
     session = import_files(files_of(generated(participants=6, comments=3, groups=2, seed=1)[0]))
     url = reverse("organizer:export", args=[session.pk])
     assert outsider_client.get(url, {"format": "polis"}).status_code in (302, 403)
+
+
+# --------------------------------------------------------------------------------------------
+# The organizer's import form
+
+
+def polis_upload(files: dict[str, bytes], **fields):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    form = {
+        "comments": SimpleUploadedFile("comments.csv", files[polis_data.COMMENTS], "text/csv"),
+        "votes": SimpleUploadedFile("votes.csv", files[polis_data.VOTES], "text/csv"),
+        **fields,
+    }
+    for field, file in (
+        ("participants_votes", polis_data.PARTICIPANTS_VOTES),
+        ("summary", polis_data.SUMMARY),
+    ):
+        if file in files:
+            form[field] = SimpleUploadedFile(file, files[file], "text/csv")
+    return form
+
+
+def test_the_organizer_imports_a_conversation_and_lands_on_its_session(organizer_client):
+    home = organizer_client.get(reverse("organizer:home"))
+    assert reverse("organizer:import_polis") in home.content.decode()
+    conversation, history, _ = generated()
+    response = organizer_client.post(
+        reverse("organizer:import_polis"),
+        polis_upload(files_of(conversation, history), name="Alliances, from Pol.is"),
+        follow=True,
+    )
+    session = Session.objects.get()
+    assert response.redirect_chain == [(session.get_absolute_url(), 302)]
+    assert session.name == "Alliances, from Pol.is"
+    assert not session.joining_open
+    assert Participant.objects.filter(session=session).count() == 40
+    assert Vote.objects.filter(position__group__session=session).count() == len(conversation.votes)
+    page = response.content.decode()
+    assert "Imported the Pol.is conversation as the session" in page
+    assert "6 earlier votes were replaced" in page
+
+
+def test_the_import_form_has_a_default_name(organizer_client):
+    conversation, _, _ = generated(participants=10, comments=6, revotes=0)
+    files = files_of(conversation)
+    del files[polis_data.PARTICIPANTS_VOTES]
+    response = organizer_client.post(reverse("organizer:import_polis"), polis_upload(files))
+    session = Session.objects.get()
+    assert response.status_code == 302 and response.url == session.get_absolute_url()
+    assert session.name == "Alliances"  # summary.csv's topic
+    del files[polis_data.SUMMARY]
+    organizer_client.post(reverse("organizer:import_polis"), polis_upload(files))
+    assert Session.objects.latest("pk").name == polis_interop.DEFAULT_TOPIC
+
+
+def test_a_malformed_votes_file_is_refused_in_the_organizers_language(organizer_client):
+    organizer_client.cookies["django_language"] = "fr"
+    files = {
+        polis_data.COMMENTS: SAMPLE_COMMENTS,
+        polis_data.VOTES: HEADER + b"1403059207919,x,0,0,2\n",
+    }
+    response = organizer_client.post(reverse("organizer:import_polis"), polis_upload(files))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "votes.csv, ligne 2\u00a0: le vote est &#x27;2&#x27;" in page
+    assert "Pol.is écrit 1 (pour), -1 (contre) ou 0 (abstention)." in page
+    assert counts() == (0, 0, 0, 0, 0)
+    assert not Session.objects.exists()
+
+
+def test_an_import_file_over_its_cap_is_refused_before_it_is_read(organizer_client, monkeypatch):
+    monkeypatch.setitem(polis_data.MAX_BYTES, polis_data.VOTES, 1024)
+    files = {polis_data.COMMENTS: SAMPLE_COMMENTS, polis_data.VOTES: SAMPLE_VOTES + b" " * 2048}
+    response = organizer_client.post(reverse("organizer:import_polis"), polis_upload(files))
+    assert response.status_code == 400
+    assert "aria-invalid" in response.content.decode()
+    assert not Session.objects.exists()
+
+
+def test_the_import_is_for_organizers_only(client, outsider_client):
+    conversation, history, _ = generated(participants=10, comments=6)
+    url = reverse("organizer:import_polis")
+    response = outsider_client.post(url, polis_upload(files_of(conversation, history)))
+    assert response.status_code in (302, 403)
+    assert not Session.objects.exists()
+    assert outsider_client.get(url).status_code in (302, 403, 405)

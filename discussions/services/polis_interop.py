@@ -41,7 +41,10 @@ import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connections, router, transaction
 from django.db.models import Max
+from django.utils.formats import number_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from discussions import polis_data
 from discussions.models import (
@@ -115,7 +118,7 @@ def import_polis_conversation(
             invert_votes=invert_votes,
         )
     except PolisDataError as error:
-        raise ServiceError(str(error)) from error
+        raise ServiceError(error.render(_, number)) from error
     return import_conversation(
         conversation=conversation,
         name=name,
@@ -140,9 +143,9 @@ def import_conversation(
     """import_polis_conversation, from a conversation already read."""
     texts = _position_texts(conversation.comments)
     if paper is not None and paper.is_draft:
-        raise ServiceError("Publish the paper before importing a conversation into it.")
+        raise ServiceError(_("Publish the paper before importing a conversation into it."))
     if prompt is not None and (paper is None or prompt.paper_id != paper.pk):
-        raise ServiceError("The prompt must be one of the given paper's.")
+        raise ServiceError(_("The prompt must be one of the given paper's."))
     topic = " ".join(readable(conversation.summary.topic).split()) or DEFAULT_TOPIC
     description = readable(conversation.summary.description).strip()
     name = name if name is not None and name.strip() else _shortened(topic, _MAX_SESSION_NAME)
@@ -180,18 +183,33 @@ def _position_texts(comments: list[Comment]) -> dict[int, str]:
             too_long.append(comment.id)
         texts[comment.id] = text
     if empty:
-        raise ServiceError(f"Comments without text cannot be positions: {_ids(empty)}.")
+        raise ServiceError(
+            # Translators: after the colon, the ids of the comments (of a Pol.is conversation).
+            _("Comments without text cannot be positions: %(ids)s.") % {"ids": _ids(empty)}
+        )
     if too_long:
         raise ServiceError(
-            f"A position holds at most {Position.MAX_LENGTH} characters; these comments are "
-            f"longer: {_ids(too_long)}."
+            _("A position holds at most %(limit)s characters; these comments are longer: %(ids)s.")
+            % {"limit": Position.MAX_LENGTH, "ids": _ids(too_long)}
         )
     return texts
 
 
+def number(value: int | float) -> str:
+    """A number of a polis_data message, in the active language: 2,147,483,647 in English."""
+    if isinstance(value, float):
+        return number_format(value, 1, force_grouping=True)
+    return number_format(value, force_grouping=True)
+
+
 def _ids(ids: list[int]) -> str:
     shown = ", ".join(str(i) for i in ids[:10])
-    return f"{shown}, … ({len(ids)} in all)" if len(ids) > 10 else shown
+    if len(ids) <= 10:
+        return shown
+    return ngettext("%(ids)s, … (%(count)s in all)", "%(ids)s, … (%(count)s in all)", len(ids)) % {
+        "ids": shown,
+        "count": number(len(ids)),
+    }
 
 
 def _shortened(text: str, limit: int) -> str:

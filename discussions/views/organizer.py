@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from discussions import exports, offload, papers, services
+from discussions import exports, offload, papers, polis_data, services
 from discussions.models import BreakoutGroup, Paper, Prompt, Question, Section, Session
 from discussions.services import polis_interop
 from discussions.views.access import organizer_required
@@ -108,15 +108,62 @@ class UploadForm(forms.Form):
     )
 
 
+class PolisImportForm(forms.Form):
+    """A Pol.is conversation's files (compdemocracy/openData's layout), to become a session."""
+
+    comments = forms.FileField(
+        label=polis_data.COMMENTS,  # a file name, the same in every language
+        help_text=gettext_lazy("The conversation's comments."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    votes = forms.FileField(
+        label=polis_data.VOTES,
+        help_text=gettext_lazy("Every vote cast in the conversation."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    participants_votes = forms.FileField(
+        required=False,
+        label=polis_data.PARTICIPANTS_VOTES,
+        help_text=gettext_lazy("Optional: it checks how votes.csv writes agree and disagree."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    summary = forms.FileField(
+        required=False,
+        label=polis_data.SUMMARY,
+        help_text=gettext_lazy("Optional: the conversation's topic and description."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    name = forms.CharField(
+        required=False,
+        max_length=200,
+        label=gettext_lazy("Session name (optional)"),
+        help_text=gettext_lazy("Leave empty to use the conversation's topic."),
+    )
+
+    # The form's file fields and the Pol.is file each one is.
+    FILES = {
+        "comments": polis_data.COMMENTS,
+        "votes": polis_data.VOTES,
+        "participants_votes": polis_data.PARTICIPANTS_VOTES,
+        "summary": polis_data.SUMMARY,
+    }
+
+
 @require_GET
 @organizer_required
 def home(request: HttpRequest) -> HttpResponse:
     return _render_home(request, UploadForm())
 
 
-def _render_home(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
+def _render_home(
+    request: HttpRequest,
+    form: UploadForm,
+    status: int = 200,
+    polis_form: PolisImportForm | None = None,
+) -> HttpResponse:
     context = {
         "form": form,
+        "polis_form": polis_form if polis_form is not None else PolisImportForm(),
         "papers": Paper.objects.annotate(session_count=Count("sessions")),
         "sessions": Session.objects.select_related("paper").annotate(group_count=Count("groups")),
     }
@@ -153,6 +200,50 @@ def upload(request: HttpRequest) -> HttpResponse:
     for warning in result.paper.warnings if result.created else []:
         messages.warning(request, warning_text(warning))
     return redirect(result.paper)
+
+
+@require_POST
+@organizer_required
+def import_polis(request: HttpRequest) -> HttpResponse:
+    """A Pol.is conversation's files become a closed session (services.polis_interop)."""
+    form = PolisImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_home(request, UploadForm(), status=400, polis_form=form)
+    files = {field: form.cleaned_data[field] for field in form.FILES}
+    for field, upload in files.items():
+        limit = polis_data.MAX_BYTES[form.FILES[field]]
+        if upload is not None and upload.size > limit:
+            # Refuse before reading a large file into memory.
+            size = number_format(round(upload.size / 1e6, 1), 1)
+            form.add_error(
+                field,
+                _("The file is %(size)s MB; the limit is %(limit)s MB.")
+                % {"size": size, "limit": limit // (1024 * 1024)},
+            )
+    if form.errors:
+        return _render_home(request, UploadForm(), status=400, polis_form=form)
+    optional = {
+        field: files[field].read() if files[field] else None
+        for field in ("participants_votes", "summary")
+    }
+    try:
+        session = services.import_polis_conversation(
+            comments=files["comments"].read(),
+            votes=files["votes"].read(),
+            **optional,
+            name=form.cleaned_data["name"].strip() or None,
+            user=request.user,
+        )
+    except services.ServiceError as error:
+        form.add_error(None, str(error))
+        return _render_home(request, UploadForm(), status=400, polis_form=form)
+    messages.success(
+        request,
+        _("Imported the Pol.is conversation as the session “%(name)s”.") % {"name": session.name},
+    )
+    for note in session.polis_notes:
+        messages.info(request, note.render(_, polis_interop.number))
+    return redirect(session)
 
 
 _TABLES_NOT_IMPORTED = re.compile(
