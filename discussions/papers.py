@@ -312,7 +312,69 @@ def _pdf_text(data: bytes) -> str:
                 "or upload a .docx or .txt."
             )
         )
-    return "\n".join(_drop_page_furniture(pages))
+    return "\n".join(_drop_page_furniture([_in_reading_order(page) for page in pages]))
+
+
+# A gutter between two columns: a wide run of spaces that many lines share at one place.
+_GAP = re.compile(r"(?<=\S) {5,}(?=\S)")
+_GUTTER_MIN_LINES = 6
+_GUTTER_MIN_SHARE = 0.4
+
+
+def _in_reading_order(page: str) -> str:
+    """A page's layout text with two columns put one after the other.
+
+    Layout mode prints a two-column page line by line across both columns, which mixes
+    their sentences. A column boundary is a position that a wide gap covers in at least 6
+    lines and 40% of the lines between the first and the last such line (justified text
+    has narrower gaps, at shifting places). The stretch goes on below that line while no
+    word crosses the boundary (the longer column's end). Lines above and below it (a title,
+    a footer) stay where they are; within it, a line is cut there when no word crosses it.
+    """
+    lines = page.split("\n")
+    gutter = _gutter(lines)
+    if gutter is None:
+        return page
+    column, first, last = gutter
+    left, right = [], []
+    while last + 1 < len(lines) and not _crosses(lines[last + 1], column):
+        last += 1
+    while not lines[last].strip():
+        last -= 1
+    for line in lines[first : last + 1]:
+        if _crosses(line, column):
+            left.append(line)
+            right.append("")
+        else:
+            left.append(line[:column].rstrip())
+            right.append(line[column:].strip())
+    # The right column goes on from the left one, as the next page goes on from a page.
+    left = _drop_leading_blanks(left[::-1])[::-1]
+    return "\n".join([*lines[:first], *left, *right, *lines[last + 1 :]])
+
+
+def _crosses(line: str, column: int) -> bool:
+    return bool(line[column - 1 : column + 1].strip())
+
+
+def _gutter(lines: list[str]) -> tuple[int, int, int] | None:
+    """(column, first line, last line) of a two-column stretch, or None."""
+    covering: Counter[int] = Counter()
+    gaps: list[tuple[int, range]] = []
+    for index, line in enumerate(lines):
+        for gap in _GAP.finditer(line):
+            span = range(gap.start() + 1, gap.end())  # a space stays on the left of the cut
+            gaps.append((index, span))
+            covering.update(span)
+    if not covering:
+        return None
+    column, count = max(covering.items(), key=lambda item: (item[1], -item[0]))
+    rows = [index for index, span in gaps if column in span]
+    if count < _GUTTER_MIN_LINES:
+        return None
+    first, last = rows[0], rows[-1]
+    content = sum(1 for line in lines[first : last + 1] if line.strip())
+    return (column, first, last) if count >= _GUTTER_MIN_SHARE * content else None
 
 
 def _decrypt(reader) -> bool:
@@ -337,7 +399,10 @@ def _page_text(page) -> str:
 
 
 _FURNITURE_MAX_WORDS = 12
-_PAGE_NUMBER = re.compile(r"(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?", re.IGNORECASE)
+# "12", "Page 3 of 9", "3/9", or a number set between dashes ("- 3 -", "– 3 –").
+_PAGE_NUMBER = re.compile(
+    r"(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—]", re.IGNORECASE
+)
 
 
 def _drop_page_furniture(pages: list[str]) -> list[str]:
@@ -394,6 +459,9 @@ def _drop_leading_blanks(lines: list[str]) -> list[str]:
 _LINE_BREAKS = re.compile(r"\r\n?|[\f\v\x85\u2028\u2029]")
 _HYPHEN_AT_END = re.compile(r"[^\W_]-$")
 _BULLETS = "•▪◦●‣"
+# Typed list markers: a hyphen or asterisk, or an item number ("1.", "2)").
+_TYPED_MARKER = re.compile(r"(?:[-*]|\d{1,2}[.)])\s+(?=\S)")
+_ITEM_MAY_FOLLOW = (".", "?", "!", ":", ";", "”", '"', ")")
 _FOOTNOTE = re.compile(
     # after sentence punctuation (not a decimal point), optionally behind a closing quote
     r"(?<=[^\d\s][.?!;:,])[”’\"]{0,2}(?P<glued>\d{1,3})(?=\s|$)"
@@ -401,6 +469,8 @@ _FOOTNOTE = re.compile(
     r"|(?<=[^\W\d_][”’\"])(?P<quoted>\d{1,3})(?=\s|$)"
     # one space after punctuation and a closing quote: `losing;” 12 however`
     r"|(?<=[^\d\s][.?!;:,][”’\"]) (?P<spaced>\d{1,3})(?=\s|$)"
+    # after a year ending a sentence, when a new sentence follows: `by 2030.1  Who`
+    r"|(?<=\b(?:19|20)\d\d\.)(?P<year>\d{1,3})(?=\s+[A-Z“\"‘])"
 )
 
 
@@ -426,20 +496,44 @@ def _normalise(raw: str) -> str:
 
 def _blocks(text: str) -> Iterator[list[str]]:
     block: list[str] = []
+    in_list = False
     for line in text.split("\n"):
         stripped = line.strip()
-        if stripped[:1] in _BULLETS and stripped:
-            # A bullet starts its own paragraph so a list of questions stays a list.
+        item = _list_item(stripped, block[-1] if block else None, in_list) if stripped else None
+        if item is not None:
+            # A list item starts its own paragraph so a list of questions stays a list.
             if block:
                 yield block
-            block = [stripped[1:]]
+            block, in_list = [item], True
         elif stripped:
+            in_list = in_list and bool(block)  # a paragraph after a blank line ends a list
             block.append(stripped)
         elif block:
             yield block
             block = []
     if block:
         yield block
+
+
+def _list_item(line: str, previous: str | None, in_list: bool) -> str | None:
+    """The text of the list item that `line` starts, without its marker; None when it
+    starts none.
+
+    A bullet always starts one. A typed marker ("- ", "2. ") may also be a wrapped line of
+    a sentence ("grew by" over "2. The rest"), so it starts an item only after a line that
+    ends a sentence or clause (or a blank line), and only when the item is capitalised or
+    a list is already under way ("Aims:" over "- to take stock;").
+    """
+    if line[:1] in _BULLETS:
+        return line[1:]
+    marker = _TYPED_MARKER.match(line)
+    if not marker:
+        return None
+    if previous is not None and not previous.endswith(_ITEM_MAY_FOLLOW):
+        return None
+    item = line[marker.end() :]
+    opens_list = in_list or (previous is not None and previous.endswith(":"))
+    return item if item[:1].isupper() or opens_list else None
 
 
 def _join_lines(lines: list[str]) -> str:
@@ -524,7 +618,12 @@ _FUNCTION_WORDS = frozenset({
     "through", "up", "down", "its", "their", "our",
 })
 # fmt: on
-_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(?=\S)")
+# A heading's number: arabic, with a part per level ("2", "2.", "2.1"), or a roman numeral
+# with its point ("IV."), which numbers a paper's top-level parts.
+_SECTION_NUMBER = re.compile(
+    r"^(?:(?P<arabic>\d{1,2}(?:\.\d{1,2})*)\.?|(?P<roman>(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3}))\.)"
+    r"\s+(?=\S)"
+)
 _SENTENCE_CLOSERS = (".", "?", "!", "”", '"')
 _HEADING_BAD_ENDINGS = (".", ",", ";", "!", "?", "…", "-")
 _QUOTES = "“”‘’\"'«»„"
@@ -534,6 +633,8 @@ _SIGNPOST_MAX_WORDS = 150
 def _parse_plain(text: str) -> _Document:
     lines = _normalise(text).split("\n")
     heads = [index for index in range(len(lines)) if _is_heading(lines, index)]
+    if len(heads) < 2:
+        heads = sorted({*heads, *_sentence_case_heads(lines)})
     title = _take_title_block(lines, heads)
     bounds = [*heads, len(lines)]
     lead = clean_text("\n".join(lines[: bounds[0]]))
@@ -541,6 +642,9 @@ def _parse_plain(text: str) -> _Document:
     titles = [_collapse(lines[index]) for index in heads]
     bodies = [clean_text("\n".join(lines[a + 1 : b])) for a, b in pairwise(bounds)]
     levels = _plain_levels(titles, [body for body, _ in bodies])
+    if any(_numbering(title) for title in titles):
+        # The numbers gave the levels; the preview and the prompts want the words only.
+        titles = [_plain_heading(title) for title in titles]
     for heading, level, (body, notes) in zip(titles, levels, bodies, strict=True):
         drafts.append(_Draft(heading, level, body, notes))
     return _Document(title, tuple(drafts))
@@ -553,45 +657,184 @@ _SECTION_NAMES = frozenset({
     "foreword", "contents", "table of contents", "key messages", "key points",
 })  # fmt: skip
 _TITLE_BLOCK_LINES = 3  # a title over two lines, and a subtitle or a kind ("Concept Note")
+_FRONT_MATTER_BLOCKS = 2  # under the title: its kind or series, then its venue and date
 
 
 def _take_title_block(lines: list[str], heads: list[int]) -> str | None:
     """The paper's title from the block of short title-like lines opening the text, which
-    are blanked, with the heading they made taken off `heads`; None when there is none.
+    are blanked with the front matter around it (see _is_front_matter), and the headings
+    they made taken off `heads`; None when there is none.
 
-    One line counts only when at least one more heading follows and it is neither numbered
-    nor a section's name ("Introduction"): otherwise it is simply the first section. Two
-    or three lines ("Trade, Jobs and Growth: Choices for the G20" over "Roundtable
-    Discussion Paper") count when a heading follows. A line ending in a colon, a dash or a
-    function word runs on into the next; the first line that does not end so closes the
-    title, and what is under it (a subtitle, the paper's kind) is left out.
+    An ALL-CAPS kind line opening the paper ("CONCEPT NOTE"), alone or atop the title's
+    block, is front matter, not the title. Then one line counts only when at least one
+    more heading follows and it is neither numbered nor a section's name ("Introduction"):
+    otherwise it is simply the first section. Two or three lines count when a heading
+    follows; their title is joined as _title_lines says.
     """
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is None:
+    blocks = _line_blocks(lines)
+    opening = next(blocks, None)
+    if opening is None:
         return None
-    end = next((i for i in range(first, len(lines)) if not lines[i].strip()), len(lines))
+    taken = [opening]
+    title = None
+    if _is_kind_block(lines, opening):
+        following = next(blocks, None)
+        title = following and _title_of(lines, heads, following)
+        taken = [opening, following] if title else taken
+    title = title or _title_of(lines, heads, opening)
+    if not title:
+        return None
+    for first, end in taken:
+        lines[first:end] = [""] * (end - first)
+    heads[:] = [head for head in heads if head >= taken[-1][1]]
+    _drop_front_matter(lines, heads)
+    return title
+
+
+def _drop_front_matter(lines: list[str], heads: list[int]) -> None:
+    """Blank the front matter under a title (see _is_front_matter) that opens `lines`, with
+    the headings it made. `heads` may hold len(lines): a heading after the text."""
+    blocks = _line_blocks(lines)
+    for (first, end), _ in zip(blocks, range(_FRONT_MATTER_BLOCKS), strict=False):
+        following = _next_line(lines, end)
+        heading_follows = (len(lines) if following is None else following) in heads
+        if not _is_front_matter(lines[first:end], heading_follows):
+            return
+        lines[first:end] = [""] * (end - first)
+        heads[:] = [head for head in heads if head >= end]
+
+
+def _line_blocks(lines: list[str]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of non-blank lines, in order."""
+    index = 0
+    while index < len(lines):
+        if lines[index].strip():
+            end = next((i for i in range(index, len(lines)) if not lines[i].strip()), len(lines))
+            yield index, end
+            index = end
+        index += 1
+
+
+def _next_line(lines: list[str], index: int) -> int | None:
+    return next((i for i in range(index, len(lines)) if lines[i].strip()), None)
+
+
+def _title_of(lines: list[str], heads: list[int], bounds: tuple[int, int]) -> str | None:
+    first, end = bounds
     block = [_collapse(line) for line in lines[first:end]]
+    # A kind line atop the title's own lines ("CONCEPT NOTE" over the title) is no part of it.
+    while len(block) > 1 and _is_kind_line(block[0]) and not block[1].isupper():
+        block, first = block[1:], first + 1
     if len(block) > _TITLE_BLOCK_LINES or _numbering(block[0]):
         return None
-    if not all(_is_heading_text(line) or line.endswith(":") for line in block):
+    if not (_is_title_text(block[0]) and all(map(_is_title_continuation, block[1:]))):
         return None
     if len(block) == 1:
-        is_title = len(heads) >= 2 and heads[0] == first
+        is_title = any(head > first for head in heads)
         is_title = is_title and _plain_heading(block[0]).lower() not in _SECTION_NAMES
     else:
-        is_title = any(head > end for head in heads)
-    if not is_title:
-        return None
+        is_title = any(head >= end for head in heads)
+    return _title_lines(block) if is_title else None
+
+
+def _is_title_text(line: str) -> bool:
+    # A title may ask the paper's question ("Can the G20 Deliver Faster Debt Relief?"),
+    # or end in a comma or a colon where it wraps; a heading may not.
+    return _is_heading_text(line.removesuffix("?")) or (
+        line.endswith((":", ",")) and _is_heading_text(line[:-1])
+    )
+
+
+def _is_title_continuation(line: str) -> bool:
+    # A title wrapped by the page may go on with a function word ("on Refugees Five Years On").
+    first_word = line.split(" ", 1)[0]
+    return _is_title_text(line) or (
+        first_word in _FUNCTION_WORDS and _is_title_text(line[:1].upper() + line[1:])
+    )
+
+
+# A title wraps when it is wider than the page, so a line this long may run on into the next.
+_WRAPPED_TITLE_CHARS = 35
+
+
+def _title_lines(block: list[str]) -> str:
+    """The title a block of title lines spells. A line ending in a colon, a comma, a dash or
+    a function word runs on into the next, and so does a long line (a title wrapped by the
+    page's width) over a line that is not front matter (a kind, a date); the first line that
+    does not run on closes the title, and what is under it (a subtitle, the paper's kind) is
+    left out."""
     title = block[0]
-    for line in block[1:]:
-        last_word = title.rsplit(" ", 1)[-1].lower()
-        if not (title.endswith((":", "–", "—")) or last_word in _FUNCTION_WORDS):
+    for previous, line in pairwise(block):
+        last_word = previous.rsplit(" ", 1)[-1].lower()
+        runs_on = previous.endswith((":", ",", "–", "—")) or last_word in _FUNCTION_WORDS
+        wrapped = len(previous) >= _WRAPPED_TITLE_CHARS and not _reads_as_front_matter(line)
+        if not (runs_on or wrapped):
             break
         title = f"{title} {line}"
-    for index in range(first, end):
-        lines[index] = ""
-    heads[:] = [head for head in heads if head >= end]
     return title
+
+
+# What a paper calls itself ("Roundtable Discussion Paper", "Concept Note", "Policy Brief").
+_DOCUMENT_KINDS = frozenset({
+    "paper", "note", "brief", "briefing", "report", "memo", "memorandum", "proposal",
+})  # fmt: skip
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DATED = re.compile(rf"\b(?:{_MONTHS})\b.*\b(?:19|20)\d\d\b|\b(?:19|20)\d\d$", re.IGNORECASE)
+_LABEL = re.compile(r"^[^\W\d_][\w ]{0,20}:\s")  # "Date: ", "Venue: ", "Organisers: "
+
+
+def _reads_as_front_matter(line: str) -> bool:
+    """Whether a line names a paper's kind, a date or a labelled detail (the venue)."""
+    words = re.findall(r"[^\W\d_]+", line.lower())
+    return any(word in _DOCUMENT_KINDS for word in words) or bool(
+        _DATED.search(line) or _LABEL.match(line)
+    )
+
+
+def _ends_with_kind(line: str) -> bool:
+    words = re.findall(r"[^\W\d_]+", line.lower())
+    return bool(words) and words[-1] in _DOCUMENT_KINDS
+
+
+def _is_kind_line(line: str) -> bool:
+    """An ALL-CAPS line naming the paper's kind: "CONCEPT NOTE", "ROUNDTABLE DISCUSSION PAPER"."""
+    return line.isupper() and len(line.split()) <= 5 and _ends_with_kind(line)
+
+
+def _is_kind_block(lines: list[str], bounds: tuple[int, int]) -> bool:
+    return all(_is_kind_line(_collapse(line)) for line in lines[bounds[0] : bounds[1]])
+
+
+_FRONT_MATTER_MAX_WORDS = 14
+
+
+def _is_front_matter(lines: list[str], heading_follows: bool) -> bool:
+    """Whether a block under the title is more of the title block: the paper's kind, venue,
+    date or authors ("Policy Brief, Nordic Security Conference, Tromsø", "Date: 5 May
+    2025"), and so neither a section nor the paper's opening.
+
+    Such lines are short, make no sentence and name a kind, a date or a labelled detail.
+    A single heading-shaped line must also show it is no heading: a list of places and
+    names (a comma), a kind as its last word, or no text of its own before the next
+    heading ("A Note on Methods" over a paragraph is a section). A numbered line or a
+    section's name never is front matter.
+    """
+    block = [_strip_footnotes(_collapse(line))[0] for line in lines]
+    if len(block) > _TITLE_BLOCK_LINES or any(_numbering(line) for line in block):
+        return False
+    if any(
+        len(line.split()) > _FRONT_MATTER_MAX_WORDS or line.endswith((".", "?", "!"))
+        for line in block
+    ):
+        return False
+    if not any(_reads_as_front_matter(line) for line in block):
+        return False
+    if len(block) > 1 or not _is_heading_text(block[0]):
+        return True
+    line = block[0]
+    if _plain_heading(line).lower() in _SECTION_NAMES:
+        return False
+    return "," in line or _ends_with_kind(line) or heading_follows
 
 
 def _plain_heading(line: str) -> str:
@@ -600,12 +843,56 @@ def _plain_heading(line: str) -> str:
     return line[number.end() :] if number else line
 
 
+def _unnumbered(title: str) -> str:
+    """A Markdown or Word heading's words without a number that has a point ("3.", "2.1",
+    "IV."): the level came from the heading's style. A bare leading number may be part of
+    the words ("10 Years After Paris"), so it stays."""
+    number = _SECTION_NUMBER.match(title)
+    return title[number.end() :] if number and "." in number.group(0) else title
+
+
 def _is_heading(lines: list[str], index: int) -> bool:
     line = lines[index].strip()
     if not _is_heading_text(line):
         return False
     next_is_blank = index + 1 >= len(lines) or not lines[index + 1].strip()
     return next_is_blank and (index == 0 or _ends_paragraph(lines[index - 1]))
+
+
+_SENTENCE_CASE_HEADING_WORDS = 10
+
+
+def _sentence_case_heads(lines: list[str]) -> list[int]:
+    """Headings written in sentence case ("Why the agreement matters"), for a paper with
+    no title-case headings: short capitalised lines standing alone between blank lines,
+    with no closing punctuation, each over a paragraph that ends a sentence. Two at least,
+    so that one short line of a letter ("Thanks to all of you") stays text, and no more
+    than a paper may have sections: past that the lines are not headings (a list, a poem),
+    and the search stops there rather than spend a hostile file's time."""
+    heads: list[int] = []
+    for index in range(len(lines)):
+        if _is_sentence_case_heading(lines, index):
+            heads.append(index)
+            if len(heads) > MAX_SECTIONS:
+                return []
+    return heads if len(heads) >= 2 else []
+
+
+def _is_sentence_case_heading(lines: list[str], index: int) -> bool:
+    if index > 0 and lines[index - 1].strip():
+        return False
+    if index + 1 < len(lines) and lines[index + 1].strip():
+        return False
+    line = _collapse(lines[index])
+    if not line or len(line.split()) > _SENTENCE_CASE_HEADING_WORDS or not line[0].isupper():
+        return False
+    if line.endswith((*_HEADING_BAD_ENDINGS, ":")) or line[0] in _QUOTES:
+        return False
+    start = _next_line(lines, index + 1)
+    if start is None:
+        return False
+    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+    return _ends_paragraph(lines[end - 1])
 
 
 def _ends_paragraph(line: str) -> bool:
@@ -629,13 +916,17 @@ def _is_title_word(word: str) -> bool:
     core = word.lstrip("([{" + _QUOTES).rstrip(")]},;:." + _QUOTES)
     if not any(char.isalnum() for char in core) or core.lower() in _FUNCTION_WORDS:
         return True
-    return core[0].isupper() or core[0].isdigit() or core[0] == "&"
+    # A name may begin with a lowercase particle: "el-Sheikh", "al-Aqsa".
+    last = core.rsplit("-", 1)[-1]
+    return core[0].isupper() or core[0].isdigit() or core[0] == "&" or last[:1].isupper()
 
 
 def _numbering(line: str) -> int:
     """0 for an unnumbered heading, else how many parts its number has ("2.1" -> 2)."""
     match = _SECTION_NUMBER.match(line.strip())
-    return len(match.group(1).split(".")) if match else 0
+    if not match:
+        return 0
+    return len(match.group("arabic").split(".")) if match.group("arabic") else 1
 
 
 def _plain_levels(titles: list[str], bodies: list[str]) -> list[int]:
@@ -706,23 +997,71 @@ _INLINE = (
 
 def _parse_markdown(text: str) -> _Document:
     lines = _without_footnote_definitions(_normalise(text).split("\n"))
+    yaml_title = _take_yaml_title(lines)
     headings = _markdown_headings(lines)  # (line index, lines used, depth, title)
     first_line = next((i for i, line in enumerate(lines) if line.strip()), None)
     depths = [depth for _, _, depth, _ in headings]
     title = None
+    start = 0
     # "# Title" opening a document whose other headings are all deeper is its title.
     if headings and headings[0][0] == first_line and depths[0] == 1 and 1 not in depths[1:]:
         index, used, _, title = headings.pop(0)
-        levels = [1 if depth <= 2 else 2 for _, _, depth, _ in headings]
         start = index + used
-    else:
-        levels = [1 if depth == 1 else 2 for depth in depths]
-        start = 0
+    title = _take_markdown_title_block(lines, start, headings, title or yaml_title)
+    # The shallowest heading left is a section, deeper ones subsections.
+    top = min((depth for _, _, depth, _ in headings), default=1)
+    levels = [1 if depth <= top else 2 for _, _, depth, _ in headings]
     bounds = [index for index, _, _, _ in headings] + [len(lines)]
     drafts = [_Draft(None, 1, *_markdown_body(lines[start : bounds[0]]))]
     for (index, used, _, heading), level, end in zip(headings, levels, bounds[1:], strict=True):
         drafts.append(_Draft(heading, level, *_markdown_body(lines[index + used : end])))
     return _Document(title, tuple(drafts))
+
+
+_YAML_FENCE = re.compile(r"^(?:---|\.\.\.)\s*$")
+_YAML_TITLE = re.compile(r"^title:\s*(.*?)\s*$")
+_YAML_MAX_LINES = 50
+
+
+def _take_yaml_title(lines: list[str]) -> str | None:
+    """The title of a YAML front matter block ("---" ... "---") opening a Markdown file, which
+    is blanked: its fields (title, date, authors) describe the paper and are no text."""
+    if not lines or lines[0].strip() != "---":
+        return None
+    end = next(
+        (i for i in range(1, min(len(lines), _YAML_MAX_LINES)) if _YAML_FENCE.match(lines[i])),
+        None,
+    )
+    if end is None:
+        return None
+    titles = [_YAML_TITLE.match(line) for line in lines[1:end]]
+    title = next((_collapse(match.group(1).strip("\"'")) for match in titles if match), "")
+    lines[: end + 1] = [""] * (end + 1)
+    return title or None
+
+
+def _take_markdown_title_block(
+    lines: list[str], start: int, headings: list[tuple[int, int, int, str]], title: str | None
+) -> str | None:
+    """The title, from a title block typed as text above the first heading when no heading
+    gave one (read as in plain text); the front matter of the title block is blanked, and a
+    first heading that is only front matter ("## Roundtable Discussion Paper") dropped."""
+    end = headings[0][0] if headings else len(lines)
+    lead = [_inline_markdown(_FOOTNOTE_MARKER.sub("", line)) for line in lines[start:end]]
+    heads = [len(lead)] if headings else []  # the first heading stands just after the lead
+    if title is None:
+        title = _take_title_block(lead, heads)
+    else:
+        _drop_front_matter(lead, heads)
+    for offset, line in enumerate(lead):
+        if not line:
+            lines[start + offset] = ""
+    if title and headings and not any(lead) and len(headings) > 1:
+        index, used, _, heading = headings[0]
+        empty = not any(line.strip() for line in lines[index + used : headings[1][0]])
+        if empty and _is_front_matter([heading], heading_follows=True):
+            headings.pop(0)
+    return title
 
 
 _FOOTNOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\s]{1,50}\]:")
@@ -831,7 +1170,21 @@ def _inline_markdown(text: str) -> str:
 
 def _parse_docx(data: bytes) -> _Document:
     paragraphs, core_title, tables = _docx_paragraphs(data)
-    title = None
+    warnings = ()
+    if tables:
+        warnings = (TABLES_NOT_IMPORTED.format(count=tables),)
+    if not any(_docx_heading_depth(style) for style, raw in paragraphs if raw.strip()):
+        # Typed without heading styles (bold or larger "Normal" text): the headings can only
+        # be told by their shape, as in plain text, where each paragraph is a block.
+        document = _parse_plain("\n\n".join(raw for _, raw in paragraphs))
+        return replace(
+            document, title=document.title or _collapse(core_title) or None, warnings=warnings
+        )
+    # The subtitle (the paper's kind, venue or date) is part of the title block, no text.
+    paragraphs = [(style, raw) for style, raw in paragraphs if style != "subtitle"]
+    title, top = _docx_title_heading(paragraphs)
+    if title or any(style == "title" for style, raw in paragraphs if raw.strip()):
+        _drop_docx_front_matter(paragraphs)
     drafts: list[_Draft] = []
     heading: str | None = None
     level = 1
@@ -841,16 +1194,13 @@ def _parse_docx(data: bytes) -> _Document:
         if style == "title" and title is None and text:
             title = text
             continue
-        heading_level = _docx_heading_level(style)
-        if heading_level and text:
+        depth = _docx_heading_depth(style)
+        if depth and text:
             drafts.append(_docx_draft(heading, level, body))
-            heading, level, body = text, heading_level, []
+            heading, level, body = text, 1 if depth <= top else 2, []
         else:
             body.append(raw)
     drafts.append(_docx_draft(heading, level, body))
-    warnings = ()
-    if tables:
-        warnings = (TABLES_NOT_IMPORTED.format(count=tables),)
     return _Document(title or _collapse(core_title) or None, tuple(drafts), warnings)
 
 
@@ -921,17 +1271,46 @@ def _style_name(paragraph) -> str:
     return (style.name or "").strip().lower() if style is not None else ""
 
 
-def _docx_heading_level(style: str) -> int:
-    """1 for "Heading 1", 2 for "Heading 2" and deeper; 0 for body text.
+def _docx_heading_depth(style: str) -> int:
+    """1 for "Heading 1", 2 for "Heading 2" and so on; 0 for body text.
 
     A second "Title" paragraph is treated as a top-level heading.
     """
     if style == "title":
         return 1
     match = re.fullmatch(r"heading\s*(\d+)", style)
-    if not match:
-        return 0
-    return 1 if int(match.group(1)) <= 1 else 2
+    return int(match.group(1)) if match else 0
+
+
+def _drop_docx_front_matter(paragraphs: list[tuple[str, str]]) -> None:
+    """Empty the venue or date paragraphs typed under the title (see _is_front_matter)."""
+    texts = [(style, index) for index, (style, raw) in enumerate(paragraphs) if raw.strip()]
+    texts = [(style, index) for style, index in texts if style != "title"]
+    for position, (style, index) in enumerate(texts[:_FRONT_MATTER_BLOCKS]):
+        following = texts[position + 1][0] if position + 1 < len(texts) else ""
+        lines = paragraphs[index][1].split("\n")
+        if _docx_heading_depth(style) or not _is_front_matter(
+            lines, heading_follows=bool(_docx_heading_depth(following))
+        ):
+            return
+        paragraphs[index] = (style, "")
+
+
+def _docx_title_heading(paragraphs: list[tuple[str, str]]) -> tuple[str | None, int]:
+    """(title, depth of the top-level sections). Without a Title paragraph, an unnumbered
+    "Heading 1" opening a document whose other headings are all deeper is its title (as in
+    Markdown), and "Heading 2" is then the top level; the title's paragraph is emptied."""
+    texts = [(index, style, _collapse(raw)) for index, (style, raw) in enumerate(paragraphs)]
+    texts = [(index, style, text) for index, style, text in texts if text]
+    depths = [_docx_heading_depth(style) for _, style, _ in texts]
+    if not texts or "title" in (style for _, style, _ in texts):
+        return None, 1
+    index, style, text = texts[0]
+    # A numbered heading ("1. Scope") is the first section, whatever follows it.
+    if depths[0] != 1 or 1 in depths[1:] or not any(depths[1:]) or _numbering(text):
+        return None, 1
+    paragraphs[index] = (style, "")
+    return text, 2
 
 
 def _docx_draft(heading: str | None, level: int, body: list[str]) -> _Draft:
@@ -950,7 +1329,7 @@ def _assemble(document: _Document, fallback_title: str) -> ParsedPaper:
     for draft in document.drafts:
         if draft.title is None and not draft.text:
             continue
-        title = _INTRODUCTION if draft.title is None else draft.title
+        title = _INTRODUCTION if draft.title is None else _unnumbered(draft.title)
         questions = tuple(extract_questions(draft.text))
         sections.append(ParsedSection(title, draft.level, draft.text, questions, draft.footnotes))
     if not sections:

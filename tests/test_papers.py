@@ -253,6 +253,7 @@ def test_clean_text_joins_a_spaced_dash_with_a_space(raw, expected):
         ("were losing;” 12 however", "were losing;” however", (12,)),
         ("state – behavior.2  Institutions", "state – behavior. Institutions", (2,)),
         ("ends here?7", "ends here?", (7,)),
+        ("each year by 2030.1  Who pays?", "each year by 2030. Who pays?", (1,)),
     ],
 )
 def test_clean_text_removes_footnote_markers_and_records_their_numbers(raw, expected, numbers):
@@ -303,6 +304,46 @@ def test_clean_text_starts_a_paragraph_at_each_bullet():
     assert clean_text("Questions:\n• Why now?\n• Why here?") == (
         "Questions:\n\nWhy now?\n\nWhy here?",
         (),
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Questions:\n- Why now?\n- why here?", "Questions:\n\nWhy now?\n\nwhy here?"),
+        ("1. What should change?\n2. Who should pay?", "What should change?\n\nWho should pay?"),
+        ("Ask:\n1) What\nnow?\n2) Who pays?", "Ask:\n\nWhat now?\n\nWho pays?"),
+        (
+            "Aims:\n- to take stock of the\n  commitments;\n- to identify steps.",
+            "Aims:\n\nto take stock of the commitments;\n\nto identify steps.",
+        ),
+    ],
+)
+def test_clean_text_starts_a_paragraph_at_each_hyphen_or_numbered_list_item(raw, expected):
+    assert clean_text(raw) == (expected, ())
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "the fund grew by\n2. The rest is history.",
+        "much to gain\n- gains from trade",
+        "It rose.\n- and fell",
+    ],
+)
+def test_clean_text_a_dash_or_number_inside_a_sentence_is_no_list_item(raw):
+    assert clean_text(raw) == (" ".join(raw.split()), ())
+
+
+def test_plain_text_numbered_questions_on_consecutive_lines_stay_separate():
+    text = (
+        "Background\n\nBody.\n\nQuestions for Discussion\n\n"
+        "1. Is a two-tier system preferable to none?\n2. What reforms are needed?\n"
+    )
+    paper = parse_txt(text)
+    assert paper.framing_questions == (
+        "Is a two-tier system preferable to none?",
+        "What reforms are needed?",
     )
 
 
@@ -419,6 +460,103 @@ def test_plain_text_title_broken_over_two_lines_is_joined():
     assert outline(paper) == [("Overview", 1), ("Options", 1)]
 
 
+def test_plain_text_venue_line_under_the_title_is_neither_a_section_nor_the_opening():
+    text = (
+        "Cooperation Under Strain: Science and Security\n\n"
+        "Policy Brief, Nordic Security Conference, Tromsø\n\n"
+        "The Arctic is warming. What remains possible?\n\n"
+        "Background\n\nBody.\n"
+    )
+    paper = parse_txt(text)
+    assert paper.title == "Cooperation Under Strain: Science and Security"
+    assert outline(paper) == [("Introduction", 1), ("Background", 1)]
+    assert paper.sections[0].text == "The Arctic is warming. What remains possible?"
+    assert paper.framing_questions == ("What remains possible?",)
+
+
+@pytest.mark.parametrize(
+    "front_matter",
+    [
+        "Track II Dialogue Paper",
+        "Working Paper No. 7\nMigration Policy Dialogue, April 2025",
+        "Briefing note for the Ocean Governance Roundtable",
+        "Date: 5 November 2025\nVenue: World Urban Forum, Room B",
+    ],
+)
+def test_plain_text_kind_and_date_lines_under_the_title_are_not_sections(front_matter):
+    text = (
+        f"Chips and Controls: Technology Governance\n\n{front_matter}\n\n"
+        "I. Introduction\n\nBody.\n\nII. Scope\n\nBody.\n"
+    )
+    paper = parse_txt(text)
+    assert paper.title == "Chips and Controls: Technology Governance"
+    assert outline(paper) == [("Introduction", 1), ("Scope", 1)]
+
+
+def test_plain_text_a_heading_under_the_title_followed_by_its_text_stays_a_section():
+    text = "Trade and Security\n\nA Note on Methods\n\nBody.\n\nTrends Since 2020\n\nBody.\n"
+    paper = parse_txt(text)
+    assert outline(paper) == [("A Note on Methods", 1), ("Trends Since 2020", 1)]
+
+
+def test_plain_text_all_caps_kind_line_above_the_title_is_not_the_title():
+    text = (
+        "CONCEPT NOTE\n\nHealth Security After the Pandemic: Next Steps\n\n"
+        "Side event to the Assembly\nGeneva, 21 May 2025\n\n"
+        "BACKGROUND\n\nBody text.\n\nOBJECTIVES\n\nMore.\n"
+    )
+    paper = parse_txt(text)
+    assert paper.title == "Health Security After the Pandemic: Next Steps"
+    assert outline(paper) == [("BACKGROUND", 1), ("OBJECTIVES", 1)]
+
+
+def test_plain_text_all_caps_kind_line_in_the_title_block_and_a_comma_ended_line():
+    text = (
+        "CONCEPT NOTE\nBuilding Urban Resilience to Climate Shocks: Local Action,\n"
+        "National Plans and the UN System\n\n"
+        "Date: 5 November 2025\nVenue: World Urban Forum, Room B\n\n"
+        "Background\n\nBody.\n\nOutcomes\n\nMore.\n"
+    )
+    paper = parse_txt(text)
+    assert paper.title == (
+        "Building Urban Resilience to Climate Shocks: Local Action, "
+        "National Plans and the UN System"
+    )
+    assert outline(paper) == [("Background", 1), ("Outcomes", 1)]
+
+
+def test_plain_text_title_may_be_a_question():
+    text = (
+        "Can the G20 Deliver Faster Debt Relief?\n\nPolicy Brief, Finance Track, 2025\n\n"
+        "Key Messages\n\n• Delays are long.\n\nBackground\n\nBody.\n"
+    )
+    paper = parse_txt(text)
+    assert paper.title == "Can the G20 Deliver Faster Debt Relief?"
+    assert outline(paper) == [("Key Messages", 1), ("Background", 1)]
+    assert paper.framing_questions == ()
+
+
+def test_plain_text_title_wrapped_before_a_lowercase_word_is_joined():
+    text = (
+        "Sharing Responsibility for Refugees: The Global Compact\non Refugees Five Years On\n\n"
+        "Discussion Paper prepared for the Regional Consultation, Amman, October 2024\n\n"
+        "Introduction\n\nBody.\n\nOptions\n\nBody.\n"
+    )
+    paper = parse_txt(text)
+    assert paper.title == (
+        "Sharing Responsibility for Refugees: The Global Compact on Refugees Five Years On"
+    )
+    assert outline(paper) == [("Introduction", 1), ("Options", 1)]
+
+
+@pytest.mark.parametrize("title", ["1. INTRODUCTION", "I. Introduction", "INTRODUCTION"])
+def test_plain_text_framing_questions_of_a_numbered_or_capital_introduction(title):
+    text = f"{title}\n\nStates agreed. Are they enough?\n\nBACKGROUND\n\nBody. Why?\n"
+    paper = parse_txt(text)
+    assert paper.framing_questions == ("Are they enough?",)
+    assert FRAMING_GUESSED in paper.warnings
+
+
 def test_plain_text_framing_questions_in_a_titled_introduction_are_found_and_flagged():
     text = (
         "Health Security After the Pandemic\n\n"
@@ -478,10 +616,71 @@ def test_plain_text_heading_glued_under_a_sentence_end_is_found():
 def test_plain_text_numbered_headings_give_levels_from_their_numbers():
     text = "1. Scope\n\nBody.\n\n1.1 Trade Rules\n\nBody.\n\n2 Security Ties\n\nBody.\n"
     assert outline(parse_txt(text)) == [
-        ("1. Scope", 1),
-        ("1.1 Trade Rules", 2),
-        ("2 Security Ties", 1),
+        ("Scope", 1),
+        ("Trade Rules", 2),
+        ("Security Ties", 1),
     ]
+
+
+def test_plain_text_roman_numbered_headings_are_top_level_and_lose_their_numbers():
+    text = (
+        "I. Introduction\n\nBody.\n\nII. Context\n\nBody.\n\n"
+        "2.1 Recent Trends\n\nBody.\n\nIV. Options\n\nBody.\n"
+    )
+    paper = parse_txt(text)
+    assert paper.title == "Paper"
+    assert outline(paper) == [
+        ("Introduction", 1),
+        ("Context", 1),
+        ("Recent Trends", 2),
+        ("Options", 1),
+    ]
+
+
+def test_markdown_and_docx_headings_lose_their_numbers():
+    text = "# 1. Overview\n\nBody.\n\n## 1.1 Trade Rules\n\nBody.\n\n# II. Outlook\n\nBody.\n"
+    paper = parse_paper(text.encode(), "x.md")
+    assert outline(paper) == [("Overview", 1), ("Trade Rules", 2), ("Outlook", 1)]
+
+    def numbered(document):
+        document.add_heading("1. Theory", 1)
+        document.add_paragraph("Text.")
+        document.add_heading("1.1 Neoliberal View", 2)
+        document.add_paragraph("Text.")
+
+    paper = parse_paper(docx_bytes(numbered), "x.docx")
+    assert outline(paper) == [("Theory", 1), ("Neoliberal View", 2)]
+
+
+def test_a_number_that_is_part_of_a_markdown_heading_stays():
+    text = "# 10 Years After Paris\n\nBody.\n\n# G20 Choices\n\nBody.\n"
+    paper = parse_paper(text.encode(), "x.md")
+    assert outline(paper) == [("10 Years After Paris", 1), ("G20 Choices", 1)]
+
+
+def test_plain_text_heading_may_hold_a_name_with_a_lowercase_particle():
+    text = "Opening.\n\nFrom Sharm el-Sheikh to Baku\n\nBody.\n"
+    assert outline(parse_txt(text)) == [("Introduction", 1), ("From Sharm el-Sheikh to Baku", 1)]
+
+
+def test_plain_text_headings_in_sentence_case_are_found_when_there_are_no_others():
+    text = (
+        "The High Seas Treaty: Institutions and Implementation\n\n"
+        "Briefing note for the Ocean Governance Roundtable\n\n"
+        "Why the agreement matters\n\nThe high seas cover half the planet.\n\n"
+        "Benefit-sharing and capacity building\n\nPart III allows it. Who pays?\n"
+    )
+    paper = parse_txt(text)
+    assert paper.title == "The High Seas Treaty: Institutions and Implementation"
+    assert outline(paper) == [
+        ("Why the agreement matters", 1),
+        ("Benefit-sharing and capacity building", 1),
+    ]
+
+
+def test_plain_text_a_lone_sentence_case_line_stays_body_text():
+    text = "Opening paragraph.\n\nThanks to all of you\n\nClosing paragraph.\n"
+    assert outline(parse_txt(text)) == [("Introduction", 1)]
 
 
 def test_plain_text_signposting_paragraph_makes_the_announced_headings_subsections():
@@ -628,6 +827,50 @@ def test_markdown_setext_headings_are_recognised():
     assert outline(paper) == [("Introduction", 1), ("Part One", 1)]
 
 
+def test_markdown_yaml_front_matter_gives_the_title_and_no_text():
+    text = (
+        '---\ntitle: "Food Security: Costs"\nsubtitle: "Background paper"\ndate: 2025-06-10\n'
+        "---\n\n## Overview\n\nWhat now?\n\n### Drivers\n\nText.\n\n## Options\n\nText.\n"
+    )
+    paper = parse_paper(text.encode(), "x.md")
+    assert paper.title == "Food Security: Costs"
+    assert outline(paper) == [("Overview", 1), ("Drivers", 2), ("Options", 1)]
+    assert paper.framing_questions == ("What now?",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "**Robust or Retreating: UN Peacekeeping**\n\n"
+        "*Discussion paper for the Peace Operations Roundtable, New York*\n\n",
+        "Robust or Retreating: UN Peacekeeping\n*Working Paper No. 14, June 2025*\n\n",
+    ],
+)
+def test_markdown_title_block_typed_above_the_headings_is_the_title(text):
+    text += "## 1. Introduction\n\nWhy now?\n\n## 2. Options\n\nText.\n"
+    paper = parse_paper(text.encode(), "x.md")
+    assert paper.title == "Robust or Retreating: UN Peacekeeping"
+    assert outline(paper) == [("Introduction", 1), ("Options", 1)]
+    assert paper.framing_questions == ("Why now?",)
+
+
+@pytest.mark.parametrize(
+    "front_matter",
+    [
+        "*Roundtable Discussion Paper — Digital Economy side event*",
+        "## Roundtable Discussion Paper",
+    ],
+)
+def test_markdown_kind_line_under_the_title_is_neither_opening_nor_section(front_matter):
+    text = (
+        f"# Behaviour in Cyberspace\n\n{front_matter}\n\n"
+        "### Introduction\n\nText.\n\n### The Framework\n\nText.\n"
+    )
+    paper = parse_paper(text.encode(), "x.md")
+    assert paper.title == "Behaviour in Cyberspace"
+    assert outline(paper) == [("Introduction", 1), ("The Framework", 1)]
+
+
 # --------------------------------------------------------------------------- docx
 
 
@@ -688,6 +931,60 @@ def test_docx_title_falls_back_to_core_properties_then_filename():
     assert untitled.warnings[0].startswith("No headings found")
 
 
+def test_docx_subtitle_and_a_single_top_heading_over_deeper_ones_make_the_title_block():
+    def with_subtitle(document):
+        document.add_heading("Alliances Today", level=0)
+        document.add_paragraph("Roundtable Discussion Paper", style="Subtitle")
+        document.add_heading("Theory", 1)
+        document.add_paragraph("Text.")
+
+    def heading_as_title(document):
+        document.add_heading("Alliances Today", 1)
+        document.add_heading("Theory", 2)
+        document.add_paragraph("Text.")
+        document.add_heading("Outlook", 2)
+        document.add_paragraph("Text.")
+
+    subtitled = parse_paper(docx_bytes(with_subtitle), "x.docx")
+    assert subtitled.title == "Alliances Today"
+    assert outline(subtitled) == [("Theory", 1)]
+    headed = parse_paper(docx_bytes(heading_as_title), "x.docx")
+    assert headed.title == "Alliances Today"
+    assert outline(headed) == [("Theory", 1), ("Outlook", 1)]
+
+
+def test_docx_venue_paragraph_under_the_title_is_not_the_opening():
+    def with_venue(document):
+        document.add_heading("Fisheries Subsidies: Closing the Deal", 1)
+        document.add_paragraph("Background note for the Ocean Trade Roundtable, Geneva")
+        document.add_heading("Why It Matters", 2)
+        document.add_paragraph("Text.")
+        document.add_heading("Outlook", 2)
+        document.add_paragraph("Text.")
+
+    paper = parse_paper(docx_bytes(with_venue), "x.docx")
+    assert paper.title == "Fisheries Subsidies: Closing the Deal"
+    assert outline(paper) == [("Why It Matters", 1), ("Outlook", 1)]
+
+
+def test_docx_without_heading_styles_is_read_like_plain_text():
+    def unstyled(document):
+        for text in [
+            "Made in Africa: Vaccine Manufacturing",
+            "Discussion Paper for the Health Roundtable, Kigali",
+            "Introduction",
+            "Africa imports its vaccines. Why?",
+            "Financing the Ambition",
+            "Money is short.",
+        ]:
+            document.add_paragraph(text)
+
+    paper = parse_paper(docx_bytes(unstyled), "x.docx")
+    assert paper.title == "Made in Africa: Vaccine Manufacturing"
+    assert outline(paper) == [("Introduction", 1), ("Financing the Ambition", 1)]
+    assert paper.framing_questions == ("Why?",)
+
+
 # --------------------------------------------------------------------------- pdf
 
 
@@ -739,6 +1036,35 @@ def test_pdf_title_headings_and_questions_are_parsed():
     assert sections["Outlook"].questions == ("Can the order adapt?", "Who will pay for it?")
 
 
+def test_pdf_in_two_columns_is_read_column_by_column():
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    left = (
+        "Donors have cut their aid budgets and programmes face sudden gaps. How should "
+        "the burden of financing global health be shared among the remaining donors? "
+        "Can countries that receive aid today take over the financing of their own "
+        "programmes? This paper offers background for the discussion."
+    )
+    right = (
+        "Proposals for reform range from merging funds to a common results framework. "
+        "The risk is that consolidation is driven by which programmes lose funding first "
+        "rather than by a shared view of what the system should look like. The leaders "
+        "of several agencies have acknowledged that the cuts make reform unavoidable, "
+        "and they have begun to say so in public, which is new, and so in the end."
+    )
+    top = pdf.get_y()
+    pdf.multi_cell(85, 6, left)
+    pdf.set_xy(110, top)
+    pdf.multi_cell(85, 6, right)
+    paper = parse_paper(bytes(pdf.output()), "x.pdf")
+    assert paper.framing_questions == (
+        "How should the burden of financing global health be shared among the remaining donors?",
+        "Can countries that receive aid today take over the financing of their own programmes?",
+    )
+    assert paper.sections[0].text.endswith("which is new, and so in the end.")
+
+
 class PaperWithFurniture(FPDF):
     def header(self):
         self.set_font("Helvetica", size=8)
@@ -776,6 +1102,22 @@ def test_pdf_running_headers_and_page_numbers_are_dropped():
         "Security followed the money.",
         "Will the order last?",
     ]
+
+
+class PaperWithDashedPageNumbers(FPDF):
+    def footer(self):
+        self.set_y(-15)
+        self.set_font("Helvetica", size=8)
+        self.cell(0, 10, f"- {self.page_no()} -", align="C")
+
+
+def test_pdf_page_number_between_dashes_is_dropped_even_on_a_single_page():
+    pdf = PaperWithDashedPageNumbers()
+    pdf.set_font("Helvetica", size=11)
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "Trade grew after the war.", new_x="LMARGIN", new_y="NEXT")
+    paper = parse_paper(bytes(pdf.output()), "x.pdf")
+    assert paper.sections[0].text == "Trade grew after the war."
 
 
 # --------------------------------------------------------------------------- errors
