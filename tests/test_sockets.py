@@ -8,7 +8,12 @@ from channels.testing import WebsocketCommunicator as ChannelsCommunicator
 
 from tests.sockets import WebsocketCommunicator
 
-pytestmark = pytest.mark.asyncio
+# Database access allowed, though these consumers keep no data: Channels' consumers close
+# stale connections at every message (channels.db.aclose_old_connections), in the thread
+# where the other socket tests' database work ran. On SQLite that thread's in-memory
+# connection is never closed, so after those tests this checked it, and a test without
+# database access failed ("Database access not allowed") when run after tests/test_consumers.
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db]
 
 # Longer than Channels' own wait (1 s), as a loaded machine makes a consumer's real work.
 SLOW = 1.5
