@@ -471,6 +471,8 @@ def _session_context(request: HttpRequest, session: Session) -> dict:
         "invitations": session.invitations.aggregate(
             invited=Count("pk"), joined=Count("participant")
         ),
+        # The upload's help names the columns as the upload reads them back.
+        "invitee_columns": services.invitation_column_titles(),
         "assignments": session.assignments.select_related("user").prefetch_related("groups"),
         # Who can be assigned: people with an account who are not organizers (those
         # facilitate every session) and not assigned here yet.
