@@ -114,6 +114,9 @@ def test_paper_and_participants_text_keeps_its_own_direction_on_a_right_to_left_
     assert f'<option value="{second.pk}" dir="auto">#{second.pk} ' in page
     log = organizer_client.get(reverse("facilitator:log", args=[room.session.pk]))
     assert f"<bdi>#{second.pk} Fund peacekeeping in full.</bdi>" in log.content.decode()
+    synthesis = organizer_client.get(reverse("facilitator:synthesis", args=[room.session.pk]))
+    first_prompt = room.session.ordered_prompts()[0].heading
+    assert f"1. <bdi>{escape(first_prompt[:49])}" in synthesis.content.decode()
 
 
 @pytest.mark.parametrize("event", ["post", "pin", "merge"])
