@@ -532,11 +532,11 @@ def md(text: str | None) -> str:
     return " ".join((text or "").split()).translate(_MARKDOWN_SPECIAL)
 
 
-def _split(p: dict) -> str:
+def _split(p: dict, escape=md) -> str:
     parts = [
         # Translators: one group's agreement with a position: "Group 1 67% of 3" (votes).
         _("%(group)s %(percent)s of %(votes)s")
-        % {"group": md(name), "percent": _percent(cell["agree_rate"]), "votes": cell["votes"]}
+        % {"group": escape(name), "percent": _percent(cell["agree_rate"]), "votes": cell["votes"]}
         for name, cell in p["by_group"].items()
     ]
     return "; ".join(parts)
@@ -587,10 +587,14 @@ def to_markdown(document: dict) -> str:
             if p:
                 # Translators: a position a recommendation comes from, its group, its votes.
                 source_line = _("From “%(text)s” (%(group)s): %(tally)s.")
+                # The trail: the position's entry under its question below (visible ones
+                # are listed there), by the id positions.csv and votes.csv give it.
+                link = f" [#{p['id']}](#position-{p['id']})" if p["status"] == "visible" else ""
                 add(
                     "   - "
                     + source_line
                     % {"text": md(p["text"]), "group": md(p["group"]), "tally": _tally(p)}
+                    + link
                 )
                 if p["by_group"]:
                     add("     " + _("By group: %(split)s.") % {"split": _split(p)})
@@ -626,7 +630,7 @@ def to_markdown(document: dict) -> str:
             else:
                 # Translators: a position, its group and author, and its votes.
                 line = _("%(text)s (%(group)s, %(author)s): %(tally)s.")
-            add(f"{n}. " + line % values)
+            add(f'{n}. <a id="position-{p["id"]}"></a>' + line % values)
         add("")
 
     synth = document["synthesis"]
@@ -974,6 +978,16 @@ def _position(pdf: _Report, p: dict, source: bool = False) -> None:
     _bar(pdf, p)
 
 
+def _trail(pdf: _Report, p: dict) -> None:
+    """Under a recommendation's source: its id in positions.csv and votes.csv, and every
+    group's agreement with it."""
+    line = f"#{p['id']}"
+    if p["by_group"]:
+        line += " · " + _("By group: %(split)s.") % {"split": _split(p, escape=str)}
+    _paragraph(pdf, line, size=8)
+    pdf.ln(1)
+
+
 def _opinion_map(pdf: _Report, points: list[dict], size: float = 70) -> None:
     if pdf.get_y() > pdf.h - size - 20:
         pdf.add_page()
@@ -1025,6 +1039,7 @@ def to_pdf(document: dict) -> bytes:
         for source in r["sources"]:
             if source in by_id:
                 _position(pdf, by_id[source], source=True)
+                _trail(pdf, by_id[source])
         if r["dissent_note"]:
             note = " ".join(r["dissent_note"].splitlines())
             # Translators: the dissent note of a recommendation, written by a facilitator.
