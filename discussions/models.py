@@ -195,6 +195,13 @@ class Session(models.Model):
     # The projector's read-only pages are reached by this unguessable link, not by a login:
     # the laptop at the front of the room should not carry a facilitator's session.
     screen_token = models.CharField(max_length=43, unique=True, default=generate_screen_token)
+    # The public results page's link (views.results), for the plenary screen and the
+    # conference's website: a token of its own, since the screen token opens the live rooms.
+    results_token = models.CharField(max_length=43, unique=True, default=generate_screen_token)
+    # Set when the organizer publishes the outcome (services.outcome): the results page
+    # answers, participants see what became of their positions in the recommendations, and
+    # their choice to be credited by name is final.
+    outcome_published_at = models.DateTimeField(null=True, blank=True)
     # Asked of everyone who joins when set: the code alone, on a projected slide or passed
     # along, then admits nobody (services.join_session).
     passphrase = models.CharField(max_length=100, blank=True)
@@ -371,6 +378,9 @@ class Participant(models.Model):
         blank=True,
         help_text=_("Removed by a facilitator; their positions stay, marked."),
     )
+    # Named in the published outcome instead of a pseudonym: the participant's own choice,
+    # theirs to change until the outcome is published (services.outcome.set_credit).
+    credited = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["session", "joined_at", "pk"]

@@ -13,6 +13,7 @@ from django.urls import path
 
 from discussions.live.consumers import (
     ConsoleConsumer,
+    ResultsConsumer,
     RoomConsumer,
     ScreenConsumer,
     SessionScreenConsumer,
@@ -26,4 +27,5 @@ websocket_urlpatterns = [
     ),
     path("ws/screen/<str:token>/groups/<int:group_id>/", ScreenConsumer.as_asgi()),
     path("ws/screen/<str:token>/", SessionScreenConsumer.as_asgi()),
+    path("ws/results/<str:token>/", ResultsConsumer.as_asgi()),
 ]

@@ -74,4 +74,5 @@ urlpatterns = [
         name="invite_facilitator",
     ),
     path("sessions/<int:session_id>/export", organizer.export, name="export"),
+    path("sessions/<int:session_id>/outcome", organizer.publish_outcome, name="publish_outcome"),
 ]

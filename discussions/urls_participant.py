@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions.views import participant, screen
+from discussions.views import participant, results, screen
 
 urlpatterns = [
     path("join/", participant.join_start, name="join_start"),
@@ -12,6 +12,10 @@ urlpatterns = [
     path("rooms/<int:group_id>/status", participant.room_status, name="room_status"),
     path("rooms/<int:group_id>/post", participant.post_position, name="post_position"),
     path("rooms/<int:group_id>/positions/<int:position_id>/vote", participant.vote, name="vote"),
+    path("rooms/<int:group_id>/mine/", participant.my_input, name="my_input"),
+    path("rooms/<int:group_id>/credit", participant.set_credit, name="set_credit"),
+    path("results/<str:token>/", results.results, name="results"),
+    path("results/<str:token>/list", results.results_list, name="results_list"),
     path("screen/<str:token>/", screen.screen_session, name="screen_session"),
     path(
         "screen/<str:token>/results", screen.screen_session_results, name="screen_session_results"

@@ -197,3 +197,33 @@ async def test_a_console_hears_each_of_its_groups_in_a_combined_notice(setting):
         assert heard == {room.group.pk, room.other_group.pk}
     finally:
         await console.disconnect()
+
+
+async def test_the_results_page_hears_the_plenary_only_while_the_outcome_is_published(
+    setting, organizer
+):
+    room, _fay, _sam, position = setting
+    path = f"/ws/results/{room.session.results_token}/"
+    unpublished = WebsocketCommunicator(application, path, headers=[ORIGIN])
+    assert (await unpublished.connect(WAIT)) == (False, 4403)
+    await database_sync_to_async(services.publish_outcome)(session=room.session)
+    results = WebsocketCommunicator(application, path, headers=[ORIGIN])
+    ok, _ = await results.connect(WAIT)
+    assert ok
+    try:
+        await database_sync_to_async(services.promote)(
+            actor=organizer, session=room.session, position_ids=[position.pk]
+        )
+        assert json.loads(await results.receive_from(WAIT)) == {"type": "changed"}
+        # Withdrawn: told to re-fetch (the rooms' status changed too), then closed at the
+        # next heartbeat.
+        await database_sync_to_async(services.withdraw_outcome)(session=room.session)
+        assert json.loads(await results.receive_from(WAIT)) == {"type": "changed"}
+        await results.send_to(text_data=json.dumps({"type": "ping"}))
+        output = await results.receive_output(WAIT)
+        while output["type"] == "websocket.send":
+            assert json.loads(output["text"]) == {"type": "changed"}
+            output = await results.receive_output(WAIT)
+        assert output == {"type": "websocket.close", "code": 4403}
+    finally:
+        await results.disconnect()

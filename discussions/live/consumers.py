@@ -450,3 +450,19 @@ class SessionScreenConsumer(LiveConsumer):
         if "\x00" in self.token:  # PostgreSQL cannot even compare it: no token has one
             return None
         return Session.objects.filter(screen_token=self.token).values_list("pk", flat=True).first()
+
+
+class ResultsConsumer(SessionScreenConsumer):
+    """The public results page's feed (views.results): the session's news that something
+    changed, as the projector hears it. Admitted while the outcome is published, by the
+    session's results token, checked on connect and at every heartbeat: a publication
+    withdrawn closes it."""
+
+    @in_db_thread
+    def session_opened(self) -> int | None:
+        if "\x00" in self.token:  # PostgreSQL cannot even compare it: no token has one
+            return None
+        published = Session.objects.filter(
+            results_token=self.token, outcome_published_at__isnull=False
+        )
+        return published.values_list("pk", flat=True).first()

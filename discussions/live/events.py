@@ -206,6 +206,14 @@ def notify_console(group: BreakoutGroup) -> None:
     transaction.on_commit(lambda: _console(group.session_id, group.pk))
 
 
+def outcome_changed(session_id: int) -> None:
+    """After commit: the session's recommendations (or their publication) changed. Told on
+    the consoles' channel with no group named, so consoles skip it and the pages that show
+    the whole session (the projector's, the public results page) re-fetch."""
+    message = console_message([])
+    transaction.on_commit(lambda: _quietly(console_channel_group(session_id), message))
+
+
 def notify_participant(participant_id: int, html: str) -> None:
     """After commit, send HTML to every socket of one participant (and no one else)."""
     message = {"type": "participant.event", "html": html}

@@ -75,6 +75,7 @@ from discussions.services.invitations import (
     set_invite_only,
     withdraw_invitation,
 )
+from discussions.services.outcome import publish_outcome, set_credit, withdraw_outcome
 from discussions.services.paper_import import (
     ImportResult,
     add_question,
@@ -123,6 +124,9 @@ __all__ = [
     "promote",
     "take_into_plenary",
     "take_top_into_plenary",
+    "publish_outcome",
+    "set_credit",
+    "withdraw_outcome",
     "INVITE_ONLY",
     "MAX_GROUP_CAPACITY",
     "MAX_GROUPS",

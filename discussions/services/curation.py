@@ -153,6 +153,7 @@ def promote(*, actor, session: Session, position_ids: list[int], text: str = "")
             created_by=actor,
         )
         recommendation.sources.set(sources)
+        live.outcome_changed(session.pk)
     return recommendation
 
 
@@ -173,7 +174,11 @@ def edit_recommendation(*, actor, recommendation_id: int, text: str, dissent_not
         raise ServiceError(_("A recommendation needs wording."))
     if len(text) > Recommendation.MAX_TEXT or len(dissent_note) > 4 * Recommendation.MAX_TEXT:
         raise ServiceError(_("That is too long for a recommendation."))
-    Recommendation.objects.filter(pk=recommendation.pk).update(text=text, dissent_note=dissent_note)
+    with transaction.atomic():
+        Recommendation.objects.filter(pk=recommendation.pk).update(
+            text=text, dissent_note=dissent_note
+        )
+        live.outcome_changed(recommendation.session_id)
 
 
 @retry_on_conflict
@@ -196,6 +201,7 @@ def move_recommendation(*, actor, recommendation_id: int, offset: int) -> None:
         for position, item in enumerate(ordered):
             item.position = position
         Recommendation.objects.bulk_update(ordered, ["position"])
+        live.outcome_changed(recommendation.session_id)
 
 
 def delete_recommendation(*, actor, recommendation_id: int) -> None:
@@ -217,6 +223,7 @@ def delete_recommendation(*, actor, recommendation_id: int) -> None:
             },
         )
         recommendation.delete()
+        live.outcome_changed(recommendation.session_id)
 
 
 # --- Plenary round ------------------------------------------------------------------------------

@@ -186,6 +186,7 @@ def _undelete_recommendation(actor, entry: ModerationEntry) -> None:
         created_by=get_user_model().objects.filter(pk=kept["created_by"]).first(),
     )
     recommendation.sources.set(Position.objects.filter(pk__in=kept["sources"]))
+    live.outcome_changed(entry.session_id)
 
 
 UNDO: dict[str, tuple[Callable[[object, ModerationEntry], None], str]] = {

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import localize, number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -481,6 +482,11 @@ def _session_context(request: HttpRequest, session: Session) -> dict:
         .exclude(assignments__session=session)
         .order_by("username"),
         "languages": settings.LANGUAGES,
+        "outcome_counts": {
+            "recommendations": session.recommendations.count(),
+            "credited": session.participants.filter(credited=True).count(),
+        },
+        "results_url": request.build_absolute_uri(reverse("results", args=[session.results_token])),
     }
 
 
@@ -584,6 +590,29 @@ def set_passphrase(request: HttpRequest, session_id: int) -> HttpResponse:
         _("Joining now asks for the passphrase.")
         if passphrase.strip()
         else _("Joining no longer asks for a passphrase."),
+    )
+
+
+@require_POST
+@organizer_required
+def publish_outcome(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Publish the session's outcome, or withdraw it (services.outcome)."""
+    session = get_object_or_404(Session, pk=session_id)
+    if request.POST.get("publish") == "1":
+        return session_change(
+            request,
+            session,
+            lambda: services.publish_outcome(session=session),
+            _(
+                "The outcome is published: the results page is open, and participants see "
+                "what became of their positions."
+            ),
+        )
+    return session_change(
+        request,
+        session,
+        lambda: services.withdraw_outcome(session=session),
+        _("The publication is withdrawn: the results page is closed."),
     )
 
 

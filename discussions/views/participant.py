@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable, Mapping
 
 import segno
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from discussions import identity, languages, queries, ratelimit, rows, services
+from discussions import identity, languages, outcome, queries, ratelimit, rows, services
 from discussions.models import (
     JOIN_CODE_ALPHABET,
     BreakoutGroup,
@@ -588,3 +589,38 @@ def _room_with(request, group, participant, status: int = 400, **extra) -> HttpR
     """The whole room page with a message, for browsers without JavaScript."""
     context = _room_context(group, participant, queries.DEFAULT_SORT) | extra
     return render(request, "room/room.html", context, status=status)
+
+
+# --- What became of my input ---------------------------------------------------------------
+
+
+@require_GET
+def my_input(request: HttpRequest, group_id: int) -> HttpResponse:
+    """The participant's positions and what became of each; the published outcome's
+    recommendations and how their group's support compares with the others'."""
+    group, participant = member_of(request, group_id)
+    return render(request, "room/my_input.html", _my_input_context(participant))
+
+
+def _my_input_context(participant: Participant, **extra) -> dict:
+    mine = outcome.my_input(participant)
+    return {"mine": mine, "group": participant.group, "session": participant.session} | extra
+
+
+@require_POST
+def set_credit(request: HttpRequest, group_id: int) -> HttpResponse:
+    """Credited by name in the published outcome, or by pseudonym (the default)."""
+    group, participant = member_of(request, group_id)
+    credited = request.POST.get("credited") == "1"
+    try:
+        services.set_credit(participant=participant, credited=credited)
+    except services.ServiceError as error:
+        if request.htmx:
+            context = _my_input_context(participant, credit_error=str(error))
+            return render(request, "room/my_input.html#credit", context, status=422)
+        messages.error(request, str(error))
+    else:
+        if request.htmx:
+            context = _my_input_context(participant, credit_saved=True)
+            return render(request, "room/my_input.html#credit", context)
+    return redirect("my_input", group.pk)

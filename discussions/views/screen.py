@@ -40,22 +40,34 @@ def _by_token(view):
 
 
 def _wrong_token(request: HttpRequest) -> HttpResponse:
+    return wrong_link(
+        request,
+        "No screen has this link.",
+        # The English says "seconds" even for one: as it always has (the site's turn is 1 s).
+        lambda seconds: (
+            ngettext(
+                "Too many wrong screen links from this network. Check the link on the "
+                "facilitator's console, and try again in %(seconds)s seconds.",
+                "Too many wrong screen links from this network. Check the link on the "
+                "facilitator's console, and try again in %(seconds)s seconds.",
+                seconds,
+            )
+            % {"seconds": seconds}
+        ),
+    )
+
+
+def wrong_link(request: HttpRequest, missing: str, too_many) -> HttpResponse:
+    """A link's token opens nothing: 404, counted with the wrong join codes; past the
+    limit, 429 with `too_many(seconds)`, the wait in words."""
     limit = ratelimit.guessing_refused(request)
     if limit is None:
         ratelimit.count_wrong_guess(request)
-        raise Http404("No screen has this link.")
+        raise Http404(missing)
     key = ratelimit.SITE if limit is ratelimit.JOIN_SITE else ratelimit.network(request)
     ratelimit.refuse(limit, key)
     seconds = ratelimit.retry_after(limit)
-    # The English says "seconds" even for one: as it always has (the site's turn is 1 s).
-    text = ngettext(
-        "Too many wrong screen links from this network. Check the link on the facilitator's "
-        "console, and try again in %(seconds)s seconds.",
-        "Too many wrong screen links from this network. Check the link on the facilitator's "
-        "console, and try again in %(seconds)s seconds.",
-        seconds,
-    ) % {"seconds": seconds}
-    response = HttpResponse(text, status=429, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(too_many(seconds), status=429, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(seconds)
     return response
 

@@ -1,5 +1,6 @@
-// The whole-session projector: its summary is fetched again when a group changes, as its
-// socket says (at most once a second, the last change always shown), instead of polling;
+// The pages that show a whole session (the projector's summary, the public results page):
+// fetched again when the session changes, as their socket says (at most once each
+// data-every-ms, one second by default, the last change always shown), instead of polling;
 // and at once after a reconnection, since changes may have been missed meanwhile.
 (function () {
   "use strict";
@@ -7,7 +8,7 @@
   if (!root) return;
   const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + root.dataset.screenSocket;
   const FORBIDDEN = 4403;
-  const EVERY_MS = 1000;
+  const EVERY_MS = Number(root.dataset.everyMs) || 1000;
   let lastFetch = 0;
   let timer = null;
   let retry = 0;
