@@ -127,9 +127,13 @@ def test_credit_is_a_members_own(room):
 # --- The public results page -------------------------------------------------------------------
 
 
-def test_the_results_page_answers_only_while_published(room, curated):
+def test_the_results_page_answers_only_while_published(room, curated, organizer):
     url = reverse("results", args=[room.session.results_token])
     assert Client().get(url).status_code == 404
+    assert client_for(room.ada).get(url).status_code == 404
+    # Organizers preview it, told that nobody else can.
+    preview = logged_in(organizer).get(url)
+    assert preview.status_code == 200 and "A preview for the organizers" in preview.content.decode()
     publish(room.session)
     assert Client().get(url).status_code == 200
     assert Client().get(reverse("results", args=["not-the-token"])).status_code == 404
