@@ -269,3 +269,47 @@ def test_the_pdf_report_names_each_sources_id_and_groups(room, curated):
         for source in recommendation["sources"]:
             assert re.search(rf"#{source}\b", text)
     assert "By group:" in text
+
+
+# --- At once, on PostgreSQL in CI ----------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publishing_while_people_post_vote_and_choose_their_credit(published_paper, threads):
+    """Publication locks the session and then every room; credits lock the session; posts
+    lock their room; votes their position. All at once: nothing deadlocks, and each credit
+    is either saved before publication or refused after it, never half."""
+    room = make_room(published_paper)
+    people = [
+        make_participant(room.group if i % 2 else room.other_group, f"P {i}") for i in range(8)
+    ]
+    target = make_position(room.cleo, "Vote on me")
+    outcomes: dict[int, str] = {}
+
+    def credit(person):
+        try:
+            services.set_credit(participant=person, credited=True)
+            outcomes[person.pk] = "saved"
+        except services.ServiceError:
+            outcomes[person.pk] = "refused"
+
+    calls = [lambda: services.publish_outcome(session=room.session)]
+    calls += [lambda person=person: credit(person) for person in people]
+    calls += [
+        lambda person=person: services.post_position(participant=person, text=f"{person} says")
+        for person in people[:4]
+    ]
+    calls += [
+        lambda person=person: services.cast_vote(
+            participant=person, position_id=target.pk, choice="agree"
+        )
+        for person in people
+        if person.group_id == target.group_id
+    ]
+    threads.run(calls)
+
+    room.session.refresh_from_db()
+    assert room.session.outcome_published_at is not None
+    credited = set(Participant.objects.filter(credited=True).values_list("pk", flat=True))
+    assert credited == {pk for pk, result in outcomes.items() if result == "saved"}
+    assert len(outcomes) == len(people)
