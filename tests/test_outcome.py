@@ -99,14 +99,20 @@ def test_a_participant_chooses_credit_until_publication_and_not_after(room):
     assert ada.post(url, {"credited": "1"}).status_code == 302
     room.ada.refresh_from_db()
     assert room.ada.credited
-    assert ada.post(url, {"credited": "0"}, headers={"HX-Request": "true"}).status_code == 200
+    answer = ada.post(url, {"credited": "0"}, headers={"HX-Request": "true"})
+    assert answer.status_code == 200
     room.ada.refresh_from_db()
     assert not room.ada.credited
+    # The form sent back shows the choice just saved, with the name it would credit.
+    answer = ada.post(url, {"credited": "1"}, headers={"HX-Request": "true"}).content.decode()
+    assert 'value="1" checked' in answer and "<bdi>Ada</bdi>" in answer
+    ada.post(url, {"credited": "0"})
 
     publish(room.session)
     response = ada.post(url, {"credited": "1"}, headers={"HX-Request": "true"})
     assert response.status_code == 422
     assert "no longer change" in response.content.decode()
+    assert 'name="credited"' not in response.content.decode()  # the choice stands, frozen
     room.ada.refresh_from_db()
     assert not room.ada.credited
 

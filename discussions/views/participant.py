@@ -604,7 +604,13 @@ def my_input(request: HttpRequest, group_id: int) -> HttpResponse:
 
 def _my_input_context(participant: Participant, **extra) -> dict:
     mine = outcome.my_input(participant)
-    return {"mine": mine, "group": participant.group, "session": participant.session} | extra
+    return {
+        "mine": mine,
+        "outcome": mine.outcome,
+        "participant": participant,
+        "group": participant.group,
+        "session": participant.session,
+    } | extra
 
 
 @require_POST
