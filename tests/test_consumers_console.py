@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 
 import pytest
 import pytest_asyncio
@@ -211,18 +212,21 @@ async def test_the_results_page_hears_the_plenary_only_while_the_outcome_is_publ
     ok, _ = await results.connect(WAIT)
     assert ok
     try:
+        before = time.time()
         await database_sync_to_async(services.promote)(
             actor=organizer, session=room.session, position_ids=[position.pk]
         )
-        assert json.loads(await results.receive_from(WAIT)) == {"type": "changed"}
+        # Told when, by the server's clock, so that the page asks for a later render.
+        message = json.loads(await results.receive_from(WAIT))
+        assert message["type"] == "changed" and message["at"] >= before
         # Withdrawn: told to re-fetch (the rooms' status changed too), then closed at the
         # next heartbeat.
         await database_sync_to_async(services.withdraw_outcome)(session=room.session)
-        assert json.loads(await results.receive_from(WAIT)) == {"type": "changed"}
+        assert json.loads(await results.receive_from(WAIT))["type"] == "changed"
         await results.send_to(text_data=json.dumps({"type": "ping"}))
         output = await results.receive_output(WAIT)
         while output["type"] == "websocket.send":
-            assert json.loads(output["text"]) == {"type": "changed"}
+            assert json.loads(output["text"])["type"] == "changed"
             output = await results.receive_output(WAIT)
         assert output == {"type": "websocket.close", "code": 4403}
     finally:

@@ -3,10 +3,13 @@ page, and the trail from every recommendation back to positions and votes."""
 
 import io
 import re
+import time
 
 import pypdf
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from discussions import exports, outcome, services
@@ -176,6 +179,24 @@ def test_the_results_list_follows_the_plenary(room, curated, organizer):
     url = reverse("results_list", args=[room.session.results_token])
     fragment = Client().get(url).content.decode()
     assert fragment.index("Reform it.") < fragment.index("Fund the UN budget on time.")
+
+
+def test_readers_share_one_render_until_a_change_asks_for_a_later_one(room, curated, organizer):
+    """The page's re-fetches name the moment of the change they follow: a render made since
+    serves every reader; one made before it is never passed off as current."""
+    _funded, _reform, _first, second = curated
+    publish(room.session)
+    url = reverse("results_list", args=[room.session.results_token])
+    first = Client().get(url, {"since": "1"}).content
+    with CaptureQueriesContext(connection) as queries:
+        again = Client().get(url, {"since": "1"}).content
+    assert again == first
+    assert len(queries) == 1  # the token's session, not the outcome again
+    services.move_recommendation(actor=organizer, recommendation_id=second.pk, offset=-1)
+    moved = Client().get(url, {"since": str(time.time())}).content.decode()
+    assert moved.index("Reform it.") < moved.index("Fund the UN budget on time.")
+    for nonsense in ["nan", "inf", "-1", "x" * 100, ""]:
+        assert Client().get(url, {"since": nonsense}).status_code == 200
 
 
 # --- My input ------------------------------------------------------------------------------------

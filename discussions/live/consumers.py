@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import re
+import time
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -466,3 +467,7 @@ class ResultsConsumer(SessionScreenConsumer):
             results_token=self.token, outcome_published_at__isnull=False
         )
         return published.values_list("pk", flat=True).first()
+
+    async def console_changed(self, event: dict) -> None:
+        # When, so that the page asks for a list rendered no earlier (views.results).
+        await self.send(text_data=json.dumps({"type": "changed", "at": time.time()}))

@@ -12,6 +12,16 @@
   let lastFetch = 0;
   let timer = null;
   let retry = 0;
+  // The results page's socket says when each change was announced (the server's clock): the
+  // re-fetch asks for a render made no earlier, which the server may share among readers.
+  // After a reconnection, changes may have been missed: ask for a render made now.
+  let since = 0;
+  let fresh = false;
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (!root.contains(event.detail.elt)) return;
+    if (fresh) { event.detail.parameters.since = Number.MAX_SAFE_INTEGER; fresh = false; }
+    else if (since) event.detail.parameters.since = since;
+  });
 
   function fetchNow() {
     timer = null;
@@ -26,14 +36,16 @@
     const socket = new WebSocket(url);
     let ping = null;
     socket.onopen = function () {
-      if (retry > 0) changed();
+      if (retry > 0) { fresh = true; changed(); }
       retry = 0;
       ping = setInterval(function () { socket.send(JSON.stringify({ type: "ping" })); }, 25000);
     };
     socket.onmessage = function (event) {
       let message;
       try { message = JSON.parse(event.data); } catch (e) { return; }
-      if (message.type === "changed") changed();
+      if (message.type !== "changed") return;
+      if (typeof message.at === "number" && message.at > since) since = message.at;
+      changed();
     };
     socket.onclose = function (event) {
       clearInterval(ping);
