@@ -12,14 +12,15 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from discussions import demo, services
-from discussions.models import Session
+from discussions.models import Participant, Position, Session
 from tests.browser import accessibility
 from tests.browser.test_facilitation_live import PASSWORD
-from tests.browser.test_room_live import join
+from tests.browser.test_room_live import join, off_the_browser_thread
 from tests.conftest import DEMO_PAPER
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,5 +109,22 @@ def test_every_main_screen_fits_and_passes_axe_in_both_schemes(asgi_server, new_
         if organizer.locator("#connection").count():
             expect(organizer.locator("#connection")).to_have_text("Live")
         look(organizer, name, problems)
+
+    # The outcome, published: the public results page and a participant's own page.
+    olga = session.created_by or get_user_model().objects.get(username="olga")
+    ana = Participant.objects.get(session=session, display_name="Ana")
+    anas = off_the_browser_thread(
+        services.post_position, participant=ana, text="Publish every ally's spending plans."
+    )
+    top = [*Position.objects.filter(group__session=session).exclude(author=ana)[:2], anas]
+    for position in top:
+        off_the_browser_thread(
+            services.promote, actor=olga, session=session, position_ids=[position.pk]
+        )
+    off_the_browser_thread(services.publish_outcome, session=session)
+    visitor.goto(base + reverse("results", args=[session.results_token]))
+    look(visitor, "results", problems)
+    participant.goto(base + reverse("my_input", args=[group.pk]))
+    look(participant, "my-input", problems)
 
     assert not problems, "\n".join(problems)
