@@ -61,6 +61,15 @@ def published_paper(demo_paper):
 
 
 @pytest.fixture
+def room(published_paper):
+    """A session with two groups: Ada and Ben in the first, Cleo in the second
+    (tests.factories.Room)."""
+    from tests.factories import make_room  # the factories read this module's DEMO_PAPER
+
+    return make_room(published_paper)
+
+
+@pytest.fixture
 def organizer(django_user_model):
     return django_user_model.objects.create_user(
         username="olga", password="a long organizer password", is_staff=True

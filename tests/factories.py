@@ -16,6 +16,8 @@ from discussions import identity, services
 from discussions.models import BreakoutGroup, Paper, Participant, Position, Session, Vote
 from tests.conftest import DEMO_PAPER
 
+AGREE, DISAGREE, PASS = Vote.Choice.AGREE, Vote.Choice.DISAGREE, Vote.Choice.PASS
+
 
 def make_demo_session(name: str, *, group_count: int) -> Session:
     """A session on the demo paper, imported and published as an organizer would."""

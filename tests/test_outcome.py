@@ -13,17 +13,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from discussions import exports, outcome, services
-from discussions.models import FacilitatorAssignment, Participant, Session, Vote
-from tests.factories import client_for, make_participant, make_position, make_room, make_vote
+from discussions.models import FacilitatorAssignment, Participant, Session
+from tests.factories import (
+    AGREE,
+    DISAGREE,
+    PASS,
+    client_for,
+    make_participant,
+    make_position,
+    make_room,
+    make_vote,
+)
 
 pytestmark = pytest.mark.django_db
-
-AGREE, DISAGREE, PASS = Vote.Choice.AGREE, Vote.Choice.DISAGREE, Vote.Choice.PASS
-
-
-@pytest.fixture
-def room(published_paper):
-    return make_room(published_paper)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ Wrong ones count with the wrong join codes (views.screen.wrong_link).
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 
@@ -23,30 +22,17 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language, ngettext
 from django.views.decorators.http import require_GET
 
-from discussions import languages, outcome
+from discussions import outcome
 from discussions.models import Session
-from discussions.views.screen import wrong_link
+from discussions.views.screen import opened_by_token, wrong_link
 
 
-def _published(view):
-    """The view with the published session its results token opens, or a 404 (429 past
-    the limit of wrong links). Organizers also open it before publication, to preview."""
-
-    @functools.wraps(view)
-    def with_session(request: HttpRequest, token: str) -> HttpResponse:
-        session = (
-            Session.objects.select_related("paper").filter(results_token=token).first()
-            if "\x00" not in token  # PostgreSQL cannot even compare it: no token has one
-            else None
-        )
-        if session is not None and session.outcome_published_at is None:
-            session = session if request.user.is_staff else None
-        if session is None:
-            return _wrong_token(request)
-        languages.use_session_language(request, session.language)
-        return view(request, session)
-
-    return with_session
+def _results_session(request: HttpRequest, token: str) -> Session | None:
+    """The published session the token opens; unpublished, for organizers only (a preview)."""
+    session = Session.objects.select_related("paper").filter(results_token=token).first()
+    if session is not None and session.outcome_published_at is None and not request.user.is_staff:
+        return None
+    return session
 
 
 def _wrong_token(request: HttpRequest) -> HttpResponse:
@@ -64,6 +50,9 @@ def _wrong_token(request: HttpRequest) -> HttpResponse:
             % {"seconds": seconds}
         ),
     )
+
+
+_published = opened_by_token(_results_session, _wrong_token)
 
 
 @require_GET

@@ -25,18 +25,24 @@ from discussions.views.participant import join_path, join_qr_path
 TOP_PER_GROUP = 3
 
 
-def _by_token(view):
-    """The view with the session its screen token opens, or a 404 (a 429 past the limit)."""
+def opened_by_token(find, wrong):
+    """A decorator: the view gets the session `find(request, token)` opens, or the caller
+    gets `wrong(request)` (404, 429 past the limit of wrong links), in the session's
+    language for whoever asks for none of the site's."""
 
-    @functools.wraps(view)
-    def with_session(request: HttpRequest, token: str, **kwargs) -> HttpResponse:
-        session = Session.objects.select_related("paper").filter(screen_token=token).first()
-        if session is None:
-            return _wrong_token(request)
-        languages.use_session_language(request, session.language)
-        return view(request, session, **kwargs)
+    def decorator(view):
+        @functools.wraps(view)
+        def with_session(request: HttpRequest, token: str, **kwargs) -> HttpResponse:
+            # PostgreSQL cannot even compare a token with a NUL: no token has one.
+            session = None if "\x00" in token else find(request, token)
+            if session is None:
+                return wrong(request)
+            languages.use_session_language(request, session.language)
+            return view(request, session, **kwargs)
 
-    return with_session
+        return with_session
+
+    return decorator
 
 
 def _wrong_token(request: HttpRequest) -> HttpResponse:
@@ -55,6 +61,13 @@ def _wrong_token(request: HttpRequest) -> HttpResponse:
             % {"seconds": seconds}
         ),
     )
+
+
+def _screen_session(request: HttpRequest, token: str) -> Session | None:
+    return Session.objects.select_related("paper").filter(screen_token=token).first()
+
+
+_by_token = opened_by_token(_screen_session, _wrong_token)
 
 
 def wrong_link(request: HttpRequest, missing: str, too_many) -> HttpResponse:

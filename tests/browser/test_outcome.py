@@ -23,8 +23,8 @@ from playwright.sync_api import Page, expect
 from discussions import services
 from discussions.exports import pseudonyms
 from discussions.models import BreakoutGroup, Participant, Session
-from tests.browser import accessibility
-from tests.browser.test_facilitation_live import PASSWORD, post
+from tests.browser import accessibility, test_facilitation_live, test_invitations
+from tests.browser.test_facilitation_live import post
 from tests.browser.test_invitations import log_in
 from tests.browser.test_room_live import (
     assert_same_document,
@@ -32,44 +32,17 @@ from tests.browser.test_room_live import (
     mark_document,
     off_the_browser_thread,
 )
-from tests.factories import make_demo_session, make_participant, make_position
+from tests.factories import make_participant, make_position
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# Pages watched for JavaScript errors, as the facilitation tests watch theirs; the session
+# and its organizer (Olga, whom test_invitations.log_in logs in) as the invitation tests'.
+new_page = test_facilitation_live.new_page
+session = test_invitations.session
+organizer = test_invitations.organizer
+
 PUBLISHED_NOTICE = "The outcome is published: see the recommendations."
-
-
-@pytest.fixture
-def session(transactional_db) -> Session:
-    return make_demo_session("Multilateralism breakouts", group_count=2)
-
-
-@pytest.fixture
-def organizer(django_user_model):
-    """A staff user: organizers lead the whole session (hide, plenary, promote). Named as
-    test_invitations.log_in logs in."""
-    return django_user_model.objects.create_user(username="olga", password=PASSWORD, is_staff=True)
-
-
-@pytest.fixture
-def new_page(new_page):
-    """conftest's new_page, watched: a JavaScript error on any page (a script the Content
-    Security Policy refused, say) fails the test."""
-    errors: list[str] = []
-
-    def make(width: int = 1280, height: int = 800) -> Page:
-        page = new_page(width, height)
-        page.on(
-            "console",
-            lambda message: (
-                message.type == "error" and errors.append(f"{page.url}: {message.text}")
-            ),
-        )
-        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
-        return page
-
-    yield make
-    assert not errors, "JavaScript errors in the pages:\n" + "\n".join(errors)
 
 
 def groups(session: Session) -> list[BreakoutGroup]:
