@@ -205,6 +205,10 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CHANNEL_GROUP_EXPIRY = envint("CHANNEL_GROUP_EXPIRY", "300")
 if CHANNEL_GROUP_EXPIRY < 1:
     raise ImproperlyConfigured("CHANNEL_GROUP_EXPIRY must be at least 1 (seconds)")
+# Seconds the Redis channel layer waits on a read (tests/faults/test_heartbeat.py holds a
+# socket quiet for longer, and checks that it still hears its room).
+CHANNEL_LAYER_READ_TIMEOUT = 15
+
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"REDIS_URL must start with redis://, not {REDIS_URL!r}")
@@ -225,7 +229,7 @@ if REDIS_URL:
                         "address": REDIS_URL,
                         # Longer than redis-py's 5 s default: a quiet subscription must not
                         # time out (found by tests/faults with the list-based layer).
-                        "socket_timeout": 15,
+                        "socket_timeout": CHANNEL_LAYER_READ_TIMEOUT,
                         "socket_connect_timeout": 5,
                     }
                 ],

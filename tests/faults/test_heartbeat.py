@@ -17,10 +17,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.conf import settings
+from django.urls import reverse
 
 from discussions.models import Presence
-from tests.deadlines import DEADLINE
-from tests.faults.helpers import Member, join_clients, make_session
+from tests.faults.helpers import Member, join_clients, make_session, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,21 +35,12 @@ def subscribers(redis, group_id: int) -> int:
     return count
 
 
-def wait_for(predicate, what: str) -> float:
-    """Poll until `predicate()` holds; return how long it took. Only "never" fails (see
-    tests/deadlines.py)."""
-    started = time.monotonic()
-    while not predicate():
-        if time.monotonic() - started > DEADLINE:
-            pytest.fail(f"not within {DEADLINE:.0f} s: {what}")
-        time.sleep(0.1)
-    return time.monotonic() - started
-
-
-def test_a_quiet_socket_stays_open(start_uvicorn, throwaway_redis):
-    """Nothing to hear for longer than the consumer's 5-second wait on Redis. redis-py 8
-    gave up reading after 5 s, the consumer crashed and the socket closed: every idle
-    page reconnected every few seconds (fixed with the channel layer's socket_timeout)."""
+def test_a_quiet_socket_stays_open_and_still_hears_its_room(start_uvicorn, throwaway_redis):
+    """Nothing to hear for longer than the channel layer's read timeout on Redis. redis-py's
+    5 s default made the list-based layer's consumers crash and close their sockets: every
+    idle page reconnected every few seconds (hence settings.CHANNEL_LAYER_READ_TIMEOUT).
+    Quiet past that timeout, the socket must still be open and still hear its room: a
+    socket merely left open by a subscription that died would hear nothing."""
     server = start_uvicorn(workers=1, wait=False, REDIS_URL=throwaway_redis.url)
     session = make_session()
     group = session.groups.order_by("position").first()
@@ -56,8 +48,15 @@ def test_a_quiet_socket_stays_open(start_uvicorn, throwaway_redis):
     (client,) = join_clients(server, session, group.pk, 1)
     member = Member(client)  # no heartbeat within the test
     try:
-        wait_for(lambda: member.messages, "the presence broadcast")
-        time.sleep(8)
+        wait_until(lambda: member.messages, "the presence broadcast")
+        time.sleep(settings.CHANNEL_LAYER_READ_TIMEOUT + 2)
+        client.request(
+            reverse("post_position", args=[group.pk]), {"text": "Still there after the quiet?"}
+        )
+        wait_until(
+            lambda: any("Still there after the quiet?" in m for m in member.messages),
+            "the post after the quiet heard on the socket",
+        )
         assert member.drops == 0, member.errors
         assert subscribers(throwaway_redis.client(), group.pk) == 1
     finally:
@@ -75,21 +74,25 @@ def test_a_peer_that_stops_answering_is_evicted_by_the_ping(start_uvicorn, throw
     ana = Member(ana_client)
     dead = gone_client.socket()  # handshake done; from now on it never reads nor answers
     try:
-        wait_for(lambda: Presence.objects.filter(group=group).count() == 2, "2 present")
+        wait_until(lambda: Presence.objects.filter(group=group).count() == 2, "2 present")
         assert subscribers(redis, group.pk) == 1  # one process, two sockets
-        wait_for(lambda: any("2 online" in m for m in ana.messages), "2 online")
+        wait_until(lambda: any("2 online" in m for m in ana.messages), "2 online")
 
-        evicted = wait_for(
-            lambda: not Presence.objects.filter(participant_id=gone_client.participant_id),
-            "the silent socket's Presence row removed",
+        silent_from = time.monotonic()
+        evicted = (
+            wait_until(
+                lambda: not Presence.objects.filter(participant_id=gone_client.participant_id),
+                "the silent socket's Presence row removed",
+            )
+            - silent_from
         )
-        wait_for(lambda: "1 online" in ana.messages[-1], "the room told: 1 online")
+        wait_until(lambda: "1 online" in ana.messages[-1], "the room told: 1 online")
         print(f"silent peer evicted {evicted:.1f} s after it stopped answering (ping 1 s + 1 s)")
         assert Presence.objects.filter(participant_id=ana_client.participant_id).count() == 1
         assert ana.errors == [] and ana.drops == 0, "the live socket was dropped too"
         assert subscribers(redis, group.pk) == 1
         ana.close()
-        wait_for(lambda: subscribers(redis, group.pk) == 0, "the last socket unsubscribed")
+        wait_until(lambda: subscribers(redis, group.pk) == 0, "the last socket unsubscribed")
     finally:
         ana.close()
         dead.sock.close()
