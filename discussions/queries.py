@@ -101,12 +101,6 @@ def tally_of(position: Position) -> Tally:
     return Tally(position.agree, position.disagree, position.passed)
 
 
-def votable_in(group: BreakoutGroup) -> Q:
-    """Positions a member of the group may vote on: the group's own, and the plenary
-    round's, which every group of the session sees."""
-    return Q(group=group) | Q(plenary=True, group__session=group.session_id)
-
-
 def _with_my_vote(positions: QuerySet[Position], participant: Participant | None):
     if participant is None:
         return positions

@@ -454,7 +454,7 @@ async def test_heartbeats_that_cannot_be_written_are_logged_and_change_nothing(
         def database_away(*args, **kwargs):
             raise DatabaseError("connection refused")
 
-        monkeypatch.setattr(presence.Presence.objects, "filter", database_away)
+        monkeypatch.setattr(Presence.objects, "filter", database_away)
         await ada.send_json_to({"type": "ping"})
         assert 'id="room-latest"' in await ada.receive_from(WAIT)
         await presence.seen_sockets().write()

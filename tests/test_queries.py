@@ -1,15 +1,15 @@
 """Queries written out in SQL for speed must read what the ORM reads: the tallies a
 broadcast carries (queries.positions_with_tallies) what the room page says
-(queries.room_positions), and the membership check (views.participant.member_in) what
-select_related reads, and the vote's locking read the positions queries.votable_in allows."""
+(queries.room_positions), and the membership check (rules.member_in) what
+select_related reads, and the vote's locking read the positions rules.votable_in allows."""
 
 import pytest
 from django.utils import timezone
 
 from discussions import queries
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
-from discussions.services.votes import _lock_with_votes, votable
-from discussions.views.participant import member_in
+from discussions.rules import member_in, votable, votable_in
+from discussions.services.votes import _lock_with_votes
 from tests.factories import make_participant, make_position, make_room, make_vote
 
 AGREE, DISAGREE, PASS = Vote.Choice.AGREE, Vote.Choice.DISAGREE, Vote.Choice.PASS
@@ -114,9 +114,7 @@ def test_the_votes_locking_read_finds_the_positions_votable_in_allows(room, publ
     ]
     make_vote(room.ada, positions[1], AGREE)
     make_vote(room.ben, positions[0], DISAGREE)  # someone else's vote: not Ada's
-    allowed = set(
-        Position.objects.filter(queries.votable_in(room.group)).values_list("pk", flat=True)
-    )
+    allowed = set(Position.objects.filter(votable_in(room.group)).values_list("pk", flat=True))
     assert allowed == {positions[0].pk, positions[1].pk, positions[3].pk}
 
     ids = [p.pk for p in positions] + [10**9, 2**70]

@@ -17,18 +17,18 @@ import time
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from discussions import identity, languages, queries, ratelimit, services
+from discussions import identity, languages, ratelimit, services
 from discussions.live import changes, events, fanout
 from discussions.live.db_threads import in_db_thread
 from discussions.live.presence import seen_sockets
 from discussions.live.votes import Answer, vote_writer
-from discussions.models import BreakoutGroup, Presence, Session
-from discussions.views.participant import still_member
+from discussions.models import BreakoutGroup, Session
+from discussions.rules import still_member
+from discussions.services import presence as presence_writes
 
 log = logging.getLogger(__name__)
 
@@ -226,23 +226,15 @@ class RoomConsumer(LiveConsumer):
     @in_db_thread
     def count_in(self) -> bool:
         """Count this socket in; True if the number online changed."""
-        with transaction.atomic():
-            before = queries.online_count(self.group_id)
-            Presence.objects.update_or_create(
-                channel_name=self.channel_name,
-                defaults={"participant_id": self.participant_id, "group_id": self.group_id},
-            )
-            # Rows of sockets whose server died never got their disconnect: drop old ones.
-            stale = timezone.now() - 4 * queries.PRESENCE_TIMEOUT
-            Presence.objects.filter(group=self.group_id, last_seen__lt=stale).delete()
-            return queries.online_count(self.group_id) != before
+        return presence_writes.count_in(
+            channel_name=self.channel_name,
+            participant_id=self.participant_id,
+            group_id=self.group_id,
+        )
 
     @in_db_thread
     def count_out(self) -> bool:
-        with transaction.atomic():
-            before = queries.online_count(self.group_id)
-            Presence.objects.filter(channel_name=self.channel_name).delete()
-            return queries.online_count(self.group_id) != before
+        return presence_writes.count_out(channel_name=self.channel_name, group_id=self.group_id)
 
 
 async def forward(consumer: AsyncWebsocketConsumer, html: str) -> None:

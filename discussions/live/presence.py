@@ -17,11 +17,8 @@ import logging
 import weakref
 from collections.abc import Collection
 
-from django.db import transaction
-from django.utils import timezone
-
 from discussions.live.db_threads import in_db_thread
-from discussions.models import Presence
+from discussions.services import presence as presence_writes
 
 log = logging.getLogger(__name__)
 
@@ -94,22 +91,4 @@ def seen_sockets() -> SeenSockets:
 
 @in_db_thread
 def _mark_seen(noted: dict[str, tuple[int, int]]) -> None:
-    """One UPDATE for all the sockets; rows gone meanwhile are made again.
-
-    A row goes while its socket is open only when the socket was silent for four presence
-    timeouts (a laptop asleep; discussions.live.consumers counts old rows out): its next
-    heartbeat counts it again, as a new socket's arrival would.
-    """
-    with transaction.atomic():
-        names = list(noted)
-        updated = Presence.objects.filter(channel_name__in=names).update(last_seen=timezone.now())
-        if updated == len(names):
-            return
-        kept = set(
-            Presence.objects.filter(channel_name__in=names).values_list("channel_name", flat=True)
-        )
-        Presence.objects.bulk_create(
-            Presence(channel_name=name, participant_id=participant_id, group_id=group_id)
-            for name, (participant_id, group_id) in noted.items()
-            if name not in kept
-        )
+    presence_writes.mark_seen(noted=noted)

@@ -8,7 +8,7 @@ way and are checked for each vote of a batch in order:
 - the voter is still a member of the group their page is in (not removed, not moved);
 - the group takes votes now (its phase, with a countdown that ran out counted as over);
 - the position is one they may vote on (their group's own, or the session's plenary
-  round's; queries.votable_in) and is visible;
+  round's; rules.votable) and is visible;
 - one vote per participant per position: casting the one you have changes nothing and
   sends nothing; withdrawing one you do not have, likewise.
 
@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from discussions import live, queries, rows
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
+from discussions.rules import member_rows, votable
 from discussions.services.errors import ServiceError
 from discussions.services.facilitation import apply_due_timer
 from discussions.services.locks import retry_on_conflict
@@ -142,15 +143,7 @@ def _members_groups(participant_ids: list[int]) -> dict[int, BreakoutGroup]:
     One statement, written out (discussions/rows.py): the ORM's compiling of it was a third
     of a lone vote's time."""
     voters = sorted(set(participant_ids))
-    sql = f"""
-        SELECT pa.id, {rows.columns(BreakoutGroup, "g")}
-        FROM {Participant._meta.db_table} pa
-        JOIN {BreakoutGroup._meta.db_table} g ON g.id = pa.group_id
-        WHERE pa.id IN ({", ".join(["%s"] * len(voters))}) AND pa.removed_at IS NULL
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, voters)
-        found = cursor.fetchall()
+    found = member_rows(f"pa.id, {rows.columns(BreakoutGroup, 'g')}", voters)
     groups: dict[int, BreakoutGroup] = {}
     members = {}
     for row in found:
@@ -201,14 +194,6 @@ def _lock_with_votes(
         if vote is not None:
             votes[(vote.participant_id, vote.position_id)] = vote
     return positions, votes
-
-
-def votable(position: Position, group: BreakoutGroup) -> bool:
-    """Whether a member of `group` may vote on the position (as queries.votable_in): the
-    group's own, or the session's plenary round's. `position.session_id` is its group's."""
-    return position.group_id == group.pk or (
-        position.plenary and position.session_id == group.session_id
-    )
 
 
 def _apply(

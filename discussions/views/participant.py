@@ -9,12 +9,11 @@ the caller is a member of that room's group.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -26,108 +25,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from discussions import identity, languages, outcome, queries, ratelimit, rows, services
+from discussions import identity, languages, outcome, queries, ratelimit, services
 from discussions.models import (
     JOIN_CODE_ALPHABET,
     BreakoutGroup,
     Invitation,
     Participant,
     Position,
-    Prompt,
     Session,
     Vote,
 )
+from discussions.rules import member_in, participant_for, votable_in
 from discussions.views.params import as_id
 
 # --- Identity -----------------------------------------------------------------------------------
-
-
-def participant_for(joined: Mapping[str, int], session_id: int) -> Participant | None:
-    """The participant this browser is in a session, from its identity cookie's entries."""
-    participant_id = joined.get(str(session_id))
-    if participant_id is None:
-        return None
-    return (
-        Participant.objects.select_related("group", "session")
-        .filter(pk=participant_id, session=session_id)
-        .first()
-    )
-
-
-def member_in(joined: Mapping[str, int], group_id: int) -> Participant | None:
-    """The browser's participant in this group, still a member, with the group (its session
-    and current prompt) read fresh by the same query; None if the browser is not a member.
-
-    `joined` is the browser's identity cookie's entries (discussions.identity). One query:
-    every room request and every socket message checks membership, and two queries (the
-    group's, then the participant's) were a third of a vote's time. Shared with the
-    WebSocket consumer, which reads the same cookie from its scope.
-    """
-    candidates = [pk for pk in joined.values() if type(pk) is int]
-    if not candidates or not rows.in_range(BreakoutGroup, group_id):
-        return None
-    for participant in _members_with_group(candidates, group_id):
-        # Joined under this session's key, not another's (a browser in two conferences).
-        if joined.get(str(participant.session_id)) == participant.pk:
-            return participant
-    return None
-
-
-def still_member(joined: Mapping[str, int], group_id: int) -> tuple[int, int] | None:
-    """(participant id, the room's latest broadcast number) if the browser is still a member
-    of the group, else None: member_in's check, without the rows it reads.
-
-    For the room's sockets, which need no more at their opening and at each of their
-    80 heartbeats a second (2,000 sockets): building the four model instances was about a
-    third of member_in's time (docs/capacity.md).
-    """
-    candidates = [pk for pk in joined.values() if type(pk) is int]
-    if not candidates or not rows.in_range(BreakoutGroup, group_id):
-        return None
-    marks = ", ".join(["%s"] * len(candidates))
-    sql = f"""
-        SELECT pa.id, pa.session_id, g.broadcast_seq
-        FROM {Participant._meta.db_table} pa
-        JOIN {BreakoutGroup._meta.db_table} g ON g.id = pa.group_id
-        WHERE pa.id IN ({marks}) AND pa.group_id = %s AND pa.removed_at IS NULL
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*candidates, group_id])
-        found = cursor.fetchall()
-    for participant_id, session_id, broadcast_seq in found:
-        # Joined under this session's key, not another's, as in member_in.
-        if joined.get(str(session_id)) == participant_id:
-            return participant_id, broadcast_seq
-    return None
-
-
-def _members_with_group(participant_ids: list[int], group_id: int) -> list[Participant]:
-    """Those of the participants still in the group, each with its group, the group's session
-    and current prompt: what select_related("group__session", "group__current_prompt")
-    reads, written out (discussions/rows.py), since every vote and heartbeat runs it."""
-    marks = ", ".join(["%s"] * len(participant_ids))
-    sql = f"""
-        SELECT {rows.columns(Participant, "pa")}, {rows.columns(BreakoutGroup, "g")},
-               {rows.columns(Session, "s")}, {rows.columns(Prompt, "pr")}
-        FROM {Participant._meta.db_table} pa
-        JOIN {BreakoutGroup._meta.db_table} g ON g.id = pa.group_id
-        JOIN {Session._meta.db_table} s ON s.id = g.session_id
-        LEFT JOIN {Prompt._meta.db_table} pr ON pr.id = g.current_prompt_id
-        WHERE pa.id IN ({marks}) AND pa.group_id = %s AND pa.removed_at IS NULL
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*participant_ids, group_id])
-        found = cursor.fetchall()
-    members = []
-    for row in found:
-        participant, end = rows.take(Participant, row, 0)
-        group, end = rows.take(BreakoutGroup, row, end)
-        session, end = rows.take(Session, row, end)
-        prompt, _ = rows.take(Prompt, row, end)
-        group.session, group.current_prompt = session, prompt
-        participant.group, participant.session = group, session  # the same rows: no query
-        members.append(participant)
-    return members
 
 
 def member_of(request: HttpRequest, group_id: int) -> tuple[BreakoutGroup, Participant]:
@@ -553,7 +464,7 @@ def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
         # Not the whole list, which may be on another prompt by now.
         position = (
             Position.objects.filter(
-                queries.votable_in(group), pk=position_id, status=Position.Status.VISIBLE
+                votable_in(group), pk=position_id, status=Position.Status.VISIBLE
             )
             .select_related("group__session")
             .first()
