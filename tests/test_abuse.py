@@ -29,11 +29,6 @@ def one_window(monkeypatch):
 
 
 @pytest.fixture
-def room(published_paper):
-    return make_room(published_paper)
-
-
-@pytest.fixture
 def fay(room, django_user_model):
     """Facilitator of Ada and Ben's group."""
     user = django_user_model.objects.create_user(username="fay", password="x" * 12)

@@ -19,12 +19,19 @@ from django.urls import reverse
 
 from discussions import demo, exports, services, synthesis
 from discussions.models import Participant, Position, Session, Vote
-from tests.factories import make_participant, make_position, make_room, make_vote
+from tests.factories import (
+    AGREE,
+    DISAGREE,
+    PASS,
+    make_participant,
+    make_position,
+    make_room,
+    make_vote,
+)
 
 pytestmark = pytest.mark.django_db
 
 GOLDEN = Path(__file__).parent / "golden" / "report.md"
-AGREE, DISAGREE, PASS = 1, -1, 0
 
 
 @pytest.fixture

@@ -7,17 +7,18 @@ import pytest
 from django.utils import timezone
 
 from discussions import queries
-from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
+from discussions.models import BreakoutGroup, Participant, Position, Session
 from discussions.rules import member_in, votable, votable_in
 from discussions.services.votes import _lock_with_votes
-from tests.factories import make_participant, make_position, make_room, make_vote
-
-AGREE, DISAGREE, PASS = Vote.Choice.AGREE, Vote.Choice.DISAGREE, Vote.Choice.PASS
-
-
-@pytest.fixture
-def room(published_paper):
-    return make_room(published_paper)
+from tests.factories import (
+    AGREE,
+    DISAGREE,
+    PASS,
+    make_participant,
+    make_position,
+    make_room,
+    make_vote,
+)
 
 
 def broadcast_and_page(room, group):

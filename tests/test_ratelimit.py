@@ -29,11 +29,6 @@ def clock(ratelimit_clock) -> list[float]:
     return ratelimit_clock
 
 
-@pytest.fixture
-def room(published_paper):
-    return make_room(published_paper)
-
-
 def test_posting_faster_than_the_limit_gets_429_and_writes_nothing_more(room):
     ada = client_for(room.ada)
     url = reverse("post_position", args=[room.group.pk])

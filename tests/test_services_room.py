@@ -9,16 +9,17 @@ from django.db import IntegrityError, transaction
 from discussions import live, queries, services
 from discussions.models import BreakoutGroup, Position, Vote
 from tests.deadlines import DEADLINE
-from tests.factories import make_participant, make_position, make_room, make_vote
+from tests.factories import (
+    AGREE,
+    DISAGREE,
+    PASS,
+    make_participant,
+    make_position,
+    make_room,
+    make_vote,
+)
 
 pytestmark = pytest.mark.django_db
-
-AGREE, DISAGREE, PASS = Vote.Choice.AGREE, Vote.Choice.DISAGREE, Vote.Choice.PASS
-
-
-@pytest.fixture
-def room(published_paper):
-    return make_room(published_paper)
 
 
 @pytest.fixture

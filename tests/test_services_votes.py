@@ -9,16 +9,17 @@ from django.utils import timezone
 from discussions import queries, services
 from discussions.models import BreakoutGroup, Participant, Position, Vote
 from discussions.services.votes import CLOSED, NOT_A_MEMBER, NOT_VOTABLE
-from tests.factories import make_participant, make_position, make_room, make_vote
+from tests.factories import (
+    AGREE,
+    DISAGREE,
+    PASS,
+    make_participant,
+    make_position,
+    make_room,
+    make_vote,
+)
 
 pytestmark = pytest.mark.django_db
-
-AGREE, DISAGREE, PASS = Vote.Choice.AGREE, Vote.Choice.DISAGREE, Vote.Choice.PASS
-
-
-@pytest.fixture
-def room(published_paper):
-    return make_room(published_paper)
 
 
 def ask(participant, position, choice, group=None):

@@ -14,13 +14,8 @@ from django.urls import reverse
 
 from conference import sessions
 from discussions.models import Participant, Vote
-from tests.factories import client_for, make_position, make_room
+from tests.factories import client_for, make_position
 from tests.test_ratelimit import UnreachableCache
-
-
-@pytest.fixture
-def room(published_paper):
-    return make_room(published_paper)
 
 
 def session_queries(captured) -> list[str]:

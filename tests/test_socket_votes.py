@@ -17,14 +17,12 @@ from discussions.live import votes
 from discussions.live.consumers import RoomConsumer
 from discussions.models import BreakoutGroup, Participant, Vote
 from tests import test_consumers
-from tests.factories import make_position
+from tests.factories import AGREE, make_position
 from tests.test_consumers import WAIT, connected
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 members = test_consumers.members
-
-AGREE = Vote.Choice.AGREE
 
 
 @pytest_asyncio.fixture(autouse=True)

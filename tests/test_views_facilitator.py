@@ -10,15 +10,10 @@ from discussions.models import (
     Position,
     Vote,
 )
-from tests.factories import client_for, make_position, make_room, make_session, make_vote
+from tests.factories import client_for, make_position, make_session, make_vote
 from tests.test_services_facilitation import snapshot
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def room(published_paper):
-    return make_room(published_paper)
 
 
 @pytest.fixture
