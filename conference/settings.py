@@ -265,7 +265,7 @@ LIVE_TALLY_WINDOW = envfloat("LIVE_TALLY_WINDOW", "0.05")
 VOTE_GATHER_WINDOW = envfloat("VOTE_GATHER_WINDOW", "0.01", most=0.1)
 
 # Seconds the synthesis page's results count as current for a session's facilitators; older,
-# they are computed again (discussions.views.synthesis._shared_results); 0 computes every
+# they are computed again (discussions.views.synthesis_cache.shared_results); 0 computes every
 # request. At most 2.5: the page asks once more 2.5 s after the last change it heard of
 # (static/js/console.js), and must then be told its results are old.
 SYNTHESIS_FRESH = envfloat("SYNTHESIS_FRESH", "2", most=2.5)

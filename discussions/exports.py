@@ -34,7 +34,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from psycopg.types.datetime import TimestamptzLoader
 
-from discussions import matrix, synthesis
+from discussions import matrix, palette, synthesis
 from discussions.models import (
     BreakoutGroup,
     ModerationEntry,
@@ -763,8 +763,8 @@ def _position_line(p: dict, text: str, group: str) -> str:
 # --- PDF ----------------------------------------------------------------------------------------
 
 FONTS = Path(__file__).resolve().parent / "fonts"
-PALETTE = [(11, 92, 173), (180, 35, 24), (26, 127, 55), (154, 103, 0), (110, 64, 201)]
-GREEN, RED, GREY = (26, 127, 55), (180, 35, 24), (140, 149, 159)
+PALETTE = [palette.rgb(colour) for colour in palette.OPINION_GROUPS]
+GREEN, RED, GREY = (palette.rgb(c) for c in (palette.AGREE, palette.DISAGREE, palette.PASS))
 
 # Latin, Greek, Cyrillic and the rest of DejaVu Sans; Arabic letters in Noto Naskh Arabic
 # (both shipped in discussions/fonts); Chinese, Japanese and Korean in Droid Sans Fallback,

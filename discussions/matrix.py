@@ -1,6 +1,6 @@
 """The vote matrix of a session, read from the database in a fixed number of queries.
 
-synthesis.py works on arrays only; this is the one place that turns rows into those arrays,
+The synthesis package works on arrays only; this is the one place that turns rows into those arrays,
 so the view's cost does not grow with the number of positions or people (five queries,
 pinned in a test).
 """

@@ -8,7 +8,7 @@ come from a maintained list (stopwordsiso; scikit-learn's for English, see ``sto
 never typed here, Chinese is cut into words by jieba, and what is left (``content_words``)
 is what synthesis.themes weighs and clusters, each language's positions apart.
 
-No Django here, like synthesis.py.
+No Django here, like the synthesis package.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from discussions import ratelimit, services
-from discussions.views.synthesis import forget_shared
+from discussions.views.synthesis_cache import forget_shared
 from tests.concurrency import threads  # noqa: F401 (a fixture for every test module)
 
 DEMO_PAPER = Path(settings.BASE_DIR) / "seeds" / "us-multilateralism-discussion-paper.txt"

@@ -16,6 +16,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score
 
 from discussions import synthesis as syn
+from discussions.synthetic_votes import planted_votes
 
 N = np.nan
 A, D, P = 1.0, -1.0, 0.0
@@ -78,7 +79,7 @@ def digest(obj) -> str:
 
 
 def sample_digest() -> str:
-    planted = syn.planted_votes(600, 400, 60_000, n_groups=5, seed=4)
+    planted = planted_votes(600, 400, 60_000, n_groups=5, seed=4)
     texts = [TWO_TOPICS[i % 6] + f" {i % 7}" for i in range(400)]
     return digest(syn.synthesize(planted.V, planted.breakout, 5, texts, seed=3))
 
@@ -87,7 +88,7 @@ def planted_three_groups(*, seed: int = 0, n_positions: int = 50, sparse: int = 
     """3 planted opinion groups of 40, 30% of votes missing, 10% noise; then ``sparse``
     participants who voted once."""
     opinion = np.repeat([0, 1, 2], 40)
-    planted = syn.planted_votes(
+    planted = planted_votes(
         120, n_positions, int(120 * n_positions * 0.7), opinion=opinion, seed=seed
     )
     V = planted.V
@@ -284,7 +285,7 @@ def test_opinion_groups_representative_and_consensus_positions_of_planted_groups
     for g in range(3):
         stance[g, 4 + 6 * g : 10 + 6 * g] = A
     opinion = np.repeat([0, 1, 2], 40)
-    planted = syn.planted_votes(120, 24, int(120 * 24 * 0.7), opinion=opinion, stance=stance)
+    planted = planted_votes(120, 24, int(120 * 24 * 0.7), opinion=opinion, stance=stance)
     og = syn.opinion_groups(planted.V)
     assert og.k == 3
     assert set(og.consensus) == {0, 1, 2, 3}
@@ -314,7 +315,7 @@ def test_opinion_groups_map_is_pca_of_mean_imputed_votes_scaled_as_polis():
 
 
 def test_opinion_groups_randomized_projection_matches_exact_pca():
-    planted = syn.planted_votes(600, 400, 60_000, seed=2)
+    planted = planted_votes(600, 400, 60_000, seed=2)
     v = syn._votes(planted.V)
     exact = syn._project(v, exact=True)
     fast = syn._project(v, exact=False)
@@ -323,7 +324,7 @@ def test_opinion_groups_randomized_projection_matches_exact_pca():
 
 def test_opinion_groups_labels_are_numbered_largest_group_first():
     opinion = np.repeat([0, 1, 2], [20, 50, 35])
-    planted = syn.planted_votes(105, 40, int(105 * 40 * 0.7), opinion=opinion, seed=1)
+    planted = planted_votes(105, 40, int(105 * 40 * 0.7), opinion=opinion, seed=1)
     og = syn.opinion_groups(planted.V)
     assert og.sizes.tolist() == [50, 35, 20]
     assert adjusted_rand_score(opinion, og.labels) == 1.0
@@ -384,7 +385,7 @@ def test_opinion_groups_four_participants_in_two_camps_make_two_groups():
 
 def test_opinion_groups_are_bounded_by_the_number_of_participants():
     """Ten early participants gave five groups [3, 2, 2, 2, 1]: Pol.is allows min(5, 2 + m/12)."""
-    planted = syn.planted_votes(10, 20, 150, n_opinion_groups=5, noise=0.1, seed=3)
+    planted = planted_votes(10, 20, 150, n_opinion_groups=5, noise=0.1, seed=3)
     assert syn.opinion_groups(planted.V).k <= 2
     assert [syn.max_groups(m) for m in (3, 10, 24, 36, 1000)] == [2, 2, 4, 5, 5]
 
@@ -417,7 +418,7 @@ def test_a_group_that_hardly_voted_on_a_position_abstains_instead_of_vetoing_it(
 )
 def test_the_number_of_opinion_groups_does_not_depend_on_the_seed(n, opinions, density, seed):
     """Conversations whose number of groups changed with the seed (0-4) with 4 restarts."""
-    planted = syn.planted_votes(
+    planted = planted_votes(
         n, 40, int(n * 40 * density), n_opinion_groups=opinions, noise=0.25, seed=seed
     )
     found = [syn.opinion_groups(planted.V, seed=s) for s in range(5)]
@@ -478,7 +479,7 @@ def test_synthesize_gathers_everything():
 
 
 def test_synthesize_is_deterministic():
-    planted = syn.planted_votes(600, 400, 60_000, n_groups=5, seed=4)  # the randomized path
+    planted = planted_votes(600, 400, 60_000, n_groups=5, seed=4)  # the randomized path
     texts = [TWO_TOPICS[i % 6] + f" {i % 7}" for i in range(400)]
     first = syn.synthesize(planted.V, planted.breakout, 5, texts, seed=3)
     second = syn.synthesize(planted.V.copy(), planted.breakout.copy(), 5, list(texts), seed=3)
@@ -564,7 +565,7 @@ def test_new_votes_do_not_renumber_the_groups():
 
 def test_the_last_refreshs_number_of_groups_stays_while_it_is_nearly_as_good():
     """Two k nearly tied: the seed alone picked one or the other; the last refresh's stays."""
-    planted = syn.planted_votes(30, 40, 720, n_opinion_groups=3, noise=0.25, seed=2)
+    planted = planted_votes(30, 40, 720, n_opinion_groups=3, noise=0.25, seed=2)
     seeds = {seed: syn.opinion_groups(planted.V, seed=seed) for seed in (0, 1)}
     assert seeds[0].k != seeds[1].k  # the near-tie
     kept = syn.opinion_groups(planted.V, seed=1, previous=seeds[0].labels)

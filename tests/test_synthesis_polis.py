@@ -40,6 +40,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from discussions import synthesis as syn
+from discussions.synthetic_votes import planted_votes
 
 A, D = 1.0, -1.0
 
@@ -74,7 +75,7 @@ def planted(groups, n_positions, *, seed, stance=None, sparse=0):
     ``sparse`` participants with 3 votes each (fewer than Pol.is's 7)."""
     opinion = np.repeat(np.arange(len(groups)), groups)
     n = len(opinion)
-    p = syn.planted_votes(
+    p = planted_votes(
         n,
         n_positions,
         int(n * n_positions * 0.7),

@@ -21,6 +21,7 @@ from django.urls import reverse
 from discussions import matrix, queries, services, synthesis
 from discussions.models import FacilitatorAssignment, Participant, Position, Recommendation, Vote
 from discussions.views import synthesis as synthesis_views
+from discussions.views import synthesis_cache, synthesis_rows
 from tests.deadlines import DEADLINE
 from tests.factories import client_for, make_participant, make_position, make_room, make_vote
 
@@ -170,7 +171,7 @@ def test_a_table_row_shows_every_figure_of_its_position(client, room, organizer)
 
 
 def test_each_theme_lists_its_most_agreed_positions_and_counts_the_rest(client, room, organizer):
-    shown = synthesis_views.THEME_SHOWN
+    shown = synthesis_rows.THEME_SHOWN
     texts = [f"Publish the alliance spending targets, proposal {i}." for i in range(shown + 3)]
     positions = [make_position(room.ada, text) for text in texts]
     make_vote(room.ben, positions[-1], AGREE)  # the most agreed: listed first
@@ -278,10 +279,10 @@ def test_results_being_computed_again_ask_the_page_to_fetch_them_again(
     trigger = 'hx-trigger="console:any from:body, console:resync from:body'
     assert f'{trigger}"' in client.get(url).content.decode()
 
-    shared = synthesis_views._shared_results
+    shared = synthesis_cache.shared_results
     monkeypatch.setattr(
-        synthesis_views,
-        "_shared_results",
+        synthesis_cache,
+        "shared_results",
         lambda *args: shared(*args)._replace(current=False),
     )
     assert f'{trigger}, load delay:1s"' in client.get(url).content.decode()
@@ -290,7 +291,7 @@ def test_results_being_computed_again_ask_the_page_to_fetch_them_again(
 
 
 def test_one_request_computes_a_shared_synthesis_while_the_others_wait():
-    shared = synthesis_views._SharedResults()
+    shared = synthesis_cache.SharedResults()
     computed = []
 
     def compute():
@@ -311,7 +312,7 @@ def test_one_request_computes_a_shared_synthesis_while_the_others_wait():
 
 
 def test_results_once_old_are_answered_at_once_and_computed_again_in_the_background():
-    shared = synthesis_views._SharedResults()
+    shared = synthesis_cache.SharedResults()
     computed = []
     release = threading.Event()  # the computation in the background waits for it
 
@@ -342,7 +343,7 @@ def test_a_process_takes_the_results_another_computed_a_moment_ago():
     """Two server processes share results through the cache (Redis when configured): the
     second takes the first's while they are fresh, computes its own once they are old or
     the list of positions changed."""
-    first, second = synthesis_views._SharedResults(), synthesis_views._SharedResults()
+    first, second = synthesis_cache.SharedResults(), synthesis_cache.SharedResults()
     computed = []
 
     def compute(name):
@@ -361,7 +362,7 @@ def test_a_process_takes_the_results_another_computed_a_moment_ago():
 
     # Old results are not taken: a third process computes its own.
     time.sleep(0.2)
-    third = synthesis_views._SharedResults()
+    third = synthesis_cache.SharedResults()
     assert third.get(subject, ("more",), 0.1, compute("third")).result == "numbers by third"
 
 
@@ -372,7 +373,7 @@ def test_results_are_computed_when_the_shared_store_fails():
 
         set = get
 
-    shared = synthesis_views._SharedResults(store=Down())
+    shared = synthesis_cache.SharedResults(store=Down())
     assert shared.get((1, None), ("listed",), 60, lambda: "numbers") == ("numbers", True)
 
 
@@ -393,7 +394,7 @@ def test_every_process_writes_the_same_placeholders_in_shared_results(settings):
     placeholders = [synthesis_views.CSRF_PLACEHOLDER, synthesis_views.REFETCH_PLACEHOLDER]
     assert other.stdout.split() == placeholders
     assert len(set(placeholders)) == 2 and all(len(p) > 32 for p in placeholders)
-    assert synthesis_views._shared.namespace not in placeholders
+    assert synthesis_cache._shared.namespace not in placeholders
 
 
 def test_promote_quotes_the_most_agreed_dissenting_position(room, organizer):
@@ -578,7 +579,7 @@ def test_each_computation_starts_from_the_last_ones_opinion_groups(room, monkeyp
         return result
 
     monkeypatch.setattr(synthesis, "synthesize", synthesize)
-    synthesis_views._numbers(room.session, None)
-    synthesis_views._numbers(room.session, None)
+    synthesis_rows._numbers(room.session, None)
+    synthesis_rows._numbers(room.session, None)
     assert given[0].tolist() == [-1, -1, -1]  # nothing remembered yet
     assert given[1].tolist() == [1, 0, 1]

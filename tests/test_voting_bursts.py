@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from discussions import synthesis, voting_bursts
+from discussions import voting_bursts
 from discussions.models import FacilitatorAssignment, Participant, Vote
-from discussions.views import synthesis as synthesis_views
+from discussions.synthetic_votes import planted_votes
+from discussions.views import synthesis_cache
 from discussions.voting_bursts import Voter, find_bursts, session_bursts
 from tests.factories import make_participant, make_position, make_room, make_vote
 
@@ -38,7 +39,7 @@ def genuine_room(
     seconds after the last (reading it: 4 to 40 s) in a voting phase that opens for all at
     once, ten minutes in."""
     rng = np.random.default_rng(seed)
-    planted = synthesis.planted_votes(
+    planted = planted_votes(
         n, positions, n * positions, n_consensus=positions, noise=0.05, seed=seed
     )
     joined = np.cumsum(rng.exponential(join_every, size=n))
@@ -386,4 +387,4 @@ def test_shared_flags_leave_out_the_participants_removed_since(client, room, org
         Participant.objects.filter(pk=bots[2].pk).update(removed_at=timezone.now())
         assert 'id="vote-bursts"' not in synthesis_page(client, organizer, room.session)
     finally:
-        synthesis_views._shared_bursts.clear()
+        synthesis_cache._shared_bursts.clear()

@@ -22,7 +22,7 @@ from django.template.loader import render_to_string  # noqa: E402
 
 from discussions import exports, matrix  # noqa: E402
 from discussions.models import Session  # noqa: E402
-from discussions.views import synthesis  # noqa: E402
+from discussions.views import synthesis_rows as synthesis  # noqa: E402
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
 

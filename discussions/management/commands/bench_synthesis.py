@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from threadpoolctl import threadpool_info
 
 from discussions import synthesis as syn
+from discussions.synthetic_votes import planted_votes
 
 BASE_PARTICIPANTS, BASE_POSITIONS, BASE_VOTES = 2_000, 1_000, 200_000
 BREAKOUT_GROUPS = 8
@@ -54,7 +55,7 @@ def session_at(scale: int, *, seed: int = 0):
     n = BASE_PARTICIPANTS * scale
     p = round(BASE_POSITIONS * math.sqrt(scale))
     votes = BASE_VOTES * scale
-    planted = syn.planted_votes(
+    planted = planted_votes(
         n, p, votes, n_opinion_groups=OPINION_GROUPS, n_groups=BREAKOUT_GROUPS, seed=seed
     )
     return planted, synthetic_texts(p, seed=seed)
