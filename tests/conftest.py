@@ -10,6 +10,28 @@ from tests.concurrency import threads  # noqa: F401 (a fixture for every test mo
 
 DEMO_PAPER = Path(settings.BASE_DIR) / "seeds" / "us-multilateralism-discussion-paper.txt"
 
+# Tests that start servers or browsers, read corpora or run fault drills: seconds each.
+# Marked slow, so that a developer's inner loop can leave them out
+# (`python3 dev.py test -m "not slow"`); CI runs everything.
+SLOW = (
+    "tests/browser/",
+    "tests/faults/",
+    "tests/test_two_processes.py",
+    "tests/test_rehearse.py",
+    "tests/test_offload.py",
+    "tests/test_paper_corpus.py",
+    "tests/test_paper_limits.py",
+    "tests/test_form_fuzz.py",
+    "tests/test_postgresql_pool.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        where = Path(item.fspath).relative_to(settings.BASE_DIR).as_posix()
+        if where.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits():
