@@ -23,7 +23,8 @@ from discussions.origin import logged_allowed_hosts_origin_validator  # noqa: E4
 from discussions.routing import websocket_urlpatterns  # noqa: E402
 
 # The URLconf, and with it every view and the synthesis's scientific libraries, loaded now
-# rather than by each worker's first request: that request waited 1.7 s (docs/capacity.md).
+# rather than by each worker's first request, which waited for them (docs/capacity.md,
+# "The worker's start and its collector").
 import_module(settings.ROOT_URLCONF)
 
 # What is loaded by now lives as long as the process: no collection need walk it again.
@@ -53,7 +54,8 @@ async def lifespan(receive, send) -> None:
     """A worker's start and stop, as uvicorn tells them (daphne does not). The process that
     builds exports and the synthesis starts with the worker: started at the first login
     instead, under load it was not ready for the first requests, which were then built on
-    the worker's own interpreter (docs/capacity.md)."""
+    the worker's own interpreter (docs/capacity.md, "Heavy pages in another process
+    (offload)")."""
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":

@@ -3,9 +3,9 @@
 In channels_redis 4.3 each process's publishes (every room broadcast, every console notice)
 take the one lock that also guards subscribing and unsubscribing, and hold it for the round
 trip to Redis: a process publishes one message per round trip, behind every socket's
-group_add and group_discard. With 2,000 people connected at 100 votes/s, a room's broadcast
-waited 3 to 9 s in that line on the capacity machine (docs/capacity.md), and the next
-broadcast of the room waited for it.
+group_add and group_discard. With a conference connected and voting, a room's broadcast
+waited seconds in that line (docs/capacity.md, "The publish/subscribe channel layer"), and
+the next broadcast of the room waited for it.
 
 Here publishing goes through a Redis client of its own, whose connection pool lets publishes
 run side by side. Subscriptions keep the layer's lock and its single connection, as before.

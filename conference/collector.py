@@ -4,10 +4,10 @@ loaded: the worker (conference.asgi) and its offload child (discussions.offload)
 A collection holds the interpreter: in a worker every thread and socket waits for it, in
 the offload child the export or synthesis being built does. What is loaded by then lives as
 long as the process, so it is set aside from collections (freeze): a full collection of the
-child walked Django, numpy, scipy and scikit-learn, 100-265 ms each under load. The
+child walked Django, numpy, scipy and scikit-learn, a long pause each under load. The
 youngest generation is collected after 20,000 new objects instead of 700. In the workers
-this took the fan-out's p99 at 200 votes/s from 221-227 ms to 154-155 and the vote's
-answer's from 123-131 ms to 28-29, for 7 MB more memory (docs/capacity.md).
+this shortened both the fan-out's tail and the vote's answer's, for a few MB more memory
+(docs/capacity.md, "The worker's start and its collector").
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Our views and most of our middleware are synchronous. Django's ASGI handler runs
 middleware chain on the event loop and crosses to a thread and back for every synchronous
 piece: each MiddlewareMixin's process_request and process_response, WhiteNoise (synchronous
 only), the view. A vote crossed threads more than a dozen times, and under load each
-crossing waited its turn on a loop busy with thousands of sockets (docs/capacity.md).
+crossing waited its turn on a loop busy with thousands of sockets (docs/capacity.md,
+"Requests on their own threads").
 
 Here the event loop only reads the request's body and writes the answer; everything in
 between (middleware, view, rendering, the after-commit broadcasts) runs in one pool thread,

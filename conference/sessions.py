@@ -2,7 +2,8 @@
 
 Organizers and facilitators have sessions (participants have a signed cookie instead,
 discussions.identity): every console request and socket message reads one to know who is
-asking. Read from the database it was an eighth of a request's time (docs/capacity.md);
+asking. Read from the database it was a noticeable share of a request's time
+(docs/capacity.md, "Identity in a signed cookie");
 from the cache it is one round trip to Redis. Django's cached_db engine does this, but with the
 cache away (Redis restarting) every request that read or started a session failed. Here a
 cache that is away makes requests slower, not failed: they read and write the database

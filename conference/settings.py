@@ -144,7 +144,8 @@ else:
     try:
         # Connections close after each request by default: under ASGI, database work runs
         # in thread pools, and a kept connection per thread exhausted PostgreSQL's
-        # max_connections in the capacity rehearsal (docs/capacity.md).
+        # max_connections in the capacity rehearsal (docs/capacity.md, "Database
+        # connections").
         DATABASES = {
             "default": dj_database_url.parse(
                 DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", "0")
@@ -173,8 +174,8 @@ else:
     # Prepared statements: the parameters travel apart from the query (server-side binding),
     # so psycopg can prepare a query a connection has run 5 times, and PostgreSQL parses
     # and plans it once per connection instead of at every execution. With 2,000 people
-    # voting, planning was most of PostgreSQL's CPU: it spent half as much per vote with
-    # them (docs/capacity.md). Off for a pooler that cannot keep them (PgBouncer in
+    # voting, planning was most of PostgreSQL's CPU (docs/capacity.md, "Database
+    # connections"). Off for a pooler that cannot keep them (PgBouncer in
     # transaction mode without max_prepared_statements).
     if envbool("DB_PREPARED_STATEMENTS", "true"):
         DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -216,7 +217,8 @@ if REDIS_URL:
     # which hands it to its own sockets, where the list-based RedisChannelLayer queued one
     # message per socket in Redis, to be popped one round trip at a time. In the capacity
     # rehearsal that layer fell seconds behind and dropped messages (its per-process queue
-    # holds 100) at 20 votes/s; see docs/capacity.md. Group memberships live in each
+    # holds 100) at 20 votes/s; see docs/capacity.md, "The publish/subscribe channel
+    # layer". Group memberships live in each
     # process, so a killed process leaves nothing behind in Redis. Nothing is stored: a
     # page that misses a message while Redis restarts sees the gap in the numbers and
     # re-fetches (static/js/live.js).
@@ -254,7 +256,7 @@ else:
 # sends one broadcast per change. A vote that waits arrives that much later on the other
 # screens: the votes of one batch of the vote writer go out together anyway, so the window
 # need only combine what comes in quick succession. See discussions.live.changes.RoomChanges
-# and docs/capacity.md, "Votes over the socket".
+# and docs/capacity.md, "Tallies coalesced per window".
 LIVE_TALLY_WINDOW = envfloat("LIVE_TALLY_WINDOW", "0.05")
 
 # How long a busy process's vote writer gathers votes before writing a batch (seconds): a
@@ -279,7 +281,8 @@ OFFLOAD_TIMEOUT = envint("OFFLOAD_TIMEOUT", "120")
 # Votes and positions a minute from one network address, all its participants together
 # (discussions.ratelimit), against a script that joins many participants to flood a room. A
 # venue's laptops often share one address behind its NAT: the defaults carry a conference of
-# 2,000 voting 200 times a second, and refuse what goes above 250 (docs/capacity.md).
+# 2,000 voting 200 times a second, and refuse what goes well above that (docs/capacity.md,
+# "Rate limits for a venue behind one address").
 VOTES_PER_ADDRESS = envcount("VOTES_PER_ADDRESS", "15000")
 POSTS_PER_ADDRESS = envcount("POSTS_PER_ADDRESS", "1000")
 
@@ -302,7 +305,8 @@ WRONG_LOGINS_PER_ADDRESS = envcount("WRONG_LOGINS_PER_ADDRESS", "30")
 # tally broadcasts use a few more). Four, not more: they share one interpreter lock with
 # the process's event loop, which carries every socket. In the opening rush eight kept
 # the loop from answering handshakes and pings (sockets waited 20 s and more, hundreds
-# were closed) and answered no more requests than four (docs/capacity.md).
+# were closed) and answered no more requests than four (docs/capacity.md, "Requests on
+# their own threads").
 HTTP_THREADS = envint("HTTP_THREADS", "4")
 
 # The cache holds rate-limit counters: in Redis they are shared by every server process.

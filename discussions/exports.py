@@ -195,8 +195,8 @@ def _with_fast_timestamps(rows) -> list[tuple]:
     """The rows of a values_list, its timestamps read by psycopg's own (compiled) loader.
 
     Django reads every PostgreSQL timestamp through a loader of its own written in Python
-    (to attach its time zone), 4 µs a row: 24 of the 33 ms that 5,460 votes took to read,
-    in the CSV export of a 2,000-person conference (docs/capacity.md). The connection's
+    (to attach its time zone): most of the time the votes of a conference's CSV export took
+    to read (docs/capacity.md, "Exports in a constant number of queries"). The connection's
     time zone is UTC, as Django sets it, so the values are the same. Elsewhere (SQLite,
     whose timestamps are text), the ORM converts them as usual.
     """

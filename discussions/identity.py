@@ -4,7 +4,8 @@ A participant is anonymous: joining gives the browser a cookie naming the Partic
 became in that conference session, so a second tab or a laptop that sleeps keeps the same
 identity. Every room request, every vote and every socket reads it. Kept in the Django
 session, that was a read from Redis on every vote (and from the database once a minute per
-browser): a tenth of the server's time with 2,000 people voting (docs/capacity.md).
+browser), a measurable share of the server's time with a conference voting
+(docs/capacity.md, "Identity in a signed cookie").
 
 The cookie holds {conference session id: participant id}, signed with SECRET_KEY and
 timestamped by Django's signing: a browser can send it back but cannot forge or change it.

@@ -76,8 +76,8 @@ def session_matrix(session: Session, prompt_id: int | None = None) -> SessionMat
 def _attach_groups_and_prompts(positions: list[Position], groups: list[BreakoutGroup]) -> None:
     """Give each position its group and prompt (with the prompt's question and section), as
     the synthesis and the exports show them: the same few objects shared by every position.
-    A join per position (select_related) built a copy of each for every row: 300 positions
-    of a 2,000-person conference took 21 ms against 9 (docs/capacity.md)."""
+    A join per position (select_related) built a copy of each for every row, twice the time
+    (docs/capacity.md, "Exports in a constant number of queries")."""
     by_pk = {group.pk: group for group in groups}
     prompts = Prompt.objects.filter(pk__in={p.prompt_id for p in positions}).select_related(
         "question__section", "section"

@@ -1,10 +1,10 @@
 """Heavy pure-Python work (exports, the synthesis's results) in a process of its own.
 
-A server process's event loop carries a thousand sockets. An export of a 2,000-person
-conference takes about 0.1 s of pure Python, the synthesis's results 0.2 s. Built in a
-thread of that process they hold the interpreter's lock (the GIL), and the loop waits for
-it every time it comes back from a socket: with a facilitator downloading exports, the
-fan-out's p99 was 526-600 ms against 232 ms without (docs/capacity.md). In a child process
+A server process's event loop carries a thousand sockets. An export or the synthesis's
+results of a large conference is a long stretch of pure Python. Built in a thread of that
+process it holds the interpreter's lock (the GIL), and the loop waits for it every time it
+comes back from a socket: a facilitator downloading exports slowed every room's updates
+(docs/capacity.md, "Heavy pages in another process (offload)"). In a child process
 the work takes another core's time, not the loop's lock; the calling thread waits for the
 answer without holding the lock.
 
@@ -149,7 +149,8 @@ def _start_child(databases: dict) -> None:
     django.setup()
     # What the work needs (the views, numpy, scikit-learn, the PDF library) loaded now,
     # before the child counts as started: loaded by its first synthesis, under load that
-    # synthesis took 3.7 s. 250 MB where 80 would do until then (docs/capacity.md).
+    # synthesis took seconds; the price is memory (docs/capacity.md, "Heavy pages in another
+    # process (offload)").
     import_module(settings.ROOT_URLCONF)
     collector.settle()
     # A server process killed outright (SIGKILL, out of memory) leaves its children behind,

@@ -182,9 +182,9 @@ class TallyUpdate:
 def positions_with_tallies(position_ids: list[int]) -> list[TallyUpdate]:
     """Several positions' tallies, in one query, as a broadcast shows them.
 
-    Plain SQL, as every broadcast of a busy room runs it: the same query through the ORM
-    took 5.5 ms of a server process's time, 0.7 ms written out (docs/capacity.md). The
-    rule for hiding is the room page's (hidden_by).
+    Plain SQL, as every broadcast of a busy room runs it: through the ORM the same query
+    took several times as long of a server process's time (docs/capacity.md, "Hot reads
+    written as SQL"). The rule for hiding is the room page's (hidden_by).
     """
     if not position_ids:
         return []

@@ -144,8 +144,9 @@ def _count_each(uses: list[tuple[Limit, str]]) -> list[bool]:
     """Count one use of each (limit, key), in order; for each, whether it went over.
 
     On Redis, all of them in one round trip. Through Django's cache API a vote took four
-    (add and incr, per limit), each building a new Redis client: 7 % of a server process's
-    time at 60 votes/s (docs/capacity.md).
+    (add and incr, per limit), each building a new Redis client, a share of a server
+    process's time worth saving (docs/capacity.md, "Rate limits for a venue behind one
+    address").
     """
     redis_cache = getattr(cache, "_cache", None)  # the backend's client, through the proxy
     if not isinstance(redis_cache, RedisCacheClient):

@@ -4,7 +4,7 @@ Only the console needs the logged-in user, so only its sockets go through Channe
 and auth middleware. A room socket knows its participant by the identity cookie (the ASGI
 application parses cookies for every socket) and a screen by its token: without the session
 wrapper, which looked at the session before each message sent, a room's broadcasts go
-straight to the server's send (docs/capacity.md).
+straight to the server's send (docs/capacity.md, "Broadcasts straight to the socket").
 """
 
 from channels.auth import AuthMiddleware

@@ -1,7 +1,8 @@
 """Model instances from plain SQL, for the few queries every vote runs.
 
-The ORM builds and compiles each query anew: about a millisecond of a server process per
-query with joins, which at 200 votes/s was a fifth of the process's time (docs/capacity.md).
+The ORM builds and compiles each query anew, for every query with joins, which under a
+conference's votes was a large share of a process's time (docs/capacity.md, "Hot reads
+written as SQL").
 The hottest reads are written out instead, and their rows become the same model instances
 the ORM would give: the select lists come from the models' own fields, so a field added to a
 model is read here too.

@@ -2,8 +2,9 @@
 member of a room, and which positions a member may vote on.
 
 A rule is written here in every form its callers need, side by side: SQL for the paths
-every vote and heartbeat takes (the ORM's compiling was a third of a vote's time,
-docs/capacity.md), the ORM for pages, Python for rows already read. A change to a rule is
+every vote and heartbeat takes (the ORM's compiling was much of a vote's time,
+docs/capacity.md, "Hot reads written as SQL"), the ORM for pages, Python for rows already
+read. A change to a rule is
 made to all its forms at once, here.
 """
 

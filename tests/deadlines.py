@@ -8,7 +8,8 @@ fight for the cores; a bound of a second or two there fails at random and throws
 whole run. So every wait for "it happens" uses this one deadline, long enough that only
 "never" reaches it. How fast things happen is measured where it means something, under a
 known load: the rehearsal (`manage.py rehearse`, discussions/rehearsal) and the figures
-in docs/capacity.md. Tests print the times they see, for a person to read.
+in docs/capacity.md ("The rehearse command"). Tests print the times they see, for a person
+to read.
 """
 
 DEADLINE = 30.0  # seconds

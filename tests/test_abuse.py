@@ -104,7 +104,8 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(room, monkeypat
 
 def test_address_limits_leave_room_for_a_whole_venue_behind_one_address():
     """A venue shares one address: the per-address limits must let a full conference
-    (docs/capacity.md: 2,000 participants, 200 votes/s) through, or they lock it out."""
+    (2,000 participants, 200 votes/s: docs/capacity.md, "Rate limits for a venue behind
+    one address") through, or they lock it out."""
     assert ratelimit.VOTE_ADDRESS.count / ratelimit.VOTE_ADDRESS.seconds >= 200
     assert ratelimit.POST_ADDRESS.count >= 10 * ratelimit.POST.count
     assert (

@@ -345,7 +345,8 @@ async def test_a_broadcast_reaches_the_socket_without_a_hop_to_the_synchronous_t
 ):
     """Channels' own dispatch closes stale connections on the process's one synchronous
     thread before every message; for the broadcasts to thousands of sockets that hop was a
-    tenth of a server process's time (docs/capacity.md). Ours go straight to the handler."""
+    measurable share of a server process's time (docs/capacity.md, "Broadcasts straight to
+    the socket"). Ours go straight to the handler."""
     hops = []
 
     async def close_old_connections_on_the_sync_thread():

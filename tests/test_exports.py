@@ -287,8 +287,9 @@ def test_export_session_command_writes_each_format(small, tmp_path):
 
 
 def test_an_export_costs_the_same_queries_for_ten_people_or_sixty(published_paper):
-    """Exports are fetched during a live session (docs/capacity.md): a query per position or
-    per section made them slow under load, where every query waits its turn."""
+    """Exports are fetched during a live session (docs/capacity.md, "Exports in a constant
+    number of queries"): a query per position or per section made them slow under load,
+    where every query waits its turn."""
     counted = []
     for n in (10, 60):
         session = services.create_session(paper=published_paper, name=f"{n}", group_count=3)

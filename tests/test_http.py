@@ -117,7 +117,8 @@ def test_a_client_that_leaves_before_its_body_is_complete_gets_nothing():
 
 
 def test_the_server_process_starts_with_its_urls_loaded_and_its_startup_objects_set_aside():
-    """What importing conference.asgi does in a fresh server process (docs/capacity.md): no
+    """What importing conference.asgi does in a fresh server process (docs/capacity.md,
+    "The worker's start and its collector"): no
     request waits for the URLconf's imports, and collections skip what lives as long as
     the process."""
     check = (

@@ -115,7 +115,8 @@ def test_synthesis_page_shows_consensus_and_links_to_the_question(client, room, 
 
 def test_the_by_group_column_lists_the_groups_that_voted(client, room, organizer):
     """A breakout's position is voted in its own group: with 100 groups, a cell for each
-    group made the page megabytes of dashes (docs/capacity.md)."""
+    group made the page megabytes of dashes (docs/capacity.md, "The synthesis computed
+    once, rendered once")."""
     own = make_position(room.ada, "Voted in its own group")
     make_vote(room.ben, own, AGREE)
     make_vote(room.ada, own, DISAGREE)
@@ -133,7 +134,8 @@ def test_the_by_group_column_lists_the_groups_that_voted(client, room, organizer
 
 def test_a_table_row_shows_every_figure_of_its_position(client, room, organizer):
     """The rows' values are worked out in the view, not looked up in the template
-    (docs/capacity.md): each must still say what the votes say, escaped."""
+    (docs/capacity.md, "The synthesis computed once, rendered once"): each must still say
+    what the votes say, escaped."""
     text = "<b>Trade</b> rules should be written by all who trade, not by the largest few."
     position = make_position(room.ada, text)
     Position.objects.filter(pk=position.pk).update(plenary=True)

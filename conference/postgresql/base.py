@@ -3,9 +3,9 @@ pause and comes back at once after PostgreSQL does.
 
 With CONN_HEALTH_CHECKS on (settings), Django's pool sends an empty query on every connection
 it hands out, to find the ones a restarted PostgreSQL left dead. That is a round trip before
-every request and every socket's database call: about 230 a second with 2,000 people
-connected at 100 votes/s, a fifth of PostgreSQL's statements, on a machine whose two cores
-PostgreSQL and the server share (docs/capacity.md).
+every request and every socket's database call: a large share of PostgreSQL's statements
+under a conference's load, on a machine whose cores PostgreSQL and the server share
+(docs/capacity.md, "Database connections").
 
 Here a connection handed out within the last RECENTLY_USED seconds is handed out unchecked.
 Under load the pool's connections take turns many times a second, so nearly no check is

@@ -39,7 +39,8 @@ def tally_changed(group_id: int, position_id: int) -> None:
     process's event loop and goes out with every other change of the group meanwhile,
     numbered and rendered once. A busy room then costs each socket a few messages a second
     however fast people vote, where one message per vote filled the sockets' queues and
-    fell seconds behind (docs/capacity.md). Elsewhere (a management command, a test without
+    fell seconds behind (docs/capacity.md, "Tallies coalesced per window"). Elsewhere (a
+    management command, a test without
     a server) it goes out at once.
     """
     transaction.on_commit(lambda: room_changes.add(group_id, position_id=position_id))
@@ -137,7 +138,8 @@ class RoomChanges:
     def _tell_consoles(self, session_id: int, group_id: int) -> None:
         """The session's consoles hear which groups changed, in one message per
         CONSOLE_WINDOW: at 200 votes/s in 100 groups, one per vote was as many publishes
-        to Redis as the rooms' broadcasts (docs/capacity.md). A console re-fetches a group
+        to Redis as the rooms' broadcasts (docs/capacity.md, "Tallies coalesced per
+        window"). A console re-fetches a group
         300 ms after hearing of it anyway (static/js/console.js)."""
         changed = self.consoles.get(session_id)
         if changed is not None:

@@ -44,8 +44,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     Channels' dispatch first hops to the process's one synchronous thread to close stale
     database connections, for every message: each broadcast, to each of a group's sockets.
-    At 130 votes/s that was a tenth of a server process's time, and every socket's messages
-    queued for that one thread. in_db_thread (DatabaseSyncToAsync) already closes stale
+    Under a conference's votes that was a real share of a server process's time, and every
+    socket's messages queued for that one thread (docs/capacity.md, "Broadcasts straight to
+    the socket"). in_db_thread (DatabaseSyncToAsync) already closes stale
     connections around each call, in the thread that holds them, so the hop is skipped.
     """
 
@@ -148,7 +149,8 @@ class RoomConsumer(LiveConsumer):
         every 25 s). A socket reads its messages one after the other, and the heartbeat's
         membership check and renewal of the channel groups wait on the database and Redis:
         in the opening rush, behind everyone's subscriptions, seconds, and the socket's
-        votes waited behind the heartbeat (docs/capacity.md, "Scenario rehearsal")."""
+        votes waited behind the heartbeat (docs/capacity.md, "Heartbeats answered apart
+        from votes")."""
         if self.heartbeat is not None and not self.heartbeat.done():
             return
         self.heartbeat = asyncio.get_running_loop().create_task(self.beat())

@@ -2,8 +2,8 @@
 
 On PostgreSQL, in a pool of threads: database_sync_to_async's default runs all of it, for
 every socket of the process, on one single thread, and with 2,000 sockets heartbeats and
-arrivals queued behind one another for seconds (docs/capacity.md). Each call is
-independent: its own connection, handed back after it.
+arrivals queued behind one another for seconds (docs/capacity.md, "Database
+connections"). Each call is independent: its own connection, handed back after it.
 
 On SQLite, on that single thread, as before: SQLite takes one writer at a time whatever the
 threads, and the in-memory database of the tests answers "table is locked" at once (no busy

@@ -3,9 +3,9 @@
 Through Channels, each broadcast reached each socket on a path of its own: the layer queued it
 on the socket's channel, the consumer's task woke, decoded it, dispatched it and sent it, a
 task switch and a decoding per socket per message. With 2,000 people in 100 rooms at 200
-votes/s that was 4,000 trips a second and most of a server process's time, where a bare
-broadcast server writes the same frames in a loop with a twentieth of a core
-(docs/capacity.md).
+votes/s that was thousands of trips a second and most of a server process's time, where a
+bare broadcast server writes the same frames in a loop for a fraction of a core
+(docs/capacity.md, "One channel per process (fan-out)").
 
 So each process listens to a room once, on one channel of its own (RoomSockets), and writes
 each broadcast to its sockets of the room as it reads it (Outbox). What is meant for one

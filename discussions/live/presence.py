@@ -2,8 +2,8 @@
 
 A room's page pings every 25 s (static/js/live.js) and its socket counts as online while its
 Presence row was seen within queries.PRESENCE_TIMEOUT (75 s). With 2,000 sockets that is
-80 heartbeats a second, and each wrote its row: an UPDATE and a commit, 6 % of the server's
-samples at 80 votes/s (14 % with the membership check, docs/capacity.md). Now a heartbeat
+80 heartbeats a second, and each wrote its row: an UPDATE and a commit, a share of the
+server's time worth saving (docs/capacity.md, "Heartbeats written together"). Now a heartbeat
 is only noted on the event loop, and every SEEN_EVERY seconds one UPDATE marks all the
 sockets the process heard from. A row is then at most SEEN_EVERY seconds behind its last
 heartbeat: far inside the timeout, so nobody is counted out early.

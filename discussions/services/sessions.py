@@ -256,7 +256,8 @@ def join_session(
     Only a group with a capacity is locked, and only the one being joined, so that two people
     cannot both take its last seat: locking the session serialised every join of a session,
     and in the opening rush the server's request threads all waited on that one row while
-    the room's first positions waited for a thread (docs/capacity.md, scenario rehearsal).
+    the room's first positions waited for a thread (docs/capacity.md, "Joins and the lock
+    order").
     """
     display_name = admissible_name(display_name)
     session = Session.objects.get(pk=session.pk)  # fresh: joining may have closed since

@@ -117,7 +117,8 @@ class SharedResults:
     results another process computed less than `fresh` ago, of the same version, are taken
     instead of computed. Without it each process computed its own every `fresh` seconds
     while anyone watched: two processes, twice the work, and an export waiting behind it in
-    the offload process (docs/capacity.md). A store that fails is passed over."""
+    the offload process (docs/capacity.md, "The synthesis computed once, rendered once").
+    A store that fails is passed over."""
 
     def __init__(self, store=cache, namespace: str = "") -> None:
         self.store = store

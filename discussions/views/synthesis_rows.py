@@ -45,8 +45,9 @@ def _rows(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> list[dict]:
     """Each position as the results show it: every value the templates print, worked out
     here once, in plain dicts. A conference's results list hundreds of positions, each
     shown with some forty values: looked up through objects in the template (each lookup a
-    failed `[key]` first, then the attribute) and truncated there, rendering them took 55
-    ms for 2,000 participants; worked out here, 8 ms, and rendering 24 (docs/capacity.md).
+    failed `[key]` first, then the attribute) and truncated there, rendering them took much
+    longer than working them out here and rendering the result (docs/capacity.md, "The
+    synthesis computed once, rendered once").
     Prompts and groups are worked out once for all their positions."""
     stats, groups = result.positions, result.groups
     prompts: dict[int, dict] = {}
@@ -57,7 +58,8 @@ def _rows(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> list[dict]:
         if prompt is None:
             prompt = prompts[position.prompt_id] = _prompt_shown(position.prompt)
         # Only the groups that voted on it: a breakout's position is voted in its own group,
-        # and listing all 100 groups of a conference for each made the page 2.3 MB.
+        # and listing all of a conference's groups for each made the page megabytes
+        # (docs/capacity.md, "The synthesis computed once, rendered once").
         by_group = [
             group_cells[g]
             | {
@@ -139,7 +141,8 @@ def _opinion_map(m: matrix.SessionMatrix, result: synthesis.Synthesis) -> dict:
 
 def _map_layer(label: int, points: list[tuple[float, float]]) -> dict:
     """One colour's markers, written here rather than in the template: 2,000 participants'
-    markers took 47 of the 135 ms the results took to render (docs/capacity.md). Safe
+    markers were a third of the results' rendering (docs/capacity.md, "The synthesis
+    computed once, rendered once"). Safe
     without escaping: each point is two numbers formatted here, the shape one of SHAPES."""
     shape = SHAPES[label % len(SHAPES)] if label >= 0 else "dot"
     markers = "".join(f'<use href="#m-{shape}" x="{x:g}" y="{y:g}"></use>' for x, y in points)
@@ -168,7 +171,8 @@ def _opinion_groups(rows: list[dict], result: synthesis.Synthesis) -> list[dict]
 def _theme(theme: synthesis.Theme, rows: list[dict]) -> dict:
     """A theme as the page lists it: its most agreed-across-groups positions, and how many
     more. Every position is in the table below; listed here too, a conference's hundreds
-    of positions doubled the page (docs/capacity.md)."""
+    of positions doubled the page (docs/capacity.md, "The synthesis computed once, rendered
+    once")."""
     ranked = sorted((rows[j] for j in theme.positions), key=_by_consensus)
     return {
         "name": theme.name,
@@ -187,9 +191,9 @@ def render_results(
 ) -> str:
     """The results part for a session or a prompt, with the placeholders given in place of
     the caller's CSRF token and refetch trigger, in `language` (the caller's: the part is
-    rendered in another thread, or another process). For a conference of 2,000 this is
-    650 kB of HTML, which took three times as long to render as the numbers to compute
-    (0.15 against 0.05 s, docs/capacity.md): rendered once, it is shared too."""
+    rendered in another thread, or another process). For a large conference this is
+    hundreds of kB of HTML, longer to render than the numbers to compute (docs/capacity.md,
+    "The synthesis computed once, rendered once"): rendered once, it is shared too."""
     with translation.override(language or settings.LANGUAGE_CODE):
         session = Session.objects.get(pk=session_id)
         prompt = None if prompt_id is None else Prompt.objects.get(pk=prompt_id)

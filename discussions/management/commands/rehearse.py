@@ -13,7 +13,8 @@ arrive over --join-window while the first post, votes and further posts follow, 
 --facilitators browsers act in every group throughout; every kind of action is reported
 (count, answers by status, p50/p95/p99), and deadlocks are counted in the database this
 command uses (pg_stat_database) and, with --postgres-log, in PostgreSQL's log.
-docs/capacity.md has the figures and how to read them.
+docs/capacity.md has the figures and how to read them ("The rehearse command", "The scenario
+rehearsal").
 """
 
 from __future__ import annotations
