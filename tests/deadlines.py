@@ -12,6 +12,8 @@ in docs/capacity.md ("The rehearse command"). Tests print the times they see, fo
 to read.
 """
 
+import time
+
 DEADLINE = 30.0  # seconds
 DEADLINE_MS = int(DEADLINE * 1000)  # for Playwright, which counts in milliseconds
 
@@ -19,3 +21,14 @@ DEADLINE_MS = int(DEADLINE * 1000)  # for Playwright, which counts in millisecon
 # and each worker's offload child loading numpy and scikit-learn. Two uvicorn workers took
 # over 30 s to answer while a rehearsal ran on the same 2 cores.
 START_DEADLINE = 4 * DEADLINE
+
+
+def wait_until(predicate, what: str) -> float:
+    """Poll until `predicate()` holds and return when it did (time.monotonic()): the one
+    wait for what must happen, however slowly a loaded machine gets there. Only "never"
+    reaches DEADLINE."""
+    deadline = time.monotonic() + DEADLINE
+    while not predicate():
+        assert time.monotonic() < deadline, f"not within {DEADLINE:.0f} s: {what}"
+        time.sleep(0.05)
+    return time.monotonic()

@@ -20,7 +20,7 @@ from discussions import exports, offload
 from discussions.models import Session
 from discussions.views import synthesis as synthesis_view
 from tests.browser.asgi_server import use_a_sqlite_file_for_this_run
-from tests.deadlines import DEADLINE
+from tests.deadlines import wait_until
 from tests.factories import make_position, make_room, make_vote
 
 # The child process must open the test database, and see what the test wrote: committed.
@@ -110,7 +110,7 @@ def test_until_the_child_has_started_the_work_runs_here(offloading):
 def test_a_child_that_dies_is_replaced_and_the_call_still_answered(child_process):
     first = offload.run(os.getpid)
     os.kill(first, signal.SIGKILL)
-    _until(_pool_broken)  # the pool notices its child gone
+    wait_until(_pool_broken, "the pool notices its child gone")
     assert offload.run(os.getpid) == os.getpid()  # answered here while another starts
     assert offload.wait_ready(timeout=60)
     assert offload.run(os.getpid) not in (first, os.getpid())
@@ -120,13 +120,6 @@ def _pool_broken() -> bool:
     """Whether the pool has noticed a child gone: it then refuses work (BrokenProcessPool)."""
     children = offload._children
     return children is not None and bool(children.pool._broken)
-
-
-def _until(condition) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def test_a_child_goes_when_its_server_process_is_killed(tmp_path):
@@ -157,7 +150,7 @@ def test_a_child_goes_when_its_server_process_is_killed(tmp_path):
         assert child != server.pid
         server.kill()
         server.wait()
-        _until(lambda: not _running(child))
+        wait_until(lambda: not _running(child), "the child gone")
     finally:
         server.kill()
 

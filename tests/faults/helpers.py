@@ -27,22 +27,11 @@ from playwright.sync_api import Page, expect
 from discussions import services
 from discussions.models import Participant as ParticipantRow
 from discussions.models import Position, Session, Vote
-from tests.deadlines import DEADLINE
+from tests.deadlines import DEADLINE, wait_until
 from tests.test_two_processes import Participant
 
 CHOICES = {"agree": 1, "disagree": -1, "pass": 0}
 LABELS = {1: "agree", -1: "disagree", 0: "pass"}
-
-
-def wait_until(predicate, what: str) -> float:
-    """Poll until `predicate()` holds and return when it did (time.monotonic()). A drill
-    waits for what must happen, however slowly a loaded machine gets there: only "never"
-    reaches tests.deadlines.DEADLINE."""
-    deadline = time.monotonic() + DEADLINE
-    while not predicate():
-        assert time.monotonic() < deadline, f"not within {DEADLINE:.0f} s: {what}"
-        time.sleep(0.05)
-    return time.monotonic()
 
 
 DRILL_PAPER = b"""# Drill paper

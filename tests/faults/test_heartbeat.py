@@ -21,7 +21,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from discussions.models import Presence
-from tests.faults.helpers import Member, join_clients, make_session, wait_until
+from tests.deadlines import wait_until
+from tests.faults.helpers import Member, join_clients, make_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -27,7 +27,8 @@ from django.db import OperationalError
 
 from discussions.middleware import DATABASE_AWAY
 from tests.browser.asgi_server import server_env
-from tests.faults.helpers import DRILL_PAPER, Voters, set_up_server_database, wait_until
+from tests.deadlines import wait_until
+from tests.faults.helpers import DRILL_PAPER, Voters, set_up_server_database
 from tests.test_two_processes import Participant
 
 OUTAGE = 4.0  # seconds PostgreSQL is down at least

@@ -32,7 +32,7 @@ import pytest
 from playwright.sync_api import expect
 
 from discussions.models import Vote
-from tests.deadlines import DEADLINE
+from tests.deadlines import DEADLINE, wait_until
 from tests.faults.helpers import (
     SocketVote,
     SocketVoter,
@@ -42,7 +42,6 @@ from tests.faults.helpers import (
     open_room,
     post_positions,
     record_connection_states,
-    wait_until,
     worker_of_ports,
 )
 

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from discussions.models import BreakoutGroup, Presence
-from tests.deadlines import DEADLINE
+from tests.deadlines import DEADLINE, wait_until
 from tests.faults.helpers import (
     Member,
     Voters,
@@ -26,7 +26,6 @@ from tests.faults.helpers import (
     join_clients,
     make_session,
     post_positions,
-    wait_until,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)

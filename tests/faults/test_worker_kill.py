@@ -22,12 +22,11 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.deadlines import DEADLINE
+from tests.deadlines import DEADLINE, wait_until
 from tests.faults.helpers import (
     connection_states,
     database_tallies,
     exited,
-    wait_until,
     wait_until_screens_match,
     watched_room,
 )
