@@ -76,19 +76,53 @@ def _locked_position(position_id: int) -> Position:
 # --- Positions ----------------------------------------------------------------------------------
 
 
+def _review(
+    actor,
+    position_id: int,
+    *,
+    was: str,
+    refused: str,
+    becomes: str,
+    action: str,
+    reason: str | None = None,
+    undo: dict | None = None,
+) -> Position:
+    """What hiding, restoring, approving and rejecting share, in the caller's transaction:
+    the position locked and the actor checked, the status it must have (else `refused`),
+    the new one saved with the reason (if one is given) and logged. The caller tells the
+    screens."""
+    position = _locked_position(position_id)
+    _check(actor, position.group)
+    if position.status != was:
+        raise ServiceError(refused)
+    position.status = becomes
+    fields, logged = ["status"], {}
+    if reason is not None:
+        position.moderation_reason = reason
+        fields.append("moderation_reason")
+        logged["detail"] = reason
+    if undo is not None:
+        logged["undo"] = undo
+    position.save(update_fields=fields)
+    _log(actor, position.group, action, position=position, **logged)
+    return position
+
+
 @retry_on_conflict
 def hide_position(*, actor, position_id: int, reason: str) -> Position:
     """Take a visible position off every screen. Its votes stay, outside the tallies."""
     reason = clean_line(reason, what="reason for hiding", limit=MAX_REASON)
     with transaction.atomic():
-        position = _locked_position(position_id)
-        _check(actor, position.group)
-        if position.status != Position.Status.VISIBLE:
-            raise ServiceError(_("Only a visible position can be hidden."))
-        position.status = Position.Status.HIDDEN
-        position.moderation_reason = reason
-        position.save(update_fields=["status", "moderation_reason"])
-        _log(actor, position.group, "hide", position=position, detail=reason, undo={})
+        position = _review(
+            actor,
+            position_id,
+            was=Position.Status.VISIBLE,
+            refused=_("Only a visible position can be hidden."),
+            becomes=Position.Status.HIDDEN,
+            action="hide",
+            reason=reason,
+            undo={},
+        )
         live.publish(position.group_id, live.position_removed(position.pk))
     return position
 
@@ -96,13 +130,14 @@ def hide_position(*, actor, position_id: int, reason: str) -> Position:
 @retry_on_conflict
 def restore_position(*, actor, position_id: int) -> Position:
     with transaction.atomic():
-        position = _locked_position(position_id)
-        _check(actor, position.group)
-        if position.status != Position.Status.HIDDEN:
-            raise ServiceError(_("Only a hidden position can be restored."))
-        position.status = Position.Status.VISIBLE
-        position.save(update_fields=["status"])
-        _log(actor, position.group, "restore", position=position)
+        position = _review(
+            actor,
+            position_id,
+            was=Position.Status.HIDDEN,
+            refused=_("Only a hidden position can be restored."),
+            becomes=Position.Status.VISIBLE,
+            action="restore",
+        )
         live.publish(position.group_id, live.position_added(position.pk))
     return position
 
@@ -111,13 +146,14 @@ def restore_position(*, actor, position_id: int) -> Position:
 def approve_position(*, actor, position_id: int) -> Position:
     """Let a position that waited for review into the room."""
     with transaction.atomic():
-        position = _locked_position(position_id)
-        _check(actor, position.group)
-        if position.status != Position.Status.PENDING:
-            raise ServiceError("That position is not awaiting review.")
-        position.status = Position.Status.VISIBLE
-        position.save(update_fields=["status"])
-        _log(actor, position.group, "approve", position=position)
+        position = _review(
+            actor,
+            position_id,
+            was=Position.Status.PENDING,
+            refused="That position is not awaiting review.",
+            becomes=Position.Status.VISIBLE,
+            action="approve",
+        )
         live.publish(position.group_id, live.position_added(position.pk))
         live.notify_participant(position.author_id, live.review_html(position.pk))
     return position
@@ -127,14 +163,15 @@ def approve_position(*, actor, position_id: int) -> Position:
 def reject_position(*, actor, position_id: int, reason: str) -> Position:
     reason = clean_line(reason, what="reason for rejecting", limit=MAX_REASON)
     with transaction.atomic():
-        position = _locked_position(position_id)
-        _check(actor, position.group)
-        if position.status != Position.Status.PENDING:
-            raise ServiceError("That position is not awaiting review.")
-        position.status = Position.Status.REJECTED
-        position.moderation_reason = reason
-        position.save(update_fields=["status", "moderation_reason"])
-        _log(actor, position.group, "reject", position=position, detail=reason)
+        position = _review(
+            actor,
+            position_id,
+            was=Position.Status.PENDING,
+            refused="That position is not awaiting review.",
+            becomes=Position.Status.REJECTED,
+            action="reject",
+            reason=reason,
+        )
         live.notify_console(position.group)
         live.notify_participant(position.author_id, live.review_html(position.pk))
     return position

@@ -13,31 +13,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from discussions import identity, queries, services
+from discussions import queries, services
 from discussions.models import BreakoutGroup, ModerationEntry, Participant, Position, Session
 from discussions.services.facilitation import AUTHOR_REMOVED
-from discussions.views.params import as_id, as_number
+from discussions.views.access import facilitated_session, login_first
+from discussions.views.actions import answer, attempt, chosen
+from discussions.views.params import as_number, id_or_zero
 
 # A group with no new position or vote for this long is flagged as quiet.
 QUIET_AFTER = timedelta(minutes=3)
-
-
-def _session_for(request: HttpRequest, session_id: int) -> Session:
-    session = get_object_or_404(Session.objects.select_related("paper"), pk=session_id)
-    if not session.facilitated_by(request.user):
-        raise PermissionDenied(_("You do not facilitate this session."))
-    return session
 
 
 def _group_for(request: HttpRequest, group_id: int) -> BreakoutGroup:
@@ -47,25 +40,6 @@ def _group_for(request: HttpRequest, group_id: int) -> BreakoutGroup:
     if not group.facilitated_by(request.user):
         raise PermissionDenied(_("You do not facilitate this group."))
     return services.apply_due_timer(group)
-
-
-def login_first(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous callers log in first; the views themselves check the role.
-
-    A browser that joined as a participant gets a plain 403 instead: the console is not
-    for them, and a login form would only invite them to guess a password.
-    """
-
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            if identity.joined(request.COOKIES):
-                raise PermissionDenied(_("Participants cannot open the facilitator console."))
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
 
 
 # --- Reading ------------------------------------------------------------------------------------
@@ -158,7 +132,7 @@ def _overview_context(request: HttpRequest, session: Session) -> dict:
 @require_GET
 @login_first
 def overview(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = _session_for(request, session_id)
+    session = facilitated_session(request, session_id)
     return render(request, "facilitator/overview.html", _overview_context(request, session))
 
 
@@ -228,7 +202,7 @@ def group_panel(request: HttpRequest, group_id: int) -> HttpResponse:
 @require_GET
 @login_first
 def moderation_log(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = _session_for(request, session_id)
+    session = facilitated_session(request, session_id)
     entries = _log_for(request, session, leads=session.led_by(request.user))
     return render(request, "facilitator/log.html", {"session": session, "entries": entries})
 
@@ -237,41 +211,24 @@ def moderation_log(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 def _respond(
-    request: HttpRequest, change: Callable[[], object], done: str, *, back
+    request: HttpRequest, change: Callable[[], object], done: str | Callable[[], str], *, back
 ) -> HttpResponse:
     """Run one action. htmx gets the panel it came from (422 with the reason if refused);
     without JavaScript the browser goes back to the page with a message."""
-    error = ""
     started = timezone.now()
-    try:
-        outcome = change()
-    except services.NotAllowed:
-        raise PermissionDenied(_("You do not facilitate this group.")) from None
-    except services.ServiceError as exc:
-        error = str(exc)
-    else:
-        if isinstance(outcome, str):  # an undo says what it did
-            done = outcome
-    if request.htmx and request.POST.get("panel") == "group":
-        group = _group_for(request, back.pk)
-        context = _group_context(request, group) | {"error": error, "notice": done}
-        if not error:
-            context["undo_entry"] = _undoable_since(request.user, group, started)
-        return render(
-            request, "facilitator/group.html#panel", context, status=422 if error else 200
-        )
-    if request.htmx:
+    error, notice = attempt(change, done, forbidden=_("You do not facilitate this group."))
+
+    def fragment() -> tuple[str, dict]:
+        if request.POST.get("panel") == "group":
+            group = _group_for(request, back.pk)
+            context = _group_context(request, group)
+            if not error:
+                context["undo_entry"] = _undoable_since(request.user, group, started)
+            return "facilitator/group.html#panel", context
         session = back if isinstance(back, Session) else back.session
-        context = _overview_context(request, session)
-        context |= {"error": error, "notice": done}
-        return render(
-            request, "facilitator/overview.html#console", context, status=422 if error else 200
-        )
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, done)
-    return redirect(back.get_facilitator_url())
+        return "facilitator/overview.html#console", _overview_context(request, session)
+
+    return answer(request, error, notice, back=back.get_facilitator_url(), fragment=fragment)
 
 
 def _undoable_since(user, group: BreakoutGroup, started: datetime) -> ModerationEntry | None:
@@ -293,19 +250,20 @@ def undo(request: HttpRequest, entry_id: int) -> HttpResponse:
     if not entry.session.facilitated_by(request.user):
         raise PermissionDenied(_("You do not facilitate this session."))
 
-    def change() -> str:
-        return services.undo_action(actor=request.user, entry_id=entry.pk)
+    said: list[str] = []
+
+    def change() -> None:
+        said.append(services.undo_action(actor=request.user, entry_id=entry.pk))
+
+    def done() -> str:  # an undo says what it did
+        return said[0] or _("Undone.")
 
     if entry.group is not None:
-        return _respond(request, change, _("Undone."), back=entry.group)
+        return _respond(request, change, done, back=entry.group)
     # A removed recommendation: back to the synthesis page, where it was.
-    try:
-        messages.success(request, change())
-    except services.NotAllowed:
-        raise PermissionDenied(_("You do not facilitate this session.")) from None
-    except services.ServiceError as exc:
-        messages.error(request, str(exc))
-    return redirect(reverse("facilitator:synthesis", args=[entry.session_id]) + "#curation")
+    error, notice = attempt(change, done, forbidden=_("You do not facilitate this session."))
+    back = reverse("facilitator:synthesis", args=[entry.session_id]) + "#curation"
+    return answer(request, error, notice, back=back)
 
 
 def _position_for(request: HttpRequest, position_id: int) -> Position:
@@ -352,12 +310,12 @@ def position_action(request: HttpRequest, position_id: int) -> HttpResponse:
         ),
         "merge": (
             lambda: services.merge_positions(
-                actor=user, survivor_id=_int(post.get("into")), absorbed_id=position.pk
+                actor=user, survivor_id=id_or_zero(post.get("into")), absorbed_id=position.pk
             ),
             _("Positions merged."),
         ),
     }
-    change, done = actions.get(post.get("action", ""), (_unknown, ""))
+    change, done = chosen(actions, post.get("action", ""))
     return _respond(request, change, done, back=position.group)
 
 
@@ -381,7 +339,7 @@ def participant_action(request: HttpRequest, participant_id: int) -> HttpRespons
     actions = {
         "move": (
             lambda: services.move_participant(
-                actor=user, participant_id=participant.pk, group_id=_int(post.get("group"))
+                actor=user, participant_id=participant.pk, group_id=id_or_zero(post.get("group"))
             ),
             _("%(name)s moved.") % {"name": participant.display_name},
         ),
@@ -395,7 +353,7 @@ def participant_action(request: HttpRequest, participant_id: int) -> HttpRespons
             _removed(participant.display_name, hiding=hiding, discarding=discarding),
         ),
     }
-    change, done = actions.get(post.get("action", ""), (_unknown, ""))
+    change, done = chosen(actions, post.get("action", ""))
     return _respond(request, change, done, back=group)
 
 
@@ -418,10 +376,10 @@ def _removed(name: str, *, hiding: bool, discarding: bool) -> str:
 def _target_groups(request: HttpRequest, session: Session) -> list[BreakoutGroup]:
     """The groups an action applies to: one (group=ID) or every group the user facilitates."""
     groups = session.groups_facilitated_by(request.user)
-    chosen = request.POST.get("group", "all")
-    if chosen == "all":
+    named = request.POST.get("group", "all")
+    if named == "all":
         return list(groups)
-    group = groups.filter(pk=_int(chosen)).first()
+    group = groups.filter(pk=id_or_zero(named)).first()
     if group is None:
         raise PermissionDenied(_("You do not facilitate that group."))
     return [group]
@@ -431,7 +389,7 @@ def _target_groups(request: HttpRequest, session: Session) -> list[BreakoutGroup
 @login_first
 def control(request: HttpRequest, session_id: int) -> HttpResponse:
     """Phase, prompt, countdown and announcement, for one group or all of them."""
-    session = _session_for(request, session_id)
+    session = facilitated_session(request, session_id)
     groups = _target_groups(request, session)
     user, post = request.user, request.POST
     seconds = _seconds(post)
@@ -474,18 +432,9 @@ def control(request: HttpRequest, session_id: int) -> HttpResponse:
             _("Tally visibility switched."),
         ),
     }
-    change, done = actions.get(post.get("action", ""), (_unknown, ""))
+    change, done = chosen(actions, post.get("action", ""))
     back = groups[0] if post.get("panel") == "group" and len(groups) == 1 else session
     return _respond(request, change, done, back=back)
-
-
-def _unknown() -> None:
-    raise services.ServiceError(_("That action does not exist; reload the page."))
-
-
-def _int(value: str | None) -> int:
-    """A row id from a form, 0 (no row) if it is not one."""
-    return as_id(value or "") or 0
 
 
 def _seconds(post) -> int:

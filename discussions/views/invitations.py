@@ -4,10 +4,10 @@ them, and print or download their links (services.invitations says why they exis
 from __future__ import annotations
 
 import segno
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -17,6 +17,7 @@ from discussions import exports, services
 from discussions.models import Invitation, Session
 from discussions.services.invitations import MAX_INVITEES_FILE
 from discussions.views.access import organizer_required
+from discussions.views.actions import answer, attempt
 from discussions.views.organizer import session_change
 
 # Slips a page of the sheet holds: drawing a QR code takes about 10 ms, so a list of 5,000
@@ -76,16 +77,13 @@ def set_invite_only(request: HttpRequest, session_id: int) -> HttpResponse:
 def withdraw_invitation(request: HttpRequest, session_id: int, invitation_id: int) -> HttpResponse:
     """From the sheet of links, and back to it."""
     invitation = get_object_or_404(Invitation, pk=invitation_id, session=session_id)
-    try:
-        services.withdraw_invitation(invitation=invitation)
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-    else:
-        withdrawn = _("%(name)s's invitation is withdrawn: its link admits nobody.") % {
-            "name": invitation.name
-        }
-        messages.success(request, withdrawn)
-    return redirect("organizer:invitations", session_id)
+    error, notice = attempt(
+        lambda: services.withdraw_invitation(invitation=invitation),
+        _("%(name)s's invitation is withdrawn: its link admits nobody.")
+        % {"name": invitation.name},
+    )
+    back = reverse("organizer:invitations", args=[session_id])
+    return answer(request, error, notice, back=back)
 
 
 def _invitations(session: Session):

@@ -27,6 +27,7 @@ from discussions import exports, offload, papers, polis_data, services
 from discussions.models import BreakoutGroup, Paper, Prompt, Question, Section, Session
 from discussions.services import polis_interop
 from discussions.views.access import organizer_required
+from discussions.views.actions import answer, attempt, chosen
 from discussions.views.params import as_id, as_ids
 from discussions.views.participant import join_path
 
@@ -326,22 +327,13 @@ def create_session(request: HttpRequest, paper_id: int) -> HttpResponse:
 
 def _correct(request: HttpRequest, paper: Paper, change: Callable[[], object], done: str):
     """Apply one correction and answer: the structure fragment for htmx, else a redirect."""
-    error = ""
-    try:
-        change()
-    except services.ServiceError as exc:
-        error = str(exc)
-    if request.htmx:
+    error, notice = attempt(change, done)
+
+    def fragment() -> tuple[str, dict]:
         paper.refresh_from_db()
-        context = _paper_context(paper) | {"error": error, "notice": "" if error else done}
-        return render(
-            request, "organizer/paper.html#structure", context, status=422 if error else 200
-        )
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, done)
-    return redirect(paper)
+        return "organizer/paper.html#structure", _paper_context(paper)
+
+    return answer(request, error, notice, back=paper, fragment=fragment)
 
 
 def _section(paper_id: int, section_id: int) -> Section:
@@ -439,14 +431,10 @@ def question_action(request: HttpRequest, paper_id: int, question_id: int) -> Ht
         ),
         "remove": (lambda: services.remove_question(question=question), _("Question removed.")),
     }
-    if action not in actions:
-        return _correct(request, question.paper, _unknown_action, "")
-    change, done = actions[action]
+    change, done = chosen(
+        actions, action, unknown=_("That button does not exist; reload the page.")
+    )
     return _correct(request, question.paper, change, done)
-
-
-def _unknown_action() -> None:
-    raise services.ServiceError(_("That button does not exist; reload the page."))
 
 
 @require_POST
@@ -502,28 +490,13 @@ def session_change(
 ) -> HttpResponse:
     """Apply one change to a session: the groups fragment for htmx, else a redirect. The
     notice can be written once the change is made (`done` a function)."""
-    error = ""
-    try:
-        change()
-    except services.ServiceError as exc:
-        error = str(exc)
-    else:
-        if callable(done):
-            done = done()
-    if request.htmx:
+    error, notice = attempt(change, done)
+
+    def fragment() -> tuple[str, dict]:
         session.refresh_from_db()
-        context = _session_context(request, session) | {
-            "error": error,
-            "notice": "" if error else done,
-        }
-        return render(
-            request, "organizer/session.html#setup", context, status=422 if error else 200
-        )
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, done)
-    return redirect(session)
+        return "organizer/session.html#setup", _session_context(request, session)
+
+    return answer(request, error, notice, back=session, fragment=fragment)
 
 
 @require_POST

@@ -19,6 +19,12 @@ def as_id(text: str) -> int | None:
     return int(text) if ID.fullmatch(text) else None
 
 
+def id_or_zero(text: str | None) -> int:
+    """The id this text is, or 0 (no row) when it is not one: for the services, which
+    answer a missing row with their own message."""
+    return as_id(text or "") or 0
+
+
 def as_ids(texts: list[str]) -> list[int]:
     """The ids among these texts, in order; the rest are dropped."""
     return [int(text) for text in texts if ID.fullmatch(text)]

@@ -36,7 +36,7 @@ from discussions.models import (
     Vote,
 )
 from discussions.rules import member_in, participant_for, votable_in
-from discussions.views.params import as_id
+from discussions.views.params import as_id, as_ids
 
 # --- Identity -----------------------------------------------------------------------------------
 
@@ -104,7 +104,7 @@ def _knows_the_code(request: HttpRequest, code: str) -> bool:
         session = Session.objects.filter(code=code).only("code", "screen_token").first()
         if session is not None and constant_time_compare(key, join_key(session)):
             return True
-    joined = [int(pk) for pk in identity.joined(request.COOKIES) if pk.isascii() and pk.isdigit()]
+    joined = as_ids(list(identity.joined(request.COOKIES)))
     if joined and Session.objects.filter(pk__in=joined, code=code).exists():
         return True
     return request.user.is_staff

@@ -12,7 +12,6 @@ Wrong ones count with the wrong join codes (views.screen.wrong_link).
 
 from __future__ import annotations
 
-import math
 import time
 
 from django.core.cache import cache
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from discussions import outcome
 from discussions.models import Session
+from discussions.views.params import as_number
 from discussions.views.screen import opened_by_token, wrong_link
 
 
@@ -100,8 +100,5 @@ def _render_list(session: Session) -> str:
 
 def _moment(value: str) -> float:
     """A time the page sent back (the socket's), or 0 for none or nonsense."""
-    try:
-        moment = float(value[:32])
-    except ValueError:
-        return 0.0
-    return moment if math.isfinite(moment) and moment > 0 else 0.0
+    moment = as_number(value[:32])
+    return moment if moment is not None and moment > 0 else 0.0

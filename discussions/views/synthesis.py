@@ -13,11 +13,9 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -28,11 +26,14 @@ from django.views.decorators.http import require_GET, require_POST
 from discussions import services, voting_bursts
 from discussions.models import ModerationEntry, Participant, Prompt, Session
 from discussions.views import synthesis_cache
-from discussions.views.facilitator import login_first
-from discussions.views.params import as_id, as_ids
+from discussions.views.access import facilitated_session, login_first
+from discussions.views.actions import answer, attempt, chosen
+from discussions.views.params import as_id, as_ids, id_or_zero
 from discussions.views.synthesis_cache import CSRF_PLACEHOLDER, REFETCH_PLACEHOLDER
 
-REFETCH_STALE = "1s"  # a synthesis under load takes about 0.7 s (docs/capacity.md)
+# Longer than a synthesis takes under load (docs/capacity.md, "The synthesis computed once,
+# rendered once").
+REFETCH_STALE = "1s"
 
 
 def synthesis_context(request: HttpRequest, session: Session, prompt: Prompt | None) -> dict:
@@ -133,9 +134,7 @@ def results_html(request: HttpRequest, session: Session, prompt: Prompt | None) 
 
 
 def _session_and_prompt(request: HttpRequest, session_id: int) -> tuple[Session, Prompt | None]:
-    session = get_object_or_404(Session.objects.select_related("paper"), pk=session_id)
-    if not session.facilitated_by(request.user):
-        raise PermissionDenied(_("You do not facilitate this session."))
+    session = facilitated_session(request, session_id)
     prompt_id = request.GET.get("prompt", "")
     pid = as_id(prompt_id)
     prompt = None if pid is None else get_object_or_404(session.prompts, pk=pid)
@@ -161,12 +160,9 @@ def synthesis_results(request: HttpRequest, session_id: int) -> HttpResponse:
 @login_first
 def curate(request: HttpRequest, session_id: int) -> HttpResponse:
     """Promote, reword, reorder or drop recommendations; send positions to the plenary."""
-    session = get_object_or_404(Session, pk=session_id)
-    if not session.facilitated_by(request.user):
-        raise PermissionDenied(_("You do not facilitate this session."))
+    session = facilitated_session(request, session_id)
     user, post = request.user, request.POST
-    target = as_ids([post.get("recommendation", "")])
-    recommendation_id = target[0] if target else 0
+    recommendation_id = id_or_zero(post.get("recommendation"))
     actions = {
         "promote": (
             lambda: services.promote(
@@ -223,19 +219,9 @@ def curate(request: HttpRequest, session_id: int) -> HttpResponse:
         # A button beside one position ("promote:12") acts on that position alone.
         post = post.copy()
         post.setlist("positions", [one])
-    change, done = actions.get(action, (None, ""))
-    try:
-        if change is None:
-            raise services.ServiceError(_("That action does not exist; reload the page."))
-        change()
-    except services.NotAllowed as refusal:
-        raise PermissionDenied(str(refusal)) from None
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, done)
+    change, done = chosen(actions, action)
+    error, notice = attempt(change, done, forbidden="")  # the refusal's own reason
     url = reverse("facilitator:synthesis", args=[session.pk])
     prompt = post.get("prompt", "")
-    if as_id(prompt) is not None:
-        return redirect(f"{url}?prompt={prompt}#curation")
-    return redirect(f"{url}#curation")
+    back = f"{url}?prompt={prompt}#curation" if as_id(prompt) is not None else f"{url}#curation"
+    return answer(request, error, notice, back=back)
