@@ -54,7 +54,9 @@ def main() -> int:
         return demo_command(args.port)
     ensure_venv(extras=("test",))
     ensure_cjk_font(required=True)
-    return test_command([*args.pytest_args, *passthrough])
+    # pytest's arguments as given, in their order: argparse would split an option from its
+    # value (`-m "not slow"`, `-k footnote`), the value taken as a positional argument.
+    return test_command(sys.argv[sys.argv.index("test") + 1 :])
 
 
 def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
