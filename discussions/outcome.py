@@ -166,14 +166,12 @@ def _counts_by_group(position_ids: set[int]) -> dict[int, dict[int, Tally]]:
 
 
 def _sum(tallies) -> Tally:
-    agree = disagree = passed = 0
-    for tally in tallies:
-        agree, disagree, passed = (
-            agree + tally.agree,
-            disagree + tally.disagree,
-            passed + tally.passed,
-        )
-    return Tally(agree, disagree, passed)
+    tallies = list(tallies)
+    return Tally(
+        sum(t.agree for t in tallies),
+        sum(t.disagree for t in tallies),
+        sum(t.passed for t in tallies),
+    )
 
 
 def _support(groups, tallies: dict[int, Tally], *, voted_only: bool) -> list[Support]:
