@@ -24,6 +24,29 @@
     return text.replace(/%\((\w+)\)s/g, function (_, name) { return String(values[name]); });
   };
 
+  // News of a card this page does not show is dropped before htmx swaps it (which would log
+  // an error for each). A card can be missing for a moment: hidden or merged away just
+  // before, or new to the group (taken into the plenary) while the list is being fetched
+  // again, and that list carries the card as it is now. Only a card and its parts, swapped
+  // by their own id: anything else missing from the page stays an error worth seeing.
+  const CARD_PART = /^(position|tally|pin)-\d+$/;
+  function missingCardPart(element) {
+    const swap = element.getAttribute("hx-swap-oob") || "";
+    return CARD_PART.test(element.id) && swap.indexOf(":") === -1 &&
+      !document.getElementById(element.id);
+  }
+  htmx.defineExtension("room-cards", {
+    transformResponse: function (text) {
+      if (!/id="(position|tally|pin)-/.test(text)) return text;
+      const template = document.createElement("template");
+      template.innerHTML = text;
+      const missing = Array.prototype.filter.call(template.content.children, missingCardPart);
+      if (!missing.length) return text;
+      missing.forEach(function (element) { element.remove(); });
+      return template.innerHTML;
+    },
+  });
+
   const FORBIDDEN = 4403;
   const PING_MS = 25000;
   let lastSeq = Number(room.dataset.seq || 0);

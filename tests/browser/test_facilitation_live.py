@@ -234,6 +234,32 @@ def test_a_hidden_position_leaves_both_participants_screens_live(
     assert_same_document(ana, ben)
 
 
+def test_a_broadcast_for_a_card_the_page_does_not_show_is_dropped_without_an_error(
+    asgi_server, new_page, session
+):
+    """A card can be missing from a page when news of it arrives: hidden a moment before, or
+    taken into the plenary while the page is still fetching its list again (the clean-clone
+    CI met the second as a JavaScript error, htmx's oobErrorNoTarget). The news is dropped
+    quietly: the list fetched again carries the card as it is now."""
+    base, code = asgi_server.url, session.code
+    ana = join(new_page(), base, code, "Ana", "Group 1")
+    ben = join(new_page(), base, code, "Ben", "Group 1")
+    position = post(ana, "Burden-sharing in NATO should be tied to published targets.")
+    expect(card(ben, position)).to_be_visible()
+    # Ben's page as it is between a refresh marker and the list's answer: no card yet.
+    ben.evaluate("id => document.getElementById(id).remove()", f"position-{position.pk}")
+    seq = ben.locator("#room-seq").get_attribute("data-seq")
+
+    vote(ana, position, "Agree")
+    expect_tally([ana], position, agree=1, disagree=0)
+    # The broadcast with the tally reached Ben's page (it moved the sequence), and changed
+    # nothing there; the watched pages fail the test on any JavaScript error.
+    expect(ben.locator("#room-seq")).not_to_have_attribute("data-seq", seq)
+    expect(card(ben, position)).to_have_count(0)
+    expect(ben.locator(f"#tally-{position.pk}")).to_have_count(0)
+    assert_same_document(ana, ben)
+
+
 # --- The countdown ----------------------------------------------------------------------------
 
 
