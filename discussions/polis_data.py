@@ -128,7 +128,7 @@ _CONSISTENT = 0.9
 
 def gettext_noop(message: str) -> str:
     """Marks a message for the translation catalogues (makemessages knows the name) and
-    leaves it in English: it is translated where it is shown (as papers.py does)."""
+    leaves it in English: it is translated where it is shown (as discussions.papers does)."""
     return message
 
 

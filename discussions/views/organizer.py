@@ -255,7 +255,7 @@ _TABLES_NOT_IMPORTED = re.compile(
 
 def warning_text(warning: str) -> str:
     """A warning of the paper's import, stored in English with the paper, in the reader's
-    language (papers.py marks the others for the catalogues)."""
+    language (discussions.papers marks the others for the catalogues)."""
     if match := _TABLES_NOT_IMPORTED.fullmatch(warning):
         count = int(match["count"])
         return ngettext(
