@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
+# pip-tools' locks of pyproject.toml's dependencies: the app's, and the app's with the tests'.
+LOCKS = ROOT / "requirements"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 # The PDF export's font for Chinese, Japanese and Korean (discussions.exports.CJK_FONTS).
 CJK_FONT_PACKAGE = "fonts-droid-fallback"
@@ -65,7 +67,11 @@ def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
 
 
 def ensure_venv(extras: tuple[str, ...]) -> None:
-    """Create .venv and install the pinned dependencies, again only when pyproject changes."""
+    """Create .venv and install the locked dependency tree, again only when the lock changes.
+
+    The locks (requirements/, made by pip-tools from pyproject.toml: see the README's
+    "Dependencies") pin every package and its hashes: two machines install the same tree.
+    """
     if not PYTHON.exists():
         try:
             venv.EnvBuilder(with_pip=True).create(VENV)
@@ -75,18 +81,23 @@ def ensure_venv(extras: tuple[str, ...]) -> None:
                 f"Could not create a virtual environment ({error}). On Debian or Ubuntu, "
                 "install the standard venv module first: apt-get install python3-venv"
             )
-    import tomllib  # 3.11+, imported after the version check
-
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    requirements = list(project["dependencies"])
-    for extra in extras:
-        requirements += project["optional-dependencies"][extra]
+    lock = LOCKS / ("test.txt" if "test" in extras else "app.txt")
     stamp = VENV / ".installed"
-    digest = hashlib.sha256("\n".join(sorted(requirements)).encode()).hexdigest()
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
     installed = stamp.read_text().split() if stamp.exists() else []
     if digest in installed:
         return
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements)
+    run(
+        PYTHON,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--require-hashes",
+        "--requirement",
+        lock,
+    )
     stamp.write_text("\n".join([*installed, digest]))
 
 

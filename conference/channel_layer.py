@@ -20,7 +20,7 @@ from channels_redis.pubsub import (
     RedisPubSubLoopLayer,
     RedisSingleShardConnection,
 )
-from channels_redis.utils import _close_redis, _wrap_close, create_pool
+from channels_redis.utils import _wrap_close, create_pool
 from redis import asyncio as aioredis
 
 
@@ -36,7 +36,7 @@ class _Shard(RedisSingleShardConnection):
         await super().flush()
         publisher, self._publisher = self._publisher, None
         if publisher is not None:
-            await _close_redis(publisher)
+            await publisher.aclose(close_connection_pool=True)
 
 
 class _LoopLayer(RedisPubSubLoopLayer):

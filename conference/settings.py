@@ -133,6 +133,12 @@ TEMPLATES = [
 # SQLite file by default; DATABASE_URL (postgres://...) switches to PostgreSQL via psycopg 3,
 # and sqlite:///path chooses another SQLite file.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Seconds the pool retries one lost connection before giving up (psycopg's default: five
+# minutes, its attempts ever further apart); the next request that needs one has it try
+# again at once, so the pool serves as soon as PostgreSQL is back
+# (tests/faults/test_pool_recovery.py).
+DB_POOL_RECONNECT_TIMEOUT = 2.0
+
 if not DATABASE_URL:
     DATABASES = {
         "default": {
@@ -192,6 +198,7 @@ else:
             "min_size": 2,
             "max_size": DB_POOL_MAX,
             "timeout": envint("DB_POOL_TIMEOUT", "20"),
+            "reconnect_timeout": DB_POOL_RECONNECT_TIMEOUT,
         }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

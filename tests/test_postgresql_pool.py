@@ -86,7 +86,6 @@ def test_the_backends_pool_uses_that_check():
         assert isinstance(wrapper.pool, ConnectionPool)  # built, not opened
         assert wrapper.pool._check.func is base.check_after_a_pause
         assert wrapper.pool._check.args == (wrapper.pool,)
-        assert wrapper.pool.reconnect_timeout == base.RECONNECT_TIMEOUT
     finally:
         wrapper.close_pool()
 

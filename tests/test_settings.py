@@ -93,11 +93,12 @@ def test_malformed_configuration_stops_start_up_with_a_clear_error(env):
 def test_db_pool_max_turns_on_a_psycopg_pool_for_postgresql():
     code = (
         "import conference.settings as s; d = s.DATABASES['default']; "
-        "print(d['OPTIONS']['pool']['max_size'], d['CONN_MAX_AGE'], d['ENGINE'])"
+        "p = d['OPTIONS']['pool']; "
+        "print(p['max_size'], p['reconnect_timeout'], d['CONN_MAX_AGE'], d['ENGINE'])"
     )
     result = run_python(code, DATABASE_URL="postgres://u@127.0.0.1:5432/db", DB_POOL_MAX="12")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["12", "0", "conference.postgresql"]
+    assert result.stdout.split() == ["12", "2.0", "0", "conference.postgresql"]
 
 
 def _database_options(**env: str) -> dict:

@@ -22,8 +22,13 @@ leave requests refused once PostgreSQL is back (tests/faults/test_pool_recovery.
   Here the first dead one found has the pool check all its idle connections at once.
 - While PostgreSQL is away, the pool retries each connection it lost 1, 2, 4, 8... seconds
   apart, for up to five minutes: after an outage of a minute the next attempt can be half
-  a minute after PostgreSQL is back. Here it gives up on a connection after
-  RECONNECT_TIMEOUT, and the next request that needs one has it try again at once.
+  a minute after PostgreSQL is back. The settings give the pool a reconnect_timeout of
+  two seconds (one of its public options), and the next request that needs a connection
+  has it try again at once.
+
+The check is handed to the pool through its private `_check`: Django 5.2 passes its own
+check and refuses another in OPTIONS["pool"] (Django ticket #37075, merged in April 2026
+after the 5.2 branch). docs/internals.md lists it with the other private internals we use.
 """
 
 from __future__ import annotations
@@ -37,7 +42,6 @@ from django.db.backends.postgresql import base
 from psycopg_pool import ConnectionPool
 
 RECENTLY_USED = 1.0  # seconds
-RECONNECT_TIMEOUT = 2.0  # seconds the pool retries one lost connection before giving up
 
 
 def check_after_a_pause(pool: ConnectionPool, connection) -> None:
@@ -59,5 +63,4 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # Django hands the pool psycopg's own check; the pool calls it at each checkout.
         if pool is not None and pool._check is ConnectionPool.check_connection:
             pool._check = functools.partial(check_after_a_pause, pool)
-            pool.reconnect_timeout = RECONNECT_TIMEOUT
         return pool

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError
 from django.db.utils import ConnectionHandler
 
@@ -38,7 +39,14 @@ def backend(throwaway_postgres, django_db_blocker):
                 "PORT": throwaway_postgres.port,
                 "CONN_MAX_AGE": 0,
                 "CONN_HEALTH_CHECKS": True,
-                "OPTIONS": {"pool": {"min_size": 2, "max_size": 8, "timeout": POOL_TIMEOUT}},
+                "OPTIONS": {
+                    "pool": {
+                        "min_size": 2,
+                        "max_size": 8,
+                        "timeout": POOL_TIMEOUT,
+                        "reconnect_timeout": settings.DB_POOL_RECONNECT_TIMEOUT,
+                    }
+                },
             },
         }
     )
