@@ -89,10 +89,15 @@ class AsgiServer:
         self.env = env
         self.process: subprocess.Popen | None = None
         self.starts = 0
+        self.wait = True  # start() returns once the server answers (a test may not wait)
 
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def command(self) -> list[str]:
+        """The server's command line; a subclass runs another server the same way."""
+        return [str(DAPHNE), "-b", "127.0.0.1", "-p", str(self.port), "conference.asgi:application"]
 
     def start(self) -> None:
         assert not self.running, f"{self.name} is already running"
@@ -101,20 +106,17 @@ class AsgiServer:
             log.write(f"\n=== start {self.starts} of {self.name} on port {self.port} ===\n")
             log.flush()
             self.process = subprocess.Popen(
-                [
-                    str(DAPHNE),
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "conference.asgi:application",
-                ],
+                self.command(),
                 cwd=settings.BASE_DIR,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        if self.wait:
+            self.wait_until_ready()
+
+    def wait_until_ready(self) -> None:
         self._wait_until_healthy()
 
     def _wait_until_healthy(self) -> None:

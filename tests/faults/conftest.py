@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from tests.browser.asgi_server import (  # noqa: F401 (fixtures)
     AsgiServer,
@@ -247,32 +246,17 @@ class UvicornServer(AsgiServer):
         super().__init__(**kwargs)
         self.workers = workers
         self.options = options
-        self.wait = True  # start() waits until every worker is up
 
-    def start(self) -> None:
-        assert not self.running, f"{self.name} is already running"
-        self.starts += 1
-        with self.log_path.open("a") as log:
-            log.write(f"\n=== start {self.starts} of {self.name} on port {self.port} ===\n")
-            log.flush()
-            self.process = subprocess.Popen(
-                [
-                    str(UVICORN),
-                    "conference.asgi:application",
-                    "--host", "127.0.0.1",
-                    "--port", str(self.port),
-                    "--workers", str(self.workers),
-                    "--log-level", "warning",
-                    *self.options,
-                ],
-                cwd=settings.BASE_DIR,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        if self.wait:
-            self.wait_until_ready()
+    def command(self) -> list[str]:
+        return [
+            str(UVICORN),
+            "conference.asgi:application",
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            "--workers", str(self.workers),
+            "--log-level", "warning",
+            *self.options,
+        ]  # fmt: skip
 
     def wait_until_ready(self) -> None:
         self._wait_until_healthy()
