@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "discussions",
+    "rehearsal",
 ]
 
 MIDDLEWARE = [

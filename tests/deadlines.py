@@ -7,7 +7,7 @@ machine can take seconds while the database, Redis, the server processes and Chr
 fight for the cores; a bound of a second or two there fails at random and throws away a
 whole run. So every wait for "it happens" uses this one deadline, long enough that only
 "never" reaches it. How fast things happen is measured where it means something, under a
-known load: the rehearsal (`manage.py rehearse`, discussions/rehearsal) and the figures
+known load: the rehearsal (`manage.py rehearse`, rehearsal/) and the figures
 in docs/capacity.md ("The rehearse command"). Tests print the times they see, for a person
 to read.
 """

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import re
+import threading
 
 import pytest
 from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+from websockets.sync.server import serve as serve_blocking
 
-from discussions.rehearsal.client import GUID, Browser, Origin, WebSocket, WebSocketClosed
+from rehearsal.client import GUID, BlockingWebSocket, Browser, Origin, WebSocket, WebSocketClosed
 
 # Alike messages, as a room's tally fragments are: compression with the context kept from one
 # message to the next makes the later ones a few bytes each.
@@ -129,3 +133,33 @@ async def test_a_request_after_the_server_closed_every_idle_connection_goes_on_a
         await browser.close()
     assert (answer.status, answer.body) == (200, "ok")
     assert answered == 3
+
+
+def test_the_blocking_socket_reads_answers_the_servers_pings_and_sends():
+    """The same client, blocking, as tests keep room sockets in threads
+    (tests/test_two_processes.py's Participant.socket, the fault drills): no compression
+    offered, a ping answered while it reads, text both ways, a close the server sees."""
+    pongs, offers, closes = [], [], []
+
+    def handler(connection) -> None:
+        offers.append(connection.request.headers.get("Sec-WebSocket-Extensions"))
+        connection.send("hello")
+        pongs.append(connection.ping().wait(5))  # answered within the client's next read
+        connection.send(connection.recv(timeout=5) * 2)
+        with contextlib.suppress(ConnectionClosed):
+            connection.recv(timeout=5)
+        closes.append(connection.close_code)
+
+    with serve_blocking(handler, "127.0.0.1", 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        port = server.socket.getsockname()[1]
+        origin = Origin.parse(f"http://127.0.0.1:{port}")
+        socket = BlockingWebSocket.connect(origin, "/ws/", cookies={"participant": "x"}, timeout=5)
+        assert socket.receive(timeout=5) == "hello"
+        socket.send_text("ab")
+        assert socket.receive(timeout=5) == "abab"
+        socket.close()
+        server.shutdown()
+        thread.join(5)
+    assert (offers, pongs, closes) == ([None], [True], [1000])

@@ -21,10 +21,13 @@ from django.core.management import call_command
 from django.db import connection
 
 from discussions import services
-from discussions.rehearsal import run, scenario
-from discussions.rehearsal.client import Response
-from discussions.rehearsal.scenario import Scenario
-from discussions.rehearsal.stats import ActionLog, SeqLog, percentiles
+from rehearsal import compare, ramp, run, scenario
+from rehearsal.client import Response
+from rehearsal.deliveries import by_window
+from rehearsal.members import Member
+from rehearsal.plan import Plan
+from rehearsal.scenario import Scenario
+from rehearsal.stats import ActionLog, SeqLog, percentiles
 from tests.browser.asgi_server import (  # noqa: F401
     start_asgi_server,
     use_a_sqlite_file_for_this_run,
@@ -135,10 +138,10 @@ def test_the_ramp_raises_our_rate_step_by_step_on_the_same_sockets(
     """--ceiling-ramp: after the run, ours votes at rates rising by RAMP_FACTOR until a step
     falls behind (here none: no p99 bound, no share, as this machine is shared), each step
     measured on its own votes; and the ceiling's maximum beside it."""
-    monkeypatch.setattr(run, "RAMP_STEP_SECONDS", 1.0)
-    monkeypatch.setattr(run, "RAMP_LIMIT", 10.0)
-    monkeypatch.setattr(run, "KEEPS_UP_P99_MS", math.inf)
-    monkeypatch.setattr(run, "KEEPS_UP_SHARE", 0.0)
+    monkeypatch.setattr(ramp, "RAMP_STEP_SECONDS", 1.0)
+    monkeypatch.setattr(ramp, "RAMP_LIMIT", 10.0)
+    monkeypatch.setattr(ramp, "KEEPS_UP_P99_MS", math.inf)
+    monkeypatch.setattr(ramp, "KEEPS_UP_SHARE", 0.0)
     server = start_asgi_server("ramped")
     session = demo_session("Ramp")
 
@@ -186,7 +189,7 @@ def test_sequence_log_counts_gaps_and_repeats():
 def test_fanout_windows_group_deliveries_by_when_their_vote_was_sent():
     started = 100.0
     deliveries = [(100.5, 0.010), (109.9, 0.030), (110.0, 0.200), (125.0, 0.040), (125.1, 0.050)]
-    windows = run._by_window(deliveries, started)
+    windows = by_window(deliveries, started)
     assert [(w["from_s"], w["deliveries"], w["max"]) for w in windows] == [
         (0, 2, 30.0),
         (10, 1, 200.0),
@@ -202,10 +205,10 @@ def test_percentiles_are_nearest_rank():
 
 
 def test_the_ceiling_ramp_doubles_the_rate_until_a_step_falls_behind(monkeypatch):
-    monkeypatch.setattr(run, "RAMP_STEP_SECONDS", 1.0)
-    monkeypatch.setattr(run, "RAMP_LIMIT", 40.0)
-    plan = run.Plan(participants=4, groups=2, rate=10.0, duration=1.0)
-    maximum = asyncio.run(run.ramp_ceiling(plan, lambda line: None))
+    monkeypatch.setattr(ramp, "RAMP_STEP_SECONDS", 1.0)
+    monkeypatch.setattr(ramp, "RAMP_LIMIT", 40.0)
+    plan = Plan(participants=4, groups=2, rate=10.0, duration=1.0)
+    maximum = asyncio.run(compare.ramp_ceiling(plan, lambda line: None))
     assert [step["offered_votes_per_s"] for step in maximum["steps"]] == [10.0, 20.0, 40.0]
     assert all(step["keeps_up"] for step in maximum["steps"]), maximum
     assert maximum["max_votes_per_s"] == 40.0
@@ -224,12 +227,12 @@ def test_a_step_keeps_up_only_at_its_rate_without_losses_and_within_the_p99():
             "fanout_ms": {"p99": p99},
         }
 
-    assert run.keeps_up(step())
-    assert run.keeps_up(step(lost=3))  # while joining: pages re-fetch, the votes lost nothing
-    assert not run.keeps_up(step(achieved=90.0))
-    assert not run.keeps_up(step(lost_while_voting=1))
-    assert not run.keeps_up(step(p99=251.0))
-    assert not run.keeps_up(step(p99=None))
+    assert ramp.keeps_up(step())
+    assert ramp.keeps_up(step(lost=3))  # while joining: pages re-fetch, the votes lost nothing
+    assert not ramp.keeps_up(step(achieved=90.0))
+    assert not ramp.keeps_up(step(lost_while_voting=1))
+    assert not ramp.keeps_up(step(p99=251.0))
+    assert not ramp.keeps_up(step(p99=None))
 
 
 @pytest.mark.parametrize("enabled_before", [True, False])
@@ -292,7 +295,7 @@ def test_the_scenario_takes_and_reports_every_kind_of_action(
     organizer,
     monkeypatch,
 ):
-    from discussions.management.commands import rehearse as command
+    from rehearsal.management.commands import rehearse as command
 
     # The test's server closes its database connections after each request, and a closing
     # backend writes its statistics: no need to wait for idle ones to.
@@ -353,7 +356,7 @@ def test_the_scenario_takes_and_reports_every_kind_of_action(
 
 
 def test_the_scenarios_pages_fetch_again_what_live_js_would():
-    member = run.Member(0, browser=None)
+    member = Member(0, browser=None)
     member.last_choice = {7: "agree"}
 
     def marker(**attributes) -> str:
@@ -412,7 +415,7 @@ def test_an_action_log_tells_answers_refusals_and_failures_apart():
 
 
 def test_a_post_refused_for_the_phase_is_the_scenarios_doing_and_nothing_else_is():
-    plan = run.Plan(participants=2, groups=1, rate=1.0, duration=1.0, scenario=True)
+    plan = Plan(participants=2, groups=1, rate=1.0, duration=1.0, scenario=True)
     rehearsal = Scenario("http://127.0.0.1:9", "X", plan, None)
     closed = Response(422, {}, "<p>… “Voting only”: new positions are closed.</p>")
     assert rehearsal._refusal("post", closed) == "posting closed by the phase"
@@ -450,7 +453,7 @@ def test_the_scenario_verdict_holds_every_timed_action_to_its_p95():
 
 @pytest.mark.django_db
 def test_deadlocks_are_counted_in_the_lines_postgresqls_log_gains(tmp_path):
-    from discussions.management.commands.rehearse import Deadlocks
+    from rehearsal.management.commands.rehearse import Deadlocks
 
     log = tmp_path / "postgresql.log"
     log.write_text("ERROR:  deadlock detected\n")  # before the run: not counted

@@ -3,29 +3,30 @@ votes cast through the other.
 
 Two daphne processes of the real ASGI app, on the test's database, with the Redis channel
 layer whatever this run's own layer is (on the embedded SQLite run too). No browser: the
-participants are plain HTTP clients (urllib, with a cookie jar each) and a small WebSocket
-client on the standard library. Redis runs on every machine this project uses (CI starts
-it), so its absence fails the test: it is never skipped.
+participants are the capacity rehearsal's client (rehearsal/client.py: a browser's HTTP with
+its cookie jar, and the room's WebSocket), driven step by step on an event loop of the
+test's own. Redis runs on every machine this project uses (CI starts it), so its absence
+fails the test: it is never skipped.
+
+Participant, below, is the same person on urllib and a blocking socket, for tests that keep
+participants in threads (the fault drills, tests/browser/test_synthesis_page.py).
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import hashlib
-import http.cookiejar
+import asyncio
 import os
 import re
-import socket
-import struct
 import time
 import urllib.parse
 import urllib.request
+from http.cookiejar import CookieJar
 
 import pytest
 
 from discussions import services
 from discussions.models import Position
+from rehearsal.client import BlockingWebSocket, Browser, Origin, WebSocket
 from tests.browser.asgi_server import (  # noqa: F401
     AsgiServer,
     start_asgi_server,
@@ -58,11 +59,12 @@ def redis_url() -> str:
 
 
 class Participant:
-    """One person's browser, without the browser: a cookie jar and HTTP requests."""
+    """One person's browser, without the browser, for threads: a cookie jar and HTTP
+    requests on urllib (its errors are what the fault drills count), and room sockets."""
 
     def __init__(self, server: AsgiServer) -> None:
         self.server = server
-        self.cookies = http.cookiejar.CookieJar()
+        self.cookies = CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
         self.room_path = ""
 
@@ -92,112 +94,15 @@ class Participant:
         self.room_path = urllib.parse.urlsplit(self.last_url).path
         assert self.room_path == f"/rooms/{group_id}/", self.last_url
 
-    def socket(self) -> WebSocket:
-        ws_url = self.server.url.replace("http://", "ws://") + f"/ws{self.room_path}"
-        return WebSocket(
-            ws_url, origin=self.server.url, cookie=f"participant={self.cookie('participant')}"
+    def socket(self) -> BlockingWebSocket:
+        """A socket to the joined room, with the participant's cookie: the rehearsal's
+        client, blocking (the fault drills keep these in threads)."""
+        return BlockingWebSocket.connect(
+            Origin.parse(self.server.url),
+            f"/ws{self.room_path}",
+            cookies={"participant": self.cookie("participant")},
+            timeout=DEADLINE,
         )
-
-
-class WebSocket:
-    """Just enough of RFC 6455 for a test: handshake, text frames in, pings answered."""
-
-    GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-    def __init__(self, url: str, *, origin: str, cookie: str) -> None:
-        parts = urllib.parse.urlsplit(url)
-        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=DEADLINE)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall(
-            (
-                f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                f"Origin: {origin}\r\nCookie: {cookie}\r\n\r\n"
-            ).encode()
-        )
-        self.buffer = b""
-        while b"\r\n\r\n" not in self.buffer:
-            chunk = self.sock.recv(4096)
-            assert chunk, f"the server closed the handshake: {self.buffer!r}"
-            self.buffer += chunk
-        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        status, *lines = head.decode(errors="replace").split("\r\n")
-        assert " 101 " in status, f"handshake refused: {head.decode(errors='replace')}"
-        headers = dict(line.lower().split(": ", 1) for line in lines)
-        accept = base64.b64encode(hashlib.sha1((key + self.GUID).encode()).digest()).decode()
-        assert headers.get("sec-websocket-accept") == accept.lower(), head
-
-    def _read(self, count: int) -> bytes:
-        while len(self.buffer) < count:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("the server closed the socket")
-            self.buffer += chunk
-        data, self.buffer = self.buffer[:count], self.buffer[count:]
-        return data
-
-    def _send(self, opcode: int, payload: bytes) -> None:
-        mask = os.urandom(4)
-        length = len(payload)
-        header = bytes([0x80 | opcode])
-        if length < 126:
-            header += bytes([0x80 | length])
-        elif length < 1 << 16:
-            header += bytes([0x80 | 126]) + struct.pack("!H", length)
-        else:
-            header += bytes([0x80 | 127]) + struct.pack("!Q", length)
-        masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
-        self.sock.sendall(header + mask + masked)
-
-    def send_text(self, text: str) -> None:
-        self._send(0x1, text.encode())
-
-    def receive(self, timeout: float) -> str:
-        """The next text message; TimeoutError if none comes in time."""
-        self.sock.settimeout(timeout)
-        message = b""
-        while True:
-            first, second = self._read(2)
-            opcode, length = first & 0x0F, second & 0x7F
-            if length == 126:
-                length = struct.unpack("!H", self._read(2))[0]
-            elif length == 127:
-                length = struct.unpack("!Q", self._read(8))[0]
-            if second & 0x80:
-                mask = self._read(4)
-                payload = bytes(b ^ mask[i % 4] for i, b in enumerate(self._read(length)))
-            else:
-                payload = self._read(length)
-            if opcode == 0x8:
-                code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
-                raise ConnectionError(f"the server closed the socket (code {code})")
-            if opcode == 0x9:
-                self._send(0xA, payload)
-                continue
-            if opcode in (0x1, 0x0):
-                message += payload
-                if first & 0x80:
-                    return message.decode()
-
-    def wait_for(self, pattern: str, timeout: float) -> tuple[str, float]:
-        """The first message matching `pattern` (a regex), and how long it took."""
-        started = time.monotonic()
-        seen = []
-        while (left := timeout - (time.monotonic() - started)) > 0:
-            try:
-                message = self.receive(left)
-            except TimeoutError:
-                break
-            if re.search(pattern, message, re.S):
-                return message, time.monotonic() - started
-            seen.append(message)
-        pytest.fail(f"no message matching {pattern!r} within {timeout} s; got {seen!r}")
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._send(0x8, struct.pack("!H", 1000))
-        self.sock.close()
 
 
 def tally(position_id: int, agree: int, disagree: int) -> str:
@@ -205,6 +110,48 @@ def tally(position_id: int, agree: int, disagree: int) -> str:
         rf'id="room-seq"[^>]*data-seq="\d+".*id="tally-{position_id}".*'
         rf"✓ {agree} agree.*✗ {disagree} disagree"
     )
+
+
+async def join(browser: Browser, code: str, name: str, group_id: int) -> str:
+    """The join pages, as a browser goes through them: the form (and its CSRF cookie), the
+    join, and the room it leads to. Returns the room's path."""
+    path = f"/join/{code}/"
+    assert (await browser.request("GET", path)).status == 200
+    form = {"display_name": name, "group": str(group_id)}
+    answer = await browser.request("POST", path, form, referer=path)
+    assert answer.status == 302, f"{path}: {answer.status}"
+    room = urllib.parse.urlsplit(answer.headers.get("location", "")).path
+    assert room == f"/rooms/{group_id}/", answer.headers
+    assert (await browser.request("GET", room)).status == 200
+    return room
+
+
+async def post(browser: Browser, room: str, path: str, form: dict[str, str]) -> str:
+    """What htmx posts from the room's page; the answer's body."""
+    answer = await browser.request("POST", path, form, htmx=True, referer=room)
+    assert answer.status == 200, f"{path}: {answer.status}"
+    return answer.body
+
+
+async def connect(browser: Browser, room: str) -> WebSocket:
+    return await WebSocket.connect(
+        browser.origin, f"/ws{room}", cookies=browser.cookies, timeout=DEADLINE, deflate=False
+    )
+
+
+async def wait_for(socket: WebSocket, pattern: str, timeout: float) -> str:
+    """The first message matching `pattern` (a regex)."""
+    seen = []
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await socket.receive()
+                if re.search(pattern, message, re.S):
+                    return message
+                seen.append(message)
+    except TimeoutError:
+        pass
+    pytest.fail(f"no message matching {pattern!r} within {timeout} s; got {seen!r}")
 
 
 def test_votes_cast_through_one_process_reach_sockets_on_the_other(
@@ -219,26 +166,34 @@ def test_votes_cast_through_one_process_reach_sockets_on_the_other(
     session = services.create_session(paper=paper, name="Two processes", group_count=2)
     group = session.groups.order_by("position").first()
 
-    ana, ben = Participant(one), Participant(two)
-    ana.join(session.code, "Ana", group.pk)
-    ben.join(session.code, "Ben", group.pk)
-    ana.request(f"/rooms/{group.pk}/post", {"text": "Two servers, one room."}, htmx=True)
-    position = Position.objects.get()
-
-    ana_socket, ben_socket = ana.socket(), ben.socket()
+    # One step at a time on a loop of the test's own: between steps no loop runs, and the
+    # database is the test's to read as before.
+    loop = asyncio.new_event_loop()
+    run = loop.run_until_complete
+    ana = Browser(Origin.parse(one.url), timeout=DEADLINE)
+    ben = Browser(Origin.parse(two.url), timeout=DEADLINE)
+    sockets: list[WebSocket] = []
     try:
+        room = run(join(ana, session.code, "Ana", group.pk))
+        run(join(ben, session.code, "Ben", group.pk))
+        run(post(ana, room, f"{room}post", {"text": "Two servers, one room."}))
+        position = Position.objects.get()
+        vote = f"{room}positions/{position.pk}/vote"
+
+        ana_socket = run(connect(ana, room))
+        sockets.append(ana_socket)
+        ben_socket = run(connect(ben, room))
+        sockets.append(ben_socket)
         # Each socket hears the other arrive, whichever process it is on.
-        ana_socket.wait_for(r'id="presence"[^>]*>2 online', timeout=DEADLINE)
-        ben_socket.wait_for(r'id="presence"[^>]*>2 online', timeout=DEADLINE)
+        run(wait_for(ana_socket, r'id="presence"[^>]*>2 online', timeout=DEADLINE))
+        run(wait_for(ben_socket, r'id="presence"[^>]*>2 online', timeout=DEADLINE))
 
         # Ben votes on process two; Ana's socket on process one gets the new tally. (How
         # fast is printed, not bounded: tests/deadlines.py.)
         started = time.monotonic()
-        answer = ben.request(
-            f"/rooms/{group.pk}/positions/{position.pk}/vote", {"choice": "agree"}, htmx=True
-        )
+        answer = run(post(ben, room, vote, {"choice": "agree"}))
         assert 'aria-pressed="true"' in answer
-        ana_socket.wait_for(tally(position.pk, agree=1, disagree=0), timeout=DEADLINE)
+        run(wait_for(ana_socket, tally(position.pk, agree=1, disagree=0), timeout=DEADLINE))
         latency = time.monotonic() - started
         print(
             f"vote through process two reached a socket on process one in {latency * 1000:.0f} ms"
@@ -246,14 +201,15 @@ def test_votes_cast_through_one_process_reach_sockets_on_the_other(
 
         # And the other way round.
         started = time.monotonic()
-        ana.request(
-            f"/rooms/{group.pk}/positions/{position.pk}/vote", {"choice": "disagree"}, htmx=True
-        )
-        ben_socket.wait_for(tally(position.pk, agree=1, disagree=1), timeout=DEADLINE)
+        run(post(ana, room, vote, {"choice": "disagree"}))
+        run(wait_for(ben_socket, tally(position.pk, agree=1, disagree=1), timeout=DEADLINE))
         latency = time.monotonic() - started
         print(
             f"vote through process one reached a socket on process two in {latency * 1000:.0f} ms"
         )
     finally:
-        ana_socket.close()
-        ben_socket.close()
+        for socket in sockets:
+            run(socket.close())
+        run(ana.close())
+        run(ben.close())
+        loop.close()

@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-# The scenario's table is the command's own; discussions.rehearsal imports no Django.
+# The scenario's table is the command's own; the rehearsal package imports no Django.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from discussions.rehearsal.scenario import summary_lines  # noqa: E402
+from rehearsal.scenario import summary_lines  # noqa: E402
 
 for path in sys.argv[1:]:
     with open(path) as file:

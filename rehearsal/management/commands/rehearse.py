@@ -8,7 +8,7 @@ post a few positions per group and vote at the offered total rate, as browsers d
 same client runs against a bare asyncio broadcast server on 127.0.0.1 (no Django, no
 database) for the ceiling.
 
-With --scenario, a whole session at once (discussions/rehearsal/scenario.py): participants
+With --scenario, a whole session at once (rehearsal/scenario.py): participants
 arrive over --join-window while the first post, votes and further posts follow, and
 --facilitators browsers act in every group throughout; every kind of action is reported
 (count, answers by status, p50/p95/p99), and deadlocks are counted in the database this
@@ -30,8 +30,10 @@ from django.db import connection
 
 from discussions import ratelimit
 from discussions.models import Session
-from discussions.rehearsal import scenario
-from discussions.rehearsal.run import SETTLE, WINDOW_SECONDS, Plan, RehearsalError, rehearse
+from rehearsal import scenario
+from rehearsal.compare import rehearse
+from rehearsal.deliveries import WINDOW_SECONDS
+from rehearsal.plan import SETTLE, Plan, RehearsalError
 
 # Stay under the app's vote limit per participant (fixed one-minute windows), with a margin.
 MAX_VOTES_PER_PARTICIPANT_PER_S = 0.9 * ratelimit.VOTE.count / ratelimit.VOTE.seconds

@@ -163,3 +163,8 @@ def machine_speed_ms(repeat: int = 5) -> float:
             total += i * i
         times.append((time.perf_counter() - started) * 1000)
     return round(statistics.median(times), 1)
+
+
+def elapsed_ms(started: float) -> float:
+    """Milliseconds since `started` (time.monotonic())."""
+    return (time.monotonic() - started) * 1000

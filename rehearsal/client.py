@@ -1,9 +1,12 @@
 """A browser's network side, on asyncio streams: HTTP/1.1 with keep-alive and a cookie jar,
 and a receive-mostly WebSocket client (RFC 6455) that offers per-message compression
-(RFC 7692) as browsers do. Standard library only.
+(RFC 7692) as browsers do; and the same socket blocking (BlockingWebSocket), for tests that
+drive a server from threads. Standard library only.
 
 Small on purpose: it talks to exactly one origin (the URL under test, or the ceiling server on
-127.0.0.1), follows no redirects by itself, and every read has a timeout.
+127.0.0.1), follows no redirects by itself, and every read has a timeout. Over 400 lines
+all the same: the two sockets share the handshake and the frames' writing (the functions at
+the end), which keeps them in one module, and the HTTP side is what their cookies come from.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import base64
 import contextlib
 import hashlib
 import os
+import socket
 import struct
 import urllib.parse
 import zlib
@@ -242,28 +246,14 @@ class WebSocket:
             asyncio.open_connection(origin.host, origin.port), timeout
         )
         key = base64.b64encode(os.urandom(16)).decode()
-        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        offer = f"Sec-WebSocket-Extensions: {DEFLATE_OFFER}\r\n" if deflate else ""
-        writer.write(
-            (
-                f"GET {path} HTTP/1.1\r\nHost: {origin.netloc}\r\n"
-                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{offer}"
-                f"Origin: {origin.url}\r\nCookie: {cookie}\r\n\r\n"
-            ).encode()
-        )
+        writer.write(_handshake(origin, path, cookies, key, deflate=deflate))
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
         except BaseException:
             writer.close()
             raise
-        status, *lines = head.decode("latin-1").split("\r\n")
-        headers = {}
-        for line in lines:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        accept = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
-        if " 101 " not in status or headers.get("sec-websocket-accept") != accept:
+        status, headers = _handshake_answer(head)
+        if " 101 " not in status or headers.get("sec-websocket-accept") != _accept(key):
             writer.close()
             raise WebSocketClosed(f"handshake refused: {status}")
         accepted = headers.get("sec-websocket-extensions") or None
@@ -331,17 +321,7 @@ class WebSocket:
     def _send(self, opcode: int, payload: bytes) -> None:
         if self.writer.is_closing():
             return
-        mask = os.urandom(4)
-        length = len(payload)
-        header = bytes([0x80 | opcode])
-        if length < 126:
-            header += bytes([0x80 | length])
-        elif length < 1 << 16:
-            header += bytes([0x80 | 126]) + struct.pack("!H", length)
-        else:
-            header += bytes([0x80 | 127]) + struct.pack("!Q", length)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.writer.write(header + mask + masked)
+        self.writer.write(_client_frame(opcode, payload))
 
     def send_text(self, text: str) -> None:
         self._send(0x1, text.encode())
@@ -354,3 +334,130 @@ class WebSocket:
         self.writer.close()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.writer.wait_closed(), 2)
+
+
+class BlockingWebSocket:
+    """The same client socket, blocking, for tests that keep room sockets in threads (the
+    fault drills, through tests/test_two_processes.py's Participant): text frames in, pings
+    answered, text frames out, no compression offered. `sock` and `buffer` are public, so
+    that a caller can select() on the socket and see whether bytes are already read.
+
+    Errors are the socket module's: ConnectionError when the server closes the socket or
+    refuses the handshake, TimeoutError when no message comes in time."""
+
+    def __init__(self, sock: socket.socket, buffer: bytes = b"") -> None:
+        self.sock = sock
+        self.buffer = buffer
+
+    @classmethod
+    def connect(
+        cls, origin: Origin, path: str, *, cookies: dict[str, str], timeout: float = 30.0
+    ) -> BlockingWebSocket:
+        sock = socket.create_connection((origin.host, origin.port), timeout=timeout)
+        try:
+            key = base64.b64encode(os.urandom(16)).decode()
+            sock.sendall(_handshake(origin, path, cookies, key, deflate=False))
+            buffer = b""
+            while b"\r\n\r\n" not in buffer:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    raise ConnectionError(f"the server closed the handshake: {buffer!r}")
+                buffer += chunk
+            head, buffer = buffer.split(b"\r\n\r\n", 1)
+            status, headers = _handshake_answer(head + b"\r\n\r\n")
+            if " 101 " not in status or headers.get("sec-websocket-accept") != _accept(key):
+                raise ConnectionRefusedError(f"handshake refused: {head.decode('latin-1')}")
+        except BaseException:
+            sock.close()
+            raise
+        return cls(sock, buffer)
+
+    def _read(self, count: int) -> bytes:
+        while len(self.buffer) < count:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("the server closed the socket")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        return data
+
+    def receive(self, timeout: float) -> str:
+        """The next text message; TimeoutError if none comes in time (each read waits up
+        to `timeout`)."""
+        self.sock.settimeout(timeout)
+        message = b""
+        while True:
+            first, second = self._read(2)
+            opcode, length = first & 0x0F, second & 0x7F
+            if length == 126:
+                length = struct.unpack("!H", self._read(2))[0]
+            elif length == 127:
+                length = struct.unpack("!Q", self._read(8))[0]
+            if second & 0x80:  # servers do not mask, but accept it
+                mask = self._read(4)
+                payload = bytes(b ^ mask[i % 4] for i, b in enumerate(self._read(length)))
+            else:
+                payload = self._read(length)
+            if opcode == 0x8:
+                code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
+                raise ConnectionError(f"the server closed the socket (code {code})")
+            if opcode == 0x9:
+                self.sock.sendall(_client_frame(0xA, payload))
+                continue
+            if opcode in (0x0, 0x1):
+                message += payload
+                if first & 0x80:
+                    return message.decode()
+
+    def send_text(self, text: str) -> None:
+        self.sock.sendall(_client_frame(0x1, text.encode()))
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.sendall(_client_frame(0x8, struct.pack("!H", 1000)))
+        self.sock.close()
+
+
+def _handshake(
+    origin: Origin, path: str, cookies: dict[str, str], key: str, *, deflate: bool
+) -> bytes:
+    """The opening handshake's request, as a page's socket sends it (RFC 6455 4.1)."""
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    offer = f"Sec-WebSocket-Extensions: {DEFLATE_OFFER}\r\n" if deflate else ""
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: {origin.netloc}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{offer}"
+        f"Origin: {origin.url}\r\nCookie: {cookie}\r\n\r\n"
+    ).encode()
+
+
+def _handshake_answer(head: bytes) -> tuple[str, dict[str, str]]:
+    """The server's answer to the handshake: its status line, and its headers by lowercase
+    name."""
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers
+
+
+def _accept(key: str) -> str:
+    """The Sec-WebSocket-Accept a server must answer `key` with."""
+    return base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
+
+
+def _client_frame(opcode: int, payload: bytes) -> bytes:
+    """One final frame, masked as a client's must be."""
+    mask = os.urandom(4)
+    length = len(payload)
+    header = bytes([0x80 | opcode])
+    if length < 126:
+        header += bytes([0x80 | length])
+    elif length < 1 << 16:
+        header += bytes([0x80 | 126]) + struct.pack("!H", length)
+    else:
+        header += bytes([0x80 | 127]) + struct.pack("!Q", length)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return header + mask + masked

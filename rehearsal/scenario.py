@@ -34,6 +34,11 @@ Roles in a group, by the order its members join (k = 0, 1, 2 ...):
 Refusals the scenario causes by design are counted apart from failures: a post that arrives
 while its group's facilitator has set "voting only" (422, "new positions are closed"), and
 a moved participant's page re-fetching its old room (403). A 5xx is always a failure.
+
+Longer than the harness's other modules (under 400 lines each), on purpose: it is one
+script, read as one. The roles above, the pages' reactions and each facilitator's pass
+depend on one another's timing (a pass waits for its group's posts and mover; the pages
+follow the move), and the figures at the end (verdict, summary_lines) name its steps.
 """
 
 from __future__ import annotations
@@ -45,14 +50,10 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from discussions.rehearsal.client import Browser, Response
-from discussions.rehearsal.run import (
-    REQUEST_TIMEOUT,
-    SETTLE,
-    Member,
-    Rehearsal,
-    display_name,
-)
+from rehearsal.client import Browser, Response
+from rehearsal.members import Member, display_name
+from rehearsal.plan import REQUEST_TIMEOUT, SETTLE
+from rehearsal.run import Rehearsal
 
 POSTERS = 3  # per group, the first to join: a position each to vote on
 # The time a poster takes to read and type before each of their posts, as a share of the join
@@ -147,14 +148,11 @@ class Scenario(Rehearsal):
     async def _fill(self) -> tuple[list[Member], float]:
         self.phase = "rush"
         started = time.monotonic()
-        groups = self.groups
-        self.members = [
-            Member(i, Browser(self.origin, timeout=REQUEST_TIMEOUT))
-            for i in range(self.plan.participants)
-        ]
+        groups = self.members.groups
+        members = self.members.enrol()
         for group in groups:
             self.plans[group] = GroupPlan()
-        for member in self.members:
+        for member in members:
             member.group = groups[member.index % len(groups)]
             if self._rank(member) <= MOVER:
                 self.plans[member.group].waiting += 1
@@ -163,12 +161,12 @@ class Scenario(Rehearsal):
                 plan.ready.set()
         window = self.plan.join_window
         self.deadline = started + window + self.plan.duration
-        self._start_probe()
+        self.probe.start()
         self._start_facilitators()
-        step = window / len(self.members)
-        await asyncio.gather(*(self._arrive(m, started + m.index * step) for m in self.members))
+        step = window / len(members)
+        await asyncio.gather(*(self._arrive(m, started + m.index * step) for m in members))
         join_seconds = time.monotonic() - started
-        joined = [m for m in self.members if m.room_path]
+        joined = self.members.joined()
         self.movers = [m for m in joined if self._rank(m) == MOVER]
         await asyncio.sleep(SETTLE)
         # The figures about sockets and votes are about those who stay: a move closes the
@@ -177,16 +175,16 @@ class Scenario(Rehearsal):
 
     def _rank(self, member: Member) -> int:
         """The member's place in its group's order of arrival: 0 for the first."""
-        return member.index // len(self.groups)
+        return member.index // len(self.members.groups)
 
     async def _arrive(self, member: Member, at: float) -> None:
         await asyncio.sleep(max(0.0, at - time.monotonic()))
         rank = self._rank(member)
         try:
-            await self._join(member, contextlib.nullcontext())
+            await self.members.join(member, contextlib.nullcontext())
             if not member.room_path:
                 return
-            await self._connect(member, contextlib.nullcontext())
+            await self.members.connect(member, contextlib.nullcontext())
             if rank < POSTERS:
                 await self._post_first(member, rank)
             if rank == MOVER:
@@ -204,7 +202,7 @@ class Scenario(Rehearsal):
         await self._think()
         pid = await self._post(member, f"Rehearsal position {rank + 1} of group {group}.")
         if pid is not None:
-            self.positions.setdefault(group, []).append(pid)
+            self.votes.positions.setdefault(group, []).append(pid)
             if rank == 0:
                 plan.pin = pid
         await self._think()
@@ -219,7 +217,7 @@ class Scenario(Rehearsal):
         await asyncio.sleep(self.rng.uniform(*THINK) * self.plan.join_window)
 
     async def _post(self, member: Member, text: str) -> int | None:
-        answer = await self._http(
+        answer = await self.actions.http(
             member,
             "POST",
             f"{member.room_path}post",
@@ -301,20 +299,20 @@ class Scenario(Rehearsal):
         # A page re-fetching the room its participant was just moved out of is answered 403:
         # a refusal this run caused (the browser follows the move a moment later).
         moving = self._rank(member) == MOVER
-        await self._http(
+        await self.actions.http(
             member, "GET", path, htmx=True, kind=kind, refusal=_moved_away if moving else None
         )
 
     async def _follow(self, member: Member, room: str) -> None:
         """The page goes where the move sent it: the new room's page, then its socket."""
-        page = await self._http(member, "GET", room, kind="room_page")
+        page = await self.actions.http(member, "GET", room, kind="room_page")
         if page is None or page.status != 200:
             return
         self.spare_sockets.append(member.socket)
         member.room_path = room
         member.group = int(room.strip("/").split("/")[-1])
         member.socket = None
-        await self._connect(member, contextlib.nullcontext())
+        await self.members.connect(member, contextlib.nullcontext())
         if member.socket:
             self.followed += 1
 
@@ -327,9 +325,9 @@ class Scenario(Rehearsal):
     # --- The facilitators -------------------------------------------------------------------
 
     def _start_facilitators(self) -> None:
-        count = max(1, min(self.plan.facilitators, len(self.groups)))
-        shares = [self.groups[f::count] for f in range(count)]
-        self.steps_left = len(self.groups) * len(FACILITATION)
+        count = max(1, min(self.plan.facilitators, len(self.members.groups)))
+        shares = [self.members.groups[f::count] for f in range(count)]
+        self.steps_left = len(self.members.groups) * len(FACILITATION)
         self.crew = [
             asyncio.create_task(self._facilitate(groups, announcer=(f == 0)))
             for f, groups in enumerate(shares)
@@ -338,7 +336,7 @@ class Scenario(Rehearsal):
     async def _facilitate(self, groups: list[int], *, announcer: bool) -> None:
         browser = Browser(self.origin, timeout=REQUEST_TIMEOUT)
         try:
-            if not await self._login(browser):
+            if not await self.actions.login(browser, self.plan.facilitator):
                 return
             announcing = asyncio.create_task(self._announce_all(browser)) if announcer else None
             left = [len(groups) * len(FACILITATION)]  # this facilitator's steps to take
@@ -366,7 +364,7 @@ class Scenario(Rehearsal):
         control = f"/facilitate/sessions/{sid}/control"
 
         async def post(kind: str, path: str, form: dict[str, str]) -> bool:
-            answer = await self._request(
+            answer = await self.actions.request(
                 browser,
                 kind,
                 "POST",
@@ -379,7 +377,7 @@ class Scenario(Rehearsal):
 
         def on(kind: str, target: int | None) -> str | None:
             if target is None:
-                self._log(kind).skipped += 1
+                self.actions.log(kind).skipped += 1
                 return None
             return f"/facilitate/positions/{target}"
 
@@ -387,12 +385,12 @@ class Scenario(Rehearsal):
         hidden = False
         survivor, absorbed = (sorted(plan.duplicates) + [None, None])[:2]
         if survivor is not None:
-            self.ignored_positions.add(survivor)  # the merge broadcasts its tally
-        others = [g for g in self.groups if g != group]
+            self.deliveries.ignored_positions.add(survivor)  # the merge broadcasts its tally
+        others = [g for g in self.members.groups if g != group]
         for kind in FACILITATION:
             await self._pace(left)
             if kind == "group_page":
-                page = await self._request(browser, kind, "GET", referer)
+                page = await self.actions.request(browser, kind, "GET", referer)
             elif kind == "announce":
                 text = f"Rehearsal: five minutes left in group {group}."
                 await post(kind, control, {"group": str(group), "action": kind, "text": text})
@@ -424,10 +422,10 @@ class Scenario(Rehearsal):
                 mover = plan.mover
                 pid = mover and page and _participant_id(page.body, display_name(mover.index))
                 if not pid or not others:
-                    self._log(kind).skipped += 1
+                    self.actions.log(kind).skipped += 1
                     continue
                 # The next group of the session: its page lists it among the move's choices.
-                there = others[(self.groups.index(group)) % len(others)]
+                there = others[(self.members.groups.index(group)) % len(others)]
                 await post(
                     kind, f"/facilitate/participants/{pid}", {"action": kind, "group": str(there)}
                 )
@@ -447,7 +445,7 @@ class Scenario(Rehearsal):
                     max(0.0, self.vote_started + self.plan.duration / 2 - time.monotonic())
                 )
             text = f"Rehearsal: an announcement to every group, in {moment}."
-            await self._request(
+            await self.actions.request(
                 browser,
                 "announce_all",
                 "POST",
