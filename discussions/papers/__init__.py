@@ -9,7 +9,7 @@ discussions.paper_sandbox).
 Its messages are in English, marked for the catalogues with gettext_noop, and translated
 where they are shown: a PaperError keeps its English message and the values it names apart
 (PaperError.render), and the warnings of a ParsedPaper are stored in English with the paper
-and translated by the page that shows them (views.organizer.warning_text).
+and translated by the page that shows them (views.organizer_papers.warning_text).
 
 Most real papers arrive as text extracted from a PDF, so the plain-text path carries the
 heuristics: headings are recognised by shape and isolation, footnote numbers glued to

@@ -3,7 +3,7 @@
 They are in English, marked for the catalogues with gettext_noop, and translated where they
 are shown: a PaperError keeps its English message and the values it names apart
 (PaperError.render), and the warnings are stored in English with the paper and translated by
-the page that shows them (views.organizer.warning_text). Messages that one reader alone
+the page that shows them (views.organizer_papers.warning_text). Messages that one reader alone
 raises (a damaged PDF, a .docx that unpacks to too much) stay with that reader.
 """
 
@@ -29,7 +29,7 @@ TITLE_FROM_FILE_NAME = gettext_noop(
 FRAMING_GUESSED = gettext_noop(
     "The framing questions are the opening section's questions: check them in the preview."
 )
-# Translated by views.organizer.warning_text, which recognises it by this shape.
+# Translated by views.organizer_papers.warning_text, which recognises it by this shape.
 TABLES_NOT_IMPORTED = "The document's {count} table(s) were not imported; copy them if needed."
 _NOT_TEXT = gettext_noop("The file does not look like text (it contains binary data).")
 _EMPTY = gettext_noop("The file is empty.")

@@ -18,7 +18,7 @@ from discussions.models import Invitation, Session
 from discussions.services.invitations import MAX_INVITEES_FILE
 from discussions.views.access import organizer_required
 from discussions.views.actions import answer, attempt
-from discussions.views.organizer import session_change
+from discussions.views.organizer_sessions import session_change
 
 # Slips a page of the sheet holds: drawing a QR code takes about 10 ms, so a list of 5,000
 # on one page would hold a request thread for most of a minute.
