@@ -44,27 +44,7 @@ from discussions.services.curation import (
     take_top_into_plenary,
 )
 from discussions.services.errors import ServiceError
-from discussions.services.facilitation import (
-    NotAllowed,
-    advance_prompt,
-    announce,
-    apply_due_timer,
-    approve_position,
-    extend_timer,
-    hide_position,
-    merge_positions,
-    move_participant,
-    pause_timer,
-    reject_position,
-    remove_participant,
-    restore_position,
-    resume_timer,
-    set_phase,
-    set_pinned,
-    set_session_option,
-    start_timer,
-    stop_timer,
-)
+from discussions.services.facilitation import NotAllowed
 from discussions.services.invitations import (
     RemovedInvitee,
     find_invitation,
@@ -75,7 +55,29 @@ from discussions.services.invitations import (
     set_invite_only,
     withdraw_invitation,
 )
+from discussions.services.moderation import (
+    approve_position,
+    hide_position,
+    merge_positions,
+    move_participant,
+    reject_position,
+    remove_participant,
+    restore_position,
+    set_pinned,
+)
 from discussions.services.outcome import publish_outcome, set_credit, withdraw_outcome
+from discussions.services.pacing import (
+    advance_prompt,
+    announce,
+    apply_due_timer,
+    extend_timer,
+    pause_timer,
+    resume_timer,
+    set_phase,
+    set_session_option,
+    start_timer,
+    stop_timer,
+)
 from discussions.services.paper_import import (
     ImportResult,
     add_question,

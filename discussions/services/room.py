@@ -10,8 +10,8 @@ from django.utils.translation import ngettext
 from discussions import live
 from discussions.models import BreakoutGroup, Participant, Position
 from discussions.services.errors import ServiceError, has_something_to_read, readable
-from discussions.services.facilitation import apply_due_timer
 from discussions.services.locks import lock_group, retry_on_conflict
+from discussions.services.pacing import apply_due_timer
 
 
 def _end_due_countdown(participant: Participant) -> None:

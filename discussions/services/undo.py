@@ -23,13 +23,7 @@ from discussions import live
 from discussions.models import ModerationEntry, Participant, Position, Recommendation, Vote
 from discussions.services.curation import _check_whole_session
 from discussions.services.errors import ServiceError
-from discussions.services.facilitation import (
-    AUTHOR_REMOVED,
-    _check,
-    _log,
-    restore_position,
-    written_in,
-)
+from discussions.services.facilitation import check_facilitates, log_action, written_in
 from discussions.services.locks import (
     lock_groups,
     lock_participant,
@@ -37,6 +31,7 @@ from discussions.services.locks import (
     lock_session,
     retry_on_conflict,
 )
+from discussions.services.moderation import AUTHOR_REMOVED, restore_position
 
 
 @retry_on_conflict
@@ -82,7 +77,7 @@ def _unmerge(actor, entry: ModerationEntry) -> None:
     absorbed = locked.get(absorbed_id)
     if absorbed is None:
         raise ServiceError(_("That position no longer exists."))
-    _check(actor, absorbed.group)
+    check_facilitates(actor, absorbed.group)
     if absorbed.status != Position.Status.MERGED:
         raise ServiceError(_("That position is no longer merged."))
     votes = entry.undo["votes"]
@@ -103,7 +98,7 @@ def _unmerge(actor, entry: ModerationEntry) -> None:
     absorbed.status = Position.Status.VISIBLE
     absorbed.merged_into = None
     absorbed.save(update_fields=["status", "merged_into"])
-    _log(
+    log_action(
         actor,
         absorbed.group,
         "unmerge",
@@ -143,7 +138,7 @@ def _reinstate(actor, entry: ModerationEntry) -> None:
     if participant is None or not groups or participant.group_id != groups[0].pk:
         raise ServiceError(_("That participant no longer exists."))
     participant.group = groups[0]
-    _check(actor, participant.group)
+    check_facilitates(actor, participant.group)
     if participant.removed_at is None:
         raise ServiceError(_("%(name)s is not removed.") % {"name": participant.display_name})
     participant.removed_at = None
@@ -159,7 +154,7 @@ def _reinstate(actor, entry: ModerationEntry) -> None:
         if position_id in positions
     )
     Position.objects.filter(pk__in=votes_taken).update(tally_version=F("tally_version") + 1)
-    _log(
+    log_action(
         actor,
         participant.group,
         "reinstate",

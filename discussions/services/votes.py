@@ -33,8 +33,8 @@ from discussions import live, queries, rows
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
 from discussions.rules import member_rows, votable
 from discussions.services.errors import ServiceError
-from discussions.services.facilitation import apply_due_timer
 from discussions.services.locks import retry_on_conflict
+from discussions.services.pacing import apply_due_timer
 
 CHOICES = {
     "agree": Vote.Choice.AGREE,

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from discussions import queries, services
 from discussions.models import BreakoutGroup, ModerationEntry, Participant, Position, Session
-from discussions.services.facilitation import AUTHOR_REMOVED
+from discussions.services.moderation import AUTHOR_REMOVED
 from discussions.views.access import facilitated_session, login_first
 from discussions.views.actions import answer, attempt, chosen
 from discussions.views.params import as_number, id_or_zero
