@@ -522,7 +522,7 @@ def test_malformed_files_are_refused_with_a_message_and_nothing_is_written(files
     ],
 )
 def test_files_over_a_cap_are_refused(monkeypatch, cap, value, message):
-    monkeypatch.setattr(polis_data, cap, value)
+    monkeypatch.setattr(polis_data.reading, cap, value)  # where read_* look the caps up
     with pytest.raises(
         services.ServiceError, match=message.replace("(", r"\(").replace(")", r"\)")
     ):
