@@ -27,7 +27,7 @@ PYTHON = VENV / "bin" / "python"
 # pip-tools' locks of pyproject.toml's dependencies: the app's, and the app's with the tests'.
 LOCKS = ROOT / "requirements"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-# The PDF export's font for Chinese, Japanese and Korean (discussions.exports.CJK_FONTS).
+# The PDF export's font for Chinese, Japanese and Korean (discussions.exports.pdf.CJK_FONTS).
 CJK_FONT_PACKAGE = "fonts-droid-fallback"
 CJK_FONT = Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
 

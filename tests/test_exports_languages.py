@@ -318,7 +318,7 @@ def test_a_pdf_without_wide_characters_does_not_load_the_chinese_font(published_
 def test_without_the_chinese_font_the_pdf_says_so_instead_of_failing(
     published_paper, organizer, monkeypatch, caplog, catalogs
 ):
-    monkeypatch.setattr(exports, "CJK_FONTS", (Path("/nonexistent/DroidSansFallbackFull.ttf"),))
+    monkeypatch.setattr(exports.pdf, "CJK_FONTS", (Path("/nonexistent/DroidSansFallbackFull.ttf"),))
     session = session_in(published_paper, organizer, "fr", ["Un.", CHINESE[1], "Trois."])
     with caplog.at_level(logging.WARNING, logger="discussions.exports"):
         data = exports.export_file(session.pk, None, False, False, "pdf")
@@ -333,7 +333,7 @@ def test_a_chinese_report_without_its_font_says_so_in_english(
     published_paper, organizer, monkeypatch, catalogs
 ):
     """Its own language would need the missing font to be read."""
-    monkeypatch.setattr(exports, "CJK_FONTS", (Path("/nonexistent/DroidSansFallbackFull.ttf"),))
+    monkeypatch.setattr(exports.pdf, "CJK_FONTS", (Path("/nonexistent/DroidSansFallbackFull.ttf"),))
     session = session_in(published_paper, organizer, "zh-hans", CHINESE)
     text = " ".join(pdf_text(exports.export_file(session.pk, None, False, False, "pdf")).split())
     assert MISSING_FONT % {"package": "fonts-droid-fallback"} in text
@@ -419,7 +419,7 @@ def test_export_speaks_the_sessions_language_in_every_format(
             seen[format] = translation.get_language()
             return original(document)
 
-        monkeypatch.setattr(exports, renderer, spy)
+        monkeypatch.setattr(exports.download, renderer, spy)
         with translation.override("es"):
             exports.export_file(session.pk, None, False, False, format)
     assert seen == dict.fromkeys(exports.FORMATS, "zh-hans")
