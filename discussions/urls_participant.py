@@ -1,12 +1,12 @@
 from django.urls import path
 
-from discussions.views import participant, results, screen
+from discussions.views import joining, participant, results, screen
 
 urlpatterns = [
-    path("join/", participant.join_start, name="join_start"),
-    path("join/<str:code>/", participant.join, name="join"),
-    path("join/<str:code>/qr.svg", participant.join_qr, name="join_qr"),
-    path("invite/<str:invitation_token>/", participant.join_invited, name="join_invited"),
+    path("join/", joining.join_start, name="join_start"),
+    path("join/<str:code>/", joining.join, name="join"),
+    path("join/<str:code>/qr.svg", joining.join_qr, name="join_qr"),
+    path("invite/<str:invitation_token>/", joining.join_invited, name="join_invited"),
     path("rooms/<int:group_id>/", participant.room, name="room"),
     path("rooms/<int:group_id>/positions", participant.room_positions, name="room_positions"),
     path("rooms/<int:group_id>/status", participant.room_status, name="room_status"),

@@ -25,8 +25,8 @@ from discussions.models import BreakoutGroup, Session
 from discussions.services import polis_interop
 from discussions.views.access import organizer_required
 from discussions.views.actions import answer, attempt
+from discussions.views.joining import join_path
 from discussions.views.params import as_id, as_ids
-from discussions.views.participant import join_path
 
 
 def _session_context(request: HttpRequest, session: Session) -> dict:

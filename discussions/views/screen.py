@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from discussions import languages, queries, ratelimit
 from discussions.models import BreakoutGroup, Session
-from discussions.views.participant import join_path, join_qr_path
+from discussions.views.joining import join_path, join_qr_path
 
 TOP_PER_GROUP = 3
 
