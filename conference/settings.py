@@ -5,6 +5,9 @@ channel layer, so a laptop needs nothing installed. Production and CI set DATABA
 (PostgreSQL through psycopg 3) and REDIS_URL (channels-redis, so several server processes
 share one group space). A malformed value stops start-up with ImproperlyConfigured rather
 than running with a guess.
+
+One file, as Django expects, longer than most: each setting sits with the reason for its
+value, and the reasons are most of it.
 """
 
 import os

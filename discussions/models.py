@@ -1,4 +1,10 @@
-"""What the app stores. State rules live here as methods; every write goes through services.py."""
+"""What the app stores. State rules live here as methods; every write goes through
+discussions.services, every shared read rule through discussions.rules.
+
+One module, longer than the others, by Django's convention: the fifteen models refer to one
+another (a session's groups, a group's positions, a position's votes), and reading them in
+one place, in the order a session is built, is how a newcomer learns the data.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Whether the private internals the project replaces still pay, on this machine (not a test:
-figures). Each measurement runs the library's stock behaviour and ours in this process, in
-interleaved rounds (stock then ours, then ours then stock, ...) so that both sides see the
-same load on a shared machine, and prints one row per measurement:
+figures; docs/internals.md quotes them). One script, for one table, printed in one run. Each
+measurement runs the library's stock behaviour and ours in this process, in interleaved rounds
+(stock then ours, then ours then stock, ...) so that both sides see the same load on a shared
+machine, and prints one row per measurement:
 
     name   N   unit   stock median   ours median   stock/ours
 

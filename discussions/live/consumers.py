@@ -5,6 +5,11 @@ A room's socket carries the page's votes too (discussions.live.votes); every oth
 goes over HTTP. Membership is checked when the socket opens and again on every message the
 browser sends (a vote's with the vote, in its batch), so a participant moved out of a group
 cannot keep listening by sending heartbeats, nor vote there.
+
+Every socket kind (room, console, projector, the session's screen, the results page) is
+here, longer than most modules: they share one base (LiveConsumer: admission, heartbeat,
+the membership check again), and seeing them side by side is how to check that each
+admits only whom it should.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """Pol.is open data in and out: a conversation becomes a session, a session a conversation.
 
 The files are read and written by discussions.polis_data; here they meet the database.
+Both directions stay in this one module, longer than most: each is the other's mirror (a
+comment's author and votes, a participant's pseudonym, a vote's sign), and the round trip
+is what tests/test_polis_interop.py holds them to.
 
 A Pol.is conversation becomes a session with one breakout group holding all of it:
 

@@ -4,6 +4,10 @@ Each view checks, on every request, that the user facilitates the session or gro
 names. Actions are small POST forms that work without JavaScript (redirect back); with htmx
 they swap the panel they came from. The console listens on its own socket and re-fetches a
 group's row or panel when that group changes.
+
+One module, a little over the others' length: the console is one page whose parts (the
+overview's rows, a group's panel, the log, the controls) answer each other's actions, and
+share the checks and the contexts written here once.
 """
 
 from __future__ import annotations
