@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from discussions import queries, services
 from discussions.models import (
@@ -189,6 +189,19 @@ def test_premoderation_holds_new_positions_for_review(room, facilitator, django_
     assert rejected not in queries.room_positions(room.group, room.ada)
     with pytest.raises(services.ServiceError, match="awaiting review"):
         services.approve_position(actor=facilitator, position_id=rejected.pk)
+
+
+def test_a_position_not_awaiting_review_is_refused_in_the_facilitators_language(
+    room, facilitator
+):
+    position = make_position(room.ada, "Already in the room")
+    for review in (
+        lambda: services.approve_position(actor=facilitator, position_id=position.pk),
+        lambda: services.reject_position(actor=facilitator, position_id=position.pk, reason="x"),
+    ):
+        with translation.override("fr"), pytest.raises(services.ServiceError) as refused:
+            review()
+        assert str(refused.value) == "Cette position n’est pas en attente d’examen."
 
 
 def test_merge_combines_votes_keeping_one_per_participant(room, facilitator):

@@ -116,7 +116,7 @@ def approve_position(*, actor, position_id: int) -> Position:
             actor,
             position_id,
             was=Position.Status.PENDING,
-            refused="That position is not awaiting review.",
+            refused=_("That position is not awaiting review."),
             becomes=Position.Status.VISIBLE,
             action="approve",
         )
@@ -133,7 +133,7 @@ def reject_position(*, actor, position_id: int, reason: str) -> Position:
             actor,
             position_id,
             was=Position.Status.PENDING,
-            refused="That position is not awaiting review.",
+            refused=_("That position is not awaiting review."),
             becomes=Position.Status.REJECTED,
             action="reject",
             reason=reason,
