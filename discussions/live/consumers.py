@@ -61,6 +61,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def hear_the_session(self) -> None:
+        """Join, or renew at a heartbeat, the session's news that something changed
+        (events.console_channel_group): the console's and the session's screens'."""
+        await self.channel_layer.group_add(
+            events.console_channel_group(self.session_id), self.channel_name
+        )
+
+    async def stop_hearing_the_session(self) -> None:
+        await self.channel_layer.group_discard(
+            events.console_channel_group(self.session_id), self.channel_name
+        )
+
     async def speak_the_pages_language(self) -> None:
         """Answer in the language the page was drawn in (this consumer's own messages, its
         votes' answers), and have the room's broadcasts rendered in it too."""
@@ -316,16 +328,12 @@ class ConsoleConsumer(LiveConsumer):
             log.warning("Console socket refused: no group of session %s", self.session_id)
             await self.close(code=FORBIDDEN)
             return
-        await self.channel_layer.group_add(
-            events.console_channel_group(self.session_id), self.channel_name
-        )
+        await self.hear_the_session()
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
         if self.group_ids:
-            await self.channel_layer.group_discard(
-                events.console_channel_group(self.session_id), self.channel_name
-            )
+            await self.stop_hearing_the_session()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         self.group_ids = await self.facilitated_groups()
@@ -338,9 +346,7 @@ class ConsoleConsumer(LiveConsumer):
             await self.send(text_data=json.dumps({"type": "error", "message": "Unknown message."}))
             return
         # Renew the membership at each heartbeat (see RoomConsumer.join_groups).
-        await self.channel_layer.group_add(
-            events.console_channel_group(self.session_id), self.channel_name
-        )
+        await self.hear_the_session()
 
     async def console_changed(self, event: dict) -> None:
         for group_id in event["group_ids"]:
@@ -422,25 +428,19 @@ class SessionScreenConsumer(LiveConsumer):
             log.warning("Session screen socket refused: wrong token")
             await self.close(code=FORBIDDEN)
             return
-        await self.channel_layer.group_add(
-            events.console_channel_group(self.session_id), self.channel_name
-        )
+        await self.hear_the_session()
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
         if self.session_id is not None:
-            await self.channel_layer.group_discard(
-                events.console_channel_group(self.session_id), self.channel_name
-            )
+            await self.stop_hearing_the_session()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         if await self.session_opened() != self.session_id:
             await self.close(code=FORBIDDEN)
             return
         # Renew the membership at each heartbeat (see RoomConsumer.join_groups).
-        await self.channel_layer.group_add(
-            events.console_channel_group(self.session_id), self.channel_name
-        )
+        await self.hear_the_session()
 
     async def console_changed(self, event: dict) -> None:
         await self.send(text_data=json.dumps({"type": "changed"}))
