@@ -24,11 +24,10 @@ from pypdf.generic import ContentStream
 
 from discussions import exports, services
 from discussions.models import Session
-from tests.factories import make_participant, make_position, make_room, make_vote
+from tests.factories import AGREE, DISAGREE, make_participant, make_position, make_room, make_vote
 
 pytestmark = pytest.mark.django_db
 
-AGREE, DISAGREE = 1, -1
 
 # What people wrote, without the punctuation whose place a text extractor's guess at
 # direction may move: each must come back from the PDF's text layer exactly, in the order

@@ -15,11 +15,6 @@ from discussions.models import Vote
 from tests.factories import client_for, join_through_the_page, make_position, make_room
 
 
-@pytest.fixture
-def room(published_paper):
-    return make_room(published_paper)
-
-
 def vote_as(client: Client, room, position) -> int:
     url = reverse("vote", args=[room.group.pk, position.pk])
     return client.post(url, {"choice": "agree"}, headers={"HX-Request": "true"}).status_code

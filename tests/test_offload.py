@@ -21,14 +21,12 @@ from discussions.models import Session
 from discussions.views import synthesis as synthesis_view
 from tests.browser.asgi_server import use_a_sqlite_file_for_this_run
 from tests.deadlines import wait_until
-from tests.factories import make_position, make_room, make_vote
+from tests.factories import AGREE, DISAGREE, make_position, make_room, make_vote
 
 # The child process must open the test database, and see what the test wrote: committed.
 use_a_sqlite_file_for_this_run()
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-AGREE, DISAGREE = 1, -1
 
 
 @pytest.fixture

@@ -18,16 +18,17 @@ from discussions.models import (
     Session,
     Vote,
 )
-from tests.factories import make_participant, make_position, make_room, make_session, make_vote
+from tests.factories import (
+    AGREE,
+    DISAGREE,
+    PASS,
+    make_participant,
+    make_position,
+    make_session,
+    make_vote,
+)
 
 pytestmark = pytest.mark.django_db
-
-AGREE, DISAGREE, PASS = 1, -1, 0
-
-
-@pytest.fixture
-def room(published_paper):
-    return make_room(published_paper)
 
 
 @pytest.fixture
@@ -191,9 +192,7 @@ def test_premoderation_holds_new_positions_for_review(room, facilitator, django_
         services.approve_position(actor=facilitator, position_id=rejected.pk)
 
 
-def test_a_position_not_awaiting_review_is_refused_in_the_facilitators_language(
-    room, facilitator
-):
+def test_a_position_not_awaiting_review_is_refused_in_the_facilitators_language(room, facilitator):
     position = make_position(room.ada, "Already in the room")
     for review in (
         lambda: services.approve_position(actor=facilitator, position_id=position.pk),

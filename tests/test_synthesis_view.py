@@ -23,16 +23,17 @@ from discussions.models import FacilitatorAssignment, Participant, Position, Rec
 from discussions.views import synthesis as synthesis_views
 from discussions.views import synthesis_cache, synthesis_rows
 from tests.deadlines import DEADLINE
-from tests.factories import client_for, make_participant, make_position, make_room, make_vote
+from tests.factories import (
+    AGREE,
+    DISAGREE,
+    PASS,
+    client_for,
+    make_participant,
+    make_position,
+    make_vote,
+)
 
 pytestmark = pytest.mark.django_db
-
-AGREE, DISAGREE, PASS = 1, -1, 0
-
-
-@pytest.fixture
-def room(published_paper):
-    return make_room(published_paper)
 
 
 @pytest.fixture

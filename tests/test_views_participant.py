@@ -12,6 +12,8 @@ from django.utils import timezone
 from discussions import identity, services
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
 from tests.factories import (
+    AGREE,
+    DISAGREE,
     client_for,
     join_through_the_page,
     make_participant,
@@ -23,7 +25,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-AGREE, DISAGREE = Vote.Choice.AGREE, Vote.Choice.DISAGREE
 
 
 @pytest.fixture

@@ -19,9 +19,14 @@ from discussions.models import FacilitatorAssignment, Participant, Vote
 from discussions.synthetic_votes import planted_votes
 from discussions.views import synthesis_cache
 from discussions.voting_bursts import Voter, find_bursts, session_bursts
-from tests.factories import make_participant, make_position, make_room, make_vote
+from tests.factories import (
+    AGREE,
+    DISAGREE,
+    make_participant,
+    make_position,
+    make_vote,
+)
 
-AGREE, DISAGREE, PASS = 1, -1, 0
 START = datetime(2025, 5, 6, 9, 0, tzinfo=UTC)
 ROOM = 1  # the breakout group of the plain-data rooms
 
@@ -222,11 +227,6 @@ def test_puppets_spread_over_groups_are_one_flag_with_their_groups():
 
 
 # --- Over the database --------------------------------------------------------------------
-
-
-@pytest.fixture
-def room(published_paper):
-    return make_room(published_paper)
 
 
 def plant_puppets(room, count: int, *, names: str = "Puppet {}", positions=None):

@@ -14,8 +14,9 @@ from playwright.sync_api import Page, expect
 from discussions import services
 from discussions.models import BreakoutGroup, Participant, Position, Session, Vote
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_facilitation_live import PASSWORD, log_in, settled, vote
-from tests.browser.test_room_live import card, expect_my_vote, join
+from tests.browser.pages import settled
+from tests.browser.test_facilitation_live import PASSWORD, log_in
+from tests.browser.test_room_live import card, expect_my_vote, join, vote
 from tests.factories import make_demo_session
 
 pytestmark = pytest.mark.django_db(transaction=True)

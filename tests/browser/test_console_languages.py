@@ -29,7 +29,8 @@ from discussions import services
 from discussions.models import Participant, Position, Session
 from tests.browser import test_facilitation_live
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_facilitation_live import PASSWORD, settled
+from tests.browser.pages import settled
+from tests.browser.test_facilitation_live import PASSWORD
 from tests.browser.test_room_live import assert_same_document, card, mark_document
 from tests.factories import make_demo_session
 

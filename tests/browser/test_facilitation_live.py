@@ -18,12 +18,14 @@ from playwright.sync_api import Page, expect
 
 from discussions import services
 from discussions.models import BreakoutGroup, ModerationEntry, Position, Session, Vote
+from tests.browser.pages import settled
 from tests.browser.test_room_live import (
     assert_same_document,
     card,
     expect_my_vote,
     expect_tally,
     join,
+    vote,
     vote_button,
 )
 from tests.deadlines import DEADLINE, DEADLINE_MS
@@ -83,23 +85,6 @@ def log_in(page: Page, base: str, username: str, next_path: str) -> Page:
     expect(page).to_have_url(f"{base}{next_path}")
     expect(page.locator("#connection")).to_have_text("Live")
     return page
-
-
-def settled(page: Page) -> None:
-    """Wait until htmx has settled its swaps (new content is wired up only then).
-
-    The predicate is a function, not a bare expression: Playwright polls a bare expression
-    with eval, which the site's Content Security Policy forbids.
-    """
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping, "
-        ".htmx-request')"
-    )
-
-
-def vote(page: Page, position: Position, label: str) -> None:
-    settled(page)
-    vote_button(page, position, label).click()
 
 
 def post(page: Page, text: str) -> Position:

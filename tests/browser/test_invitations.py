@@ -25,6 +25,7 @@ from discussions import services
 from discussions.models import Invitation, Participant, Position, Session, Vote
 from tests.browser import accessibility
 from tests.browser import test_facilitation_live as facilitation
+from tests.browser.pages import settled
 from tests.browser.test_room_live import (
     assert_same_document,
     card,
@@ -131,7 +132,7 @@ def test_an_uploaded_list_makes_links_that_admit_only_their_invitees_each_as_one
     expect(org.get_by_text("2 invited, 0 joined.")).to_be_visible()
     toggle = org.locator("#invite-only-toggle")
     expect(toggle).to_have_text("Admit only invitation links")
-    facilitation.settled(org)
+    settled(org)
     toggle.click()
     expect(org.locator("#session-setup .message.success")).to_have_text(
         "Only invitation links admit newcomers now: the code alone admits nobody."
@@ -234,7 +235,7 @@ def test_a_participant_removed_with_their_votes_drops_from_the_tallies_and_stays
     row = fac.locator("tr", has=fac.locator(f"#remove-{ana_id}"))
     expect(row.locator("td").nth(0)).to_have_text("Ana Lima")
     expect(row.locator("td").nth(2)).to_have_text("2")  # her votes
-    facilitation.settled(fac)
+    settled(fac)
     row.get_by_label("and take back their votes").check()
     # Ben's page, from now on: when the tallies without Ana's votes show.
     facilitation.watch(ben, "tied", f"#tally-{tied.pk}[aria-label^='1 agree,']", present=True)
@@ -328,7 +329,7 @@ def test_the_synthesis_page_flags_puppets_until_enough_of_them_are_removed(
         base + reverse("facilitator:group", args=[group.pk]) + "#people-heading"
     )
     expect(fac.locator("#connection")).to_have_text("Live")
-    facilitation.settled(fac)
+    settled(fac)
     puppet = puppets[0]
     fac.locator(f"#remove-{puppet.pk}-votes").check()
     fac.locator(f"#remove-{puppet.pk}").click()

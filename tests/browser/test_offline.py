@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 from discussions import services
 from discussions.models import Participant, Position, Session, Vote
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_facilitation_live import PASSWORD, log_in, settled
+from tests.browser.pages import settled
+from tests.browser.test_facilitation_live import PASSWORD, log_in
 from tests.browser.test_room_live import expect_my_vote, join, vote_button
 from tests.factories import make_demo_session
 

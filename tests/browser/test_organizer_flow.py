@@ -6,18 +6,12 @@ import pytest
 from playwright.sync_api import expect
 
 from discussions.models import Paper
+from tests.browser.pages import settled
 from tests.conftest import DEMO_PAPER
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "a long organizer password"
-
-
-def settled(page) -> None:
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping, "
-        ".htmx-request')"
-    )
 
 
 @pytest.fixture

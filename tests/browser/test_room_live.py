@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from discussions import services
 from discussions.middleware import DATABASE_AWAY
 from discussions.models import Participant, Position, Session, Vote
+from tests.browser.pages import settled
 from tests.browser.relay import Relay
 from tests.deadlines import DEADLINE, DEADLINE_MS
 from tests.factories import make_demo_session
@@ -82,17 +83,6 @@ def vote_button(page: Page, position: Position, label: str):
     symbol = {"Agree": "✓", "Disagree": "✗", "Pass": "–"}[label]
     name = re.compile(rf"^{symbol} {label}( \(your vote\))?$")
     return card(page, position).get_by_role("button", name=name)
-
-
-def settled(page: Page) -> None:
-    """Wait until htmx has settled its swaps. New content is wired up (hx-post and so on)
-    only at settle, 20 ms after the swap: a form submitted before that is posted natively."""
-    # A function, not a bare expression: Playwright polls an expression with eval, which
-    # the page's Content Security Policy forbids.
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping, "
-        ".htmx-request')"
-    )
 
 
 def vote(page: Page, position: Position, label: str) -> None:
