@@ -8,8 +8,9 @@ The path of a vote, from the click to the other screens::
       ▼
     consumers.RoomConsumer.receive ──► votes.VoteWriter (one per server process)
                                         takes every vote queued meanwhile and writes them in
-                                        one transaction: rules, upserts, tally numbers
-                                        (services.room.cast_votes); after the commit:
+                                        one transaction: the rules (discussions.rules:
+                                        member, votable), upserts, tally numbers
+                                        (services.votes.cast_votes); after the commit:
       ◄── the vote's buttons, answered    │
           with its id (durable)           ▼
                                        changes.RoomChanges: each changed room's tallies,
@@ -19,7 +20,8 @@ The path of a vote, from the click to the other screens::
                                        fanout.RoomSockets: one channel per process, written
                                        to each of its sockets of the room (fanout.Outbox)
                                           ▼
-                                       every page of the group (live.js swaps by id)
+                                       every page of the group (live.js swaps by id;
+                                       news of a card not on the page is dropped)
 
 Other writes (posts, moderation, phases) go over HTTP to a service that numbers its event
 inside its transaction and publishes it after the commit (events.publish). Every broadcast
