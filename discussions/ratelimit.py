@@ -13,7 +13,7 @@ again when the next turn comes: answering the right ones at once would tell a gu
 which codes exist, and holding them all for the rest of the minute locked a venue's typists
 out for its mistypes. What shows
 the code was not guessed is answered all the same (the join link's key, the QR code, a
-browser that joined: discussions.views.participant), so a venue behind one address never
+browser that joined: discussions.views.joining), so a venue behind one address never
 locks itself out.
 """
 

@@ -31,7 +31,7 @@ from django.test import Client  # noqa: E402
 
 from discussions import live, services  # noqa: E402
 from discussions.models import Participant, Position, Session  # noqa: E402
-from discussions.views.participant import join_path  # noqa: E402
+from discussions.views.joining import join_path  # noqa: E402
 from tests.factories import client_for  # noqa: E402
 
 # The request's own cost, not the broadcast's: nothing is sent after a commit.
