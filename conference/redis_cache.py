@@ -8,10 +8,11 @@ rate limits of a vote cost a fifth of the vote's time, and Redis saw one connect
 request (Django ticket #35651, open for Django 5.2). Here the client, which holds the pools
 and is thread-safe, is shared by every cache object with the same servers and options.
 
-Django's client also builds a redis.Redis object for every operation: 145 us each on the
-capacity machine, as long as the round trip itself, and every vote, heartbeat and page reads
-the session through it. One per pool serves every thread (redis-py's clients are
-thread-safe: each command takes a connection from the pool).
+Django's client also builds a redis.Redis object for every operation, which cost as long as
+the round trip itself, and every vote, heartbeat and page reads the session through it
+(docs/internals.md, "One Redis client per process for the cache", measures both). One per
+pool serves every thread (redis-py's clients are thread-safe: each command takes a
+connection from the pool).
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ def _one_thread() -> threadpool_limits:
     """Run BLAS and OpenMP single-threaded inside the synthesis.
 
     The matrices are small enough that threads buy little, and on a 2-core server that is also
-    serving requests, OpenMP's spinning threads made k-means 10-100x slower whenever the other
-    core was busy (measured: 3 ms vs 0.26 s per fit). One thread is also one summation order,
-    so results do not depend on the machine's core count.
+    serving requests, OpenMP's spinning threads made k-means one to two orders of magnitude
+    slower whenever the other core was busy. One thread is also one summation order, so
+    results do not depend on the machine's core count.
     """
     return threadpool_limits(limits=1)
 

@@ -2,8 +2,9 @@
 hashed.
 
 A password hash takes a request thread a fifth of a second on purpose, and a process has
-only HTTP_THREADS of them: sixteen loops of wrong logins from one address took
-participants' median request from 38 ms to 1.6 s, besides guessing passwords.
+only HTTP_THREADS of them: a few loops of wrong logins from one address held every thread,
+and every participant's request waited behind them, besides guessing passwords
+(tests/test_login_limits.py).
 
 - Per username and network, django-axes (settings.AXES_*): 10 wrong passwords for a
   username from one network lock that username out from there for 15 minutes. Its

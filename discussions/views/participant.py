@@ -188,7 +188,8 @@ def vote(request: HttpRequest, group_id: int, position_id: int) -> HttpResponse:
     }
     status = (429 if limited else 422) if error else 200
     # Rendered without the request: the buttons use nothing the context processors add, and
-    # building their context was a third of the rendering (190 against 286 µs a vote).
+    # building their context was a third of the rendering (docs/capacity.md, "Where a
+    # vote's time goes").
     return HttpResponse(render_to_string("room/_vote.html", context), status=status)
 
 
