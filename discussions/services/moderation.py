@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from discussions import live
 from discussions.models import (
@@ -42,25 +42,43 @@ def _locked_position(position_id: int) -> Position:
 # --- Positions ----------------------------------------------------------------------------------
 
 
+# Each review: the status a position must have, the status it gets, and what a facilitator
+# reads when it has another (the log's action is the key).
+_REVIEWS = {
+    "hide": (
+        Position.Status.VISIBLE,
+        Position.Status.HIDDEN,
+        gettext_lazy("Only a visible position can be hidden."),
+    ),
+    "restore": (
+        Position.Status.HIDDEN,
+        Position.Status.VISIBLE,
+        gettext_lazy("Only a hidden position can be restored."),
+    ),
+    "approve": (
+        Position.Status.PENDING,
+        Position.Status.VISIBLE,
+        gettext_lazy("That position is not awaiting review."),
+    ),
+    "reject": (
+        Position.Status.PENDING,
+        Position.Status.REJECTED,
+        gettext_lazy("That position is not awaiting review."),
+    ),
+}
+
+
 def _review(
-    actor,
-    position_id: int,
-    *,
-    was: str,
-    refused: str,
-    becomes: str,
-    action: str,
-    reason: str | None = None,
-    undo: dict | None = None,
+    actor, position_id: int, action: str, *, reason: str | None = None, undo: dict | None = None
 ) -> Position:
     """What hiding, restoring, approving and rejecting share, in the caller's transaction:
-    the position locked and the actor checked, the status it must have (else `refused`),
-    the new one saved with the reason (if one is given) and logged. The caller tells the
-    screens."""
+    the position locked and the actor checked, the status it must have (_REVIEWS), the new
+    one saved with the reason (if one is given) and logged. The caller tells the screens."""
+    was, becomes, refused = _REVIEWS[action]
     position = _locked_position(position_id)
     check_facilitates(actor, position.group)
     if position.status != was:
-        raise ServiceError(refused)
+        raise ServiceError(str(refused))
     position.status = becomes
     fields, logged = ["status"], {}
     if reason is not None:
@@ -79,16 +97,7 @@ def hide_position(*, actor, position_id: int, reason: str) -> Position:
     """Take a visible position off every screen. Its votes stay, outside the tallies."""
     reason = clean_line(reason, what="reason for hiding", limit=MAX_REASON)
     with transaction.atomic():
-        position = _review(
-            actor,
-            position_id,
-            was=Position.Status.VISIBLE,
-            refused=_("Only a visible position can be hidden."),
-            becomes=Position.Status.HIDDEN,
-            action="hide",
-            reason=reason,
-            undo={},
-        )
+        position = _review(actor, position_id, "hide", reason=reason, undo={})
         live.publish(position.group_id, live.position_removed(position.pk))
     return position
 
@@ -96,14 +105,7 @@ def hide_position(*, actor, position_id: int, reason: str) -> Position:
 @retry_on_conflict
 def restore_position(*, actor, position_id: int) -> Position:
     with transaction.atomic():
-        position = _review(
-            actor,
-            position_id,
-            was=Position.Status.HIDDEN,
-            refused=_("Only a hidden position can be restored."),
-            becomes=Position.Status.VISIBLE,
-            action="restore",
-        )
+        position = _review(actor, position_id, "restore")
         live.publish(position.group_id, live.position_added(position.pk))
     return position
 
@@ -112,14 +114,7 @@ def restore_position(*, actor, position_id: int) -> Position:
 def approve_position(*, actor, position_id: int) -> Position:
     """Let a position that waited for review into the room."""
     with transaction.atomic():
-        position = _review(
-            actor,
-            position_id,
-            was=Position.Status.PENDING,
-            refused=_("That position is not awaiting review."),
-            becomes=Position.Status.VISIBLE,
-            action="approve",
-        )
+        position = _review(actor, position_id, "approve")
         live.publish(position.group_id, live.position_added(position.pk))
         live.notify_participant(position.author_id, live.review_html(position.pk))
     return position
@@ -129,15 +124,7 @@ def approve_position(*, actor, position_id: int) -> Position:
 def reject_position(*, actor, position_id: int, reason: str) -> Position:
     reason = clean_line(reason, what="reason for rejecting", limit=MAX_REASON)
     with transaction.atomic():
-        position = _review(
-            actor,
-            position_id,
-            was=Position.Status.PENDING,
-            refused=_("That position is not awaiting review."),
-            becomes=Position.Status.REJECTED,
-            action="reject",
-            reason=reason,
-        )
+        position = _review(actor, position_id, "reject", reason=reason)
         live.notify_console(position.group)
         live.notify_participant(position.author_id, live.review_html(position.pk))
     return position
