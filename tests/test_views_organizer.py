@@ -1,3 +1,6 @@
+import re
+from datetime import UTC, datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -194,3 +197,13 @@ def test_upload_over_ten_megabytes_is_refused_before_parsing(organizer_client):
     assert response.status_code == 400
     assert "limit is 10 MB" in response.context["form"].errors["file"][0]
     assert not Paper.objects.exists()
+
+
+def test_a_published_papers_page_says_when_in_one_sentence(organizer_client, published_paper):
+    # The date ended "9:13 p.m." in English, then the sentence's own period: "p.m.."
+    published_paper.published_at = datetime(2026, 12, 4, 21, 13, tzinfo=UTC)
+    published_paper.save(update_fields=["published_at"])
+    page = organizer_client.get(reverse("organizer:paper", args=[published_paper.pk]))
+    lead = re.search(r'<p class="lead">(.*?)</p>', page.content.decode(), re.S)[1]
+    assert "published 12/04/2026." in " ".join(lead.split())
+    assert ".." not in lead
