@@ -29,7 +29,10 @@
   // before, or new to the group (taken into the plenary) while the list is being fetched
   // again, and that list carries the card as it is now. Only a card and its parts, swapped
   // by their own id: anything else missing from the page stays an error worth seeing.
+  // Tallies reach every page of a room many times a second: the message is parsed here only
+  // when a card it names is missing, which is rare.
   const CARD_PART = /^(position|tally|pin)-\d+$/;
+  const CARD_PART_IDS = /id="((?:position|tally|pin)-\d+)"/g;
   function missingCardPart(element) {
     const swap = element.getAttribute("hx-swap-oob") || "";
     return CARD_PART.test(element.id) && swap.indexOf(":") === -1 &&
@@ -37,7 +40,10 @@
   }
   htmx.defineExtension("room-cards", {
     transformResponse: function (text) {
-      if (!/id="(position|tally|pin)-/.test(text)) return text;
+      const named = Array.from(text.matchAll(CARD_PART_IDS), function (match) {
+        return match[1];
+      });
+      if (named.every(function (id) { return document.getElementById(id); })) return text;
       const template = document.createElement("template");
       template.innerHTML = text;
       const missing = Array.prototype.filter.call(template.content.children, missingCardPart);
