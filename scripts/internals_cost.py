@@ -46,10 +46,10 @@ import contextvars
 import functools
 import gc
 import os
-import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from statistics import median
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conference.settings")
@@ -84,11 +84,8 @@ FANOUT_SOCKETS = 2000
 # --- helpers ---------------------------------------------------------------------------
 
 
-def median(values):
-    return statistics.median(values)
-
-
 def p95(values):
+    # Unrounded, in seconds: rehearsal.stats.percentiles rounds to hundredths of its unit (ms).
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
